@@ -1,0 +1,283 @@
+import { COLUMN_KINDS, COLUMN_TITLES } from './columns.ts';
+import type { ColumnKind } from './columns.ts';
+import { BoardError, EditConflict } from './errors.ts';
+import { OWNER_SEPARATOR, readHead } from './fields.ts';
+import { deriveId, markerComment } from './identity.ts';
+import { parseBoard } from './parse.ts';
+import { applyPatches } from './patch.ts';
+import type { Patch } from './patch.ts';
+import { headLine, listStyleOf, nestedStyleOf } from './style.ts';
+import type { ListStyle } from './style.ts';
+import type { Board, Card, Column } from './types.ts';
+
+/** What the caller saw when it decided on an edit; if the file now says otherwise, the human wins. */
+export interface Expectation {
+  column?: ColumnKind;
+  owner?: string | null;
+}
+
+/** A change to the board, addressed by card id so it can be re-applied to the latest bytes. */
+export type Edit =
+  | { kind: 'move'; card: string; to: ColumnKind; expect?: Expectation }
+  | { kind: 'assign'; card: string; owner: string | null; expect?: Expectation }
+  | { kind: 'note'; card: string; text: string; expect?: Expectation }
+  | { kind: 'block'; card: string; reason: string; expect?: Expectation }
+  | { kind: 'tick'; card: string; done: boolean; expect?: Expectation }
+  | { kind: 'add'; title: string; column: ColumnKind; owner?: string | null; notes?: string[]; id?: string }
+  | { kind: 'synced'; value: string };
+
+/** The new text, and the id of the card the edit touched (or created). */
+export interface EditResult {
+  text: string;
+  cardId: string | null;
+  changed: boolean;
+}
+
+interface CardChange {
+  to?: ColumnKind;
+  owner?: string | null;
+  checked?: boolean;
+  note?: string;
+  blocked?: string;
+}
+
+const OWNER_NAME = /^@?\p{L}[\p{L}\p{N}_.'-]*(?: \p{L}[\p{L}\p{N}_.'-]*){0,2}$/u;
+const BLOCKED_NOTE = /^(\s*(?:[-*+]\s+)?)blocked:.*$/i;
+
+/** Applies one edit to a board's text as minimal patches, and checks that it took. */
+export function applyEdit(text: string, edit: Edit): EditResult {
+  const board = parseBoard(text);
+  if (board.columns.length === 0) {
+    throw new BoardError('NOT_A_BOARD', 'no column headings (## Backlog, ## In Progress, ## Done, …) found');
+  }
+  if (edit.kind === 'synced') return setLastSynced(board, oneLine(edit.value, 'synced value'));
+  if (edit.kind === 'add') return addCard(board, edit);
+  const card = expectCard(board, edit.card, edit.expect);
+  const change = toChange(edit);
+  if (change.owner) checkOwner(change.owner);
+  const patches = changeCard(board, card, change);
+  const next = applyPatches(text, patches);
+  verify(next, card.id, change.to ?? card.column, change.owner);
+  return { text: next, cardId: card.id, changed: next !== text };
+}
+
+/** Applies edits in order, each to the result of the one before. */
+export function applyEdits(text: string, edits: readonly Edit[]): { text: string; results: EditResult[] } {
+  const results: EditResult[] = [];
+  for (const edit of edits) {
+    const result = applyEdit(text, edit);
+    results.push(result);
+    text = result.text;
+  }
+  return { text, results };
+}
+
+function toChange(edit: Exclude<Edit, { kind: 'add' | 'synced' }>): CardChange {
+  switch (edit.kind) {
+    case 'move':
+      return { to: edit.to };
+    case 'assign':
+      return { owner: edit.owner };
+    case 'note':
+      return { note: oneLine(edit.text, 'note') };
+    case 'block':
+      return { to: 'blocked', blocked: oneLine(edit.reason, 'reason') };
+    case 'tick':
+      return { checked: edit.done };
+  }
+}
+
+function expectCard(board: Board, id: string, expect: Expectation = {}): Card {
+  const card = board.cards.find((c) => c.id === id);
+  if (!card) throw new EditConflict('CARD_GONE', `card ${id} is no longer on the board`);
+  if (expect.column && card.column !== expect.column) {
+    throw new EditConflict('CARD_MOVED', `card ${id} was moved to ${card.column} (expected ${expect.column})`);
+  }
+  if (expect.owner !== undefined && card.owner !== expect.owner) {
+    throw new EditConflict('OWNER_CHANGED', `card ${id} is now owned by ${card.owner ?? 'nobody'}`);
+  }
+  return card;
+}
+
+function changeCard(board: Board, card: Card, change: CardChange): Patch[] {
+  const moving = change.to !== undefined && change.to !== card.column;
+  const target = moving ? (board.columns.find((c) => c.kind === change.to) ?? null) : null;
+  const eol = card.text.includes('\r\n') ? '\r\n' : board.eol;
+  const { line, item } = headLine(board, card);
+  let prefix = line.content.slice(0, item.textStart);
+  let body = line.content.slice(item.textStart);
+
+  const checked = change.checked ?? (moving && item.checked !== null ? change.to === 'done' : undefined);
+  if (checked !== undefined) {
+    if (item.checkboxAt === null) throw new BoardError('INVALID_EDIT', `card ${card.id} (line ${card.line}) has no checkbox`);
+    const at = item.checkboxAt;
+    const mark = checked ? (prefix[at] === ' ' ? 'x' : prefix[at]!) : ' ';
+    prefix = prefix.slice(0, at) + mark + prefix.slice(at + 1);
+  }
+  if (moving) {
+    const style = listStyleOf(board, target);
+    if (style.marker !== item.marker) {
+      prefix = prefix.slice(0, item.markerStart) + style.marker + prefix.slice(item.markerStart + item.marker.length);
+    }
+  }
+  if (change.owner !== undefined) body = withOwner(body, change.owner);
+  if (card.marker === null) body = withMarker(body, card.id);
+
+  const rest = splitKeep(card.text).slice(1);
+  if (change.blocked !== undefined) {
+    const at = rest.findIndex((l) => BLOCKED_NOTE.test(l.replace(/\r?\n$/, '')));
+    const note = `Blocked: ${change.blocked}`;
+    if (at >= 0) {
+      const old = rest[at]!;
+      const lead = BLOCKED_NOTE.exec(old.replace(/\r?\n$/, ''))![1]!;
+      rest[at] = lead + note + old.slice(old.replace(/\r?\n$/, '').length);
+    } else {
+      rest.push(nestedLine(board, card, note, eol));
+    }
+  }
+  // The same note twice in a row says nothing new; skipping it makes re-applying an edit safe.
+  if (change.note !== undefined && !rest.some((l) => noteText(l) === change.note)) {
+    rest.push(nestedLine(board, card, change.note, eol));
+  }
+
+  const firstEol = card.text.slice(line.content.length, line.end - line.start);
+  const block = joinLines([prefix + body + firstEol, ...rest], eol);
+  const endsOpen = !card.text.endsWith('\n');
+  if (!moving) return [{ start: card.span.start, end: card.span.end, insert: endsOpen ? trimEol(block) : block }];
+  return [removal(board, card), insertion(board, change.to!, target, withEol(block, eol))];
+}
+
+function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult {
+  const title = oneLine(edit.title, 'title');
+  if (edit.owner) checkOwner(edit.owner);
+  const column = board.columns.find((c) => c.kind === edit.column) ?? null;
+  const style: ListStyle = listStyleOf(board, column);
+  const taken = new Set(board.cards.map((c) => c.id));
+  // A pinned id makes re-applying the same add (after a lost write) a no-op instead of a twin.
+  if (edit.id && taken.has(edit.id)) return { text: board.text, cardId: edit.id, changed: false };
+  const base = edit.id ?? deriveId(title);
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  const owner = edit.owner ? OWNER_SEPARATOR + edit.owner : '';
+  const eol = board.eol;
+  let block = `${style.indent}${style.marker} ${style.checkbox ? '[ ] ' : ''}${title}${owner} ${markerComment(id)}${eol}`;
+  const nested = ' '.repeat(style.indent.length + style.marker.length + 1);
+  for (const note of edit.notes ?? []) block += `${nested}- ${oneLine(note, 'note')}${eol}`;
+  const next = applyPatches(board.text, [insertion(board, edit.column, column, block)]);
+  verify(next, id, edit.column, edit.owner ?? undefined);
+  return { text: next, cardId: id, changed: true };
+}
+
+function setLastSynced(board: Board, value: string): EditResult {
+  const synced = board.lastSynced;
+  if (synced) {
+    const content = board.text.slice(synced.span.start, synced.span.end);
+    const from = content.indexOf(':') + 1;
+    const to = content.lastIndexOf('_');
+    const next = applyPatches(board.text, [{ start: synced.span.start + from, end: synced.span.start + to, insert: ` ${value}` }]);
+    return { text: next, cardId: null, changed: next !== board.text };
+  }
+  const line = `_Last synced: ${value}_`;
+  const title = board.others.find((s) => s.level === 1);
+  const at = title ? lineEndAt(board.text, title.span.start) : 0;
+  const insert = title ? `${board.eol}${line}${board.eol}` : `${line}${board.eol}${board.eol}`;
+  const next = applyPatches(board.text, [{ start: at, end: at, insert }]);
+  return { text: next, cardId: null, changed: true };
+}
+
+/** Removes a card's lines; a card that ends the file without a line break takes the one before it. */
+function removal(board: Board, card: Card): Patch {
+  let start = card.span.start;
+  if (!card.text.endsWith('\n') && start > 0) start -= board.text[start - 2] === '\r' ? 2 : 1;
+  return { start, end: card.span.end, insert: '' };
+}
+
+/** Inserts a block (ending in a line break) at the end of a column's list, creating the column if needed. */
+function insertion(board: Board, kind: ColumnKind, column: Column | null, block: string): Patch {
+  if (column) {
+    const at = column.cards.at(-1)?.span.end ?? column.bodyStart;
+    return { start: at, end: at, insert: atEnd(board, at) ? board.eol + trimEol(block) : block };
+  }
+  const order = COLUMN_KINDS.indexOf(kind);
+  const before = board.columns
+    .filter((c) => COLUMN_KINDS.indexOf(c.kind) < order)
+    .sort((a, b) => COLUMN_KINDS.indexOf(a.kind) - COLUMN_KINDS.indexOf(b.kind))
+    .at(-1);
+  const heading = `## ${COLUMN_TITLES[kind]}${board.eol}`;
+  if (!before) {
+    const first = board.columns[0]!;
+    return { start: first.span.start, end: first.span.start, insert: heading + block + board.eol };
+  }
+  const at = before.span.end;
+  if (!atEnd(board, at)) return { start: at, end: at, insert: heading + block + board.eol };
+  const text = board.text;
+  const lead = (text.endsWith('\n') ? '' : board.eol) + (/(^|\n)[ \t]*\r?\n$/.test(text) ? '' : board.eol);
+  return { start: at, end: at, insert: lead + heading + trimEol(block) };
+}
+
+function nestedLine(board: Board, card: Card, text: string, eol: string): string {
+  const style = nestedStyleOf(board, card);
+  return `${style.indent}${style.marker} ${text}${eol}`;
+}
+
+function noteText(line: string): string {
+  return line.replace(/^\s*(?:[-*+]\s+)?/, '').trimEnd();
+}
+
+function withOwner(body: string, owner: string | null): string {
+  const head = readHead(body);
+  if (head.owner) {
+    return owner === null
+      ? body.slice(0, head.owner.sepStart) + body.slice(head.owner.nameEnd)
+      : body.slice(0, head.owner.nameStart) + owner + body.slice(head.owner.nameEnd);
+  }
+  return owner === null ? body : body.slice(0, head.contentEnd) + OWNER_SEPARATOR + owner + body.slice(head.contentEnd);
+}
+
+function withMarker(body: string, id: string): string {
+  const end = readHead(body).contentEnd;
+  return `${body.slice(0, end)} ${markerComment(id)}${body.slice(end)}`;
+}
+
+function verify(text: string, id: string, column: ColumnKind, owner: string | null | undefined): void {
+  const card = parseBoard(text).cards.find((c) => c.id === id);
+  const ok = card && card.column === column && (owner === undefined || card.owner === owner);
+  if (!ok) throw new BoardError('INVALID_EDIT', `the edit of card ${id} would not read back as intended`);
+}
+
+function checkOwner(owner: string): void {
+  if (!OWNER_NAME.test(owner)) {
+    throw new BoardError('INVALID_EDIT', `owner "${owner}" must be a name of 1 to 3 words (letters, digits, _ . ' -)`);
+  }
+}
+
+function oneLine(value: string, what: string): string {
+  const text = value.trim();
+  if (!text || /[\r\n]/.test(text)) throw new BoardError('INVALID_EDIT', `${what} must be one non-empty line`);
+  return text;
+}
+
+function splitKeep(text: string): string[] {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+function joinLines(lines: string[], eol: string): string {
+  return lines.map((l, i) => (i < lines.length - 1 && !l.endsWith('\n') ? l + eol : l)).join('');
+}
+
+function withEol(block: string, eol: string): string {
+  return block.endsWith('\n') ? block : block + eol;
+}
+
+function trimEol(block: string): string {
+  return block.replace(/\r?\n$/, '');
+}
+
+function atEnd(board: Board, at: number): boolean {
+  return at === board.text.length && at > 0 && !board.text.endsWith('\n');
+}
+
+function lineEndAt(text: string, from: number): number {
+  const nl = text.indexOf('\n', from);
+  return nl === -1 ? text.length : nl + 1;
+}

@@ -1,0 +1,109 @@
+import { isSlashCommand, parseSlashCommand } from './command.ts';
+import type { SlashCommand } from './types.ts';
+
+/** Where the owner sits on a card's first line, as offsets into that line's text. */
+export interface OwnerPlace {
+  name: string;
+  /** Start of the separator with the whitespace before it (` — `), for removal. */
+  sepStart: number;
+  nameStart: number;
+  nameEnd: number;
+}
+
+/** The fields read from the first line of a card (after its list marker). */
+export interface HeadFields {
+  marker: string | null;
+  /** Offset of ` <!-- q:… -->` (with its leading whitespace) or of the trailing whitespace. */
+  contentEnd: number;
+  owner: OwnerPlace | null;
+  title: string;
+}
+
+const MARKER = /[ \t]*<!--\s*q:([A-Za-z0-9_-]+)\s*-->/;
+const NAME = String.raw`@?\p{L}[\p{L}\p{N}_.'-]*(?: \p{L}[\p{L}\p{N}_.'-]*){0,2}`;
+const DASH_OWNER = new RegExp(String.raw`(\s+(?:—|–|--|â€”)\s+)(${NAME})$`, 'u');
+const BOLD_HYPHEN_OWNER = new RegExp(String.raw`^(\*\*.+?\*\*)(\s+-\s+)(${NAME})$`, 'u');
+const LEADING_BOLD = /^\*\*(.+?)\*\*/;
+
+/** The separator written before an owner: the em dash the seed board uses. */
+export const OWNER_SEPARATOR = ' — ';
+
+/** Reads marker, owner and title from a card's first-line text. */
+export function readHead(text: string): HeadFields {
+  const markerMatch = MARKER.exec(text);
+  const marker = markerMatch?.[1] ?? null;
+  const withoutMarker = markerMatch ? text.slice(0, markerMatch.index) : text;
+  const trimmed = withoutMarker.trimEnd();
+  const contentEnd = trimmed.length;
+  let owner: OwnerPlace | null = null;
+  const dash = DASH_OWNER.exec(trimmed);
+  const hyphen = dash ? null : BOLD_HYPHEN_OWNER.exec(trimmed);
+  if (dash) {
+    const sepStart = dash.index;
+    const nameStart = sepStart + (dash[1] ?? '').length;
+    owner = { name: dash[2] ?? '', sepStart, nameStart, nameEnd: contentEnd };
+  } else if (hyphen) {
+    const sepStart = (hyphen[1] ?? '').length;
+    const nameStart = sepStart + (hyphen[2] ?? '').length;
+    owner = { name: hyphen[3] ?? '', sepStart, nameStart, nameEnd: contentEnd };
+  }
+  const body = owner ? trimmed.slice(0, owner.sepStart) : trimmed;
+  const bold = LEADING_BOLD.exec(body.trimStart());
+  const title = (bold?.[1] ?? body).trim();
+  return { marker, contentEnd, owner, title };
+}
+
+const CODE_SPAN = /(`+)(.+?)(?<!`)\1(?!`)/g;
+const HTML_COMMENT = /<!--[\s\S]*?-->/g;
+const MENTION = /(?<![\w.@/\\])@([A-Za-z][\w-]*(?:\.[\w-]+)*)/g;
+const LINK = /\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]/g;
+const AFTER_LINE = /^\s*(?:(?:[-*+]|\d+[.)])\s+)?(?:\[[ xX]\]\s+)?after:\s*(.+?)\s*$/i;
+const BLOCKED_LINE = /^\s*(?:(?:[-*+]|\d+[.)])\s+)?blocked:\s*(.+?)\s*$/i;
+
+/** The fields read from a card's whole text. */
+export interface BodyFields {
+  mentions: string[];
+  command: SlashCommand | null;
+  after: string[];
+  links: string[];
+  /** From a nested `Blocked: …` line. */
+  blockedNote: string | null;
+}
+
+/** Reads mentions, command, dependencies and a blocked note from a card's lines. */
+export function readBody(lines: readonly string[]): BodyFields {
+  const mentions = new Set<string>();
+  const links = new Set<string>();
+  const after: string[] = [];
+  let command: SlashCommand | null = null;
+  let blockedNote: string | null = null;
+  lines.forEach((line, i) => {
+    for (const [, , code = ''] of line.matchAll(CODE_SPAN)) {
+      if (!command && isSlashCommand(code)) command = parseSlashCommand(code);
+    }
+    const prose = line.replace(CODE_SPAN, ' ').replace(HTML_COMMENT, ' ');
+    for (const [, name = ''] of prose.matchAll(MENTION)) mentions.add(name);
+    for (const [, title = ''] of prose.matchAll(LINK)) links.add(title.trim());
+    if (i === 0) return;
+    const dep = AFTER_LINE.exec(line);
+    if (dep) after.push(...splitList(dep[1] ?? ''));
+    const blocked = BLOCKED_LINE.exec(line);
+    if (blocked && blockedNote === null) blockedNote = blocked[1] ?? null;
+  });
+  return { mentions: [...mentions], command, after, links: [...links], blockedNote };
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(/\s*,\s*/)
+    .map((item) => item.replace(/^\[\[|\]\]$/g, '').replace(/^[`"']|[`"']$/g, '').trim())
+    .filter(Boolean);
+}
+
+/** The first bold span that is not the title: how the seed board writes a blocked reason. */
+export function inlineReason(firstLineText: string): string | null {
+  const text = firstLineText.trimStart();
+  const spans = [...text.matchAll(/\*\*(.+?)\*\*/g)];
+  const reason = spans.find((m) => m.index !== 0);
+  return reason?.[1]?.trim() ?? null;
+}

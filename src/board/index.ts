@@ -1,0 +1,18 @@
+export { COLUMN_KINDS, COLUMN_TITLES, parseColumnName, recognizeColumn } from './columns.ts';
+export type { ColumnKind } from './columns.ts';
+export { isSlashCommand, parseSlashCommand, quoteWord, splitWords } from './command.ts';
+export { applyEdit, applyEdits } from './edits.ts';
+export type { Edit, EditResult, Expectation } from './edits.ts';
+export { BoardError, EditConflict } from './errors.ts';
+export type { BoardErrorCode, ConflictReason } from './errors.ts';
+export { BoardFile, contentHash, decodeBoard } from './file.ts';
+export type { BoardLog, DroppedEdit, UpdateOutcome } from './file.ts';
+export { deriveId, markerComment } from './identity.ts';
+export { lintBoard } from './lint.ts';
+export type { LintFinding } from './lint.ts';
+export { parseBoard } from './parse.ts';
+export { selectCard } from './select.ts';
+export { serializeBoard } from './serialize.ts';
+export type { Board, ByteSpan, Card, Column, OtherSection, Region, SlashCommand, Span } from './types.ts';
+export { watchBoard } from './watch.ts';
+export type { BoardChange, BoardWatch } from './watch.ts';

@@ -1,0 +1,200 @@
+import { recognizeColumn } from './columns.ts';
+import type { ColumnKind } from './columns.ts';
+import { inlineReason, readBody, readHead } from './fields.ts';
+import { assignIds } from './identity.ts';
+import { dominantEol, indentWidth, splitLines } from './lines.ts';
+import type { Line } from './lines.ts';
+import { matchFence, matchListItem } from './list-item.ts';
+import type { Board, Card, Column, OtherSection, Region } from './types.ts';
+
+const HEADING = /^ {0,3}(#{1,6})(?=[ \t]|$)(.*)$/;
+const LAST_SYNCED = /^_Last synced:\s*(.*?)\s*_\s*$/;
+
+type Owner = 'front-matter' | 'heading' | 'verbatim' | number;
+
+/**
+ * Parses any Markdown Kanban file. Total: every text parses, and the regions partition it,
+ * so `serialize(parse(text)) === text` always holds.
+ */
+export function parseBoard(text: string): Board {
+  const lines = splitLines(text);
+  const owners: Owner[] = new Array<Owner>(lines.length).fill('verbatim');
+  const columns: Column[] = [];
+  const others: OtherSection[] = [];
+  const drafts: Array<{ column: Column; first: number; last: number; indent: number }> = [];
+  let lastSynced: Board['lastSynced'] = null;
+
+  const frontEnd = frontMatterEnd(lines);
+  for (let i = 0; i < frontEnd; i++) owners[i] = 'front-matter';
+  const obsidian = frontEnd > 0 && /^kanban-plugin:/m.test(text.slice(0, lines[frontEnd - 1]!.end));
+
+  let column: Column | null = null;
+  let inSubsection = false;
+  let card: (typeof drafts)[number] | null = null;
+  let fence: { fence: string; inCard: boolean } | null = null;
+  let inComment = false;
+  const closeSection = (end: number) => {
+    if (column) column.span.end = end;
+    const other = others.at(-1);
+    if (other && other.span.end === -1) other.span.end = end;
+  };
+
+  for (let i = frontEnd; i < lines.length; i++) {
+    const line = lines[i]!;
+    const content = line.content;
+    if (fence) {
+      if (fence.inCard && card) extendCard(card, i);
+      const close = matchFence(content);
+      if (close && close.fence[0] === fence.fence[0] && close.fence.length >= fence.fence.length && content.trim() === close.fence) fence = null;
+      continue;
+    }
+    if (inComment) {
+      if (content.trimEnd().endsWith('%%')) inComment = false;
+      continue;
+    }
+    const blank = content.trim() === '';
+    const indent = indentWidth(content);
+    if (card && !blank && indent > card.indent) {
+      extendCard(card, i);
+      const open = matchFence(content);
+      if (open) fence = { fence: open.fence, inCard: true };
+      continue;
+    }
+    if (card && blank) continue;
+    card = null;
+
+    if (content.trimStart().startsWith('%%')) {
+      inComment = !(content.trim().length > 2 && content.trimEnd().endsWith('%%'));
+      continue;
+    }
+    const open = matchFence(content);
+    if (open) {
+      fence = { fence: open.fence, inCard: false };
+      continue;
+    }
+    const heading = HEADING.exec(content);
+    if (heading) {
+      const level = (heading[1] ?? '').length;
+      const title = (heading[2] ?? '').trim();
+      if (level <= 2) {
+        closeSection(line.start);
+        const kind = level === 2 ? recognizeColumn(title) : null;
+        column = kind ? newColumn(kind, title, line) : null;
+        inSubsection = false;
+        if (column) {
+          columns.push(column);
+          owners[i] = 'heading';
+        } else {
+          others.push({ heading: title, level, line: line.number, span: { start: line.start, end: -1 } });
+        }
+      } else if (column) {
+        inSubsection = true;
+      }
+      continue;
+    }
+    const synced = LAST_SYNCED.exec(content);
+    if (synced && !lastSynced) {
+      lastSynced = { line: line.number, span: { start: line.start, end: line.contentEnd }, value: synced[1] ?? '' };
+      continue;
+    }
+    if (column && !inSubsection) {
+      const item = matchListItem(content);
+      if (item && item.indent <= 3) {
+        card = { column, first: i, last: i, indent: item.indent };
+        drafts.push(card);
+      }
+    }
+  }
+  closeSection(text.length);
+
+  const cards = buildCards(text, lines, drafts);
+  drafts.forEach((draft, n) => {
+    for (let i = draft.first; i <= draft.last; i++) owners[i] = n;
+  });
+  return {
+    text,
+    eol: dominantEol(text),
+    obsidian,
+    columns,
+    cards,
+    others,
+    regions: toRegions(lines, owners),
+    lastSynced,
+  };
+}
+
+function extendCard(card: { last: number }, i: number): void {
+  card.last = i;
+}
+
+function newColumn(kind: ColumnKind, heading: string, line: Line): Column {
+  return { kind, heading, line: line.number, span: { start: line.start, end: -1 }, bodyStart: line.end, cards: [] };
+}
+
+/** Lines `0..n` are YAML front matter when the file opens with `---` and closes it. */
+function frontMatterEnd(lines: readonly Line[]): number {
+  if (lines[0]?.content.replace(/^\uFEFF/, '') !== '---') return 0;
+  for (let i = 1; i < lines.length; i++) {
+    const content = lines[i]!.content;
+    if (content === '---' || content === '...') return i + 1;
+  }
+  return 0;
+}
+
+function buildCards(
+  text: string,
+  lines: readonly Line[],
+  drafts: ReadonlyArray<{ column: Column; first: number; last: number }>,
+): Card[] {
+  const partial = drafts.map((draft) => {
+    const first = lines[draft.first]!;
+    const last = lines[draft.last]!;
+    const item = matchListItem(first.content)!;
+    const head = readHead(first.content.slice(item.textStart));
+    const body = readBody(lines.slice(draft.first, draft.last + 1).map((l) => l.content));
+    return { draft, first, last, item, head, body, marker: head.marker, title: head.title };
+  });
+  const ids = assignIds(partial);
+  return partial.map(({ draft, first, last, item, head, body }, n) => {
+    const kind = draft.column.kind;
+    const card: Card = {
+      id: ids[n]!,
+      marker: head.marker,
+      column: kind,
+      index: draft.column.cards.length,
+      title: head.title,
+      owner: head.owner?.name ?? null,
+      mentions: body.mentions,
+      command: body.command,
+      after: body.after,
+      links: body.links,
+      checkbox: item.checked === null ? null : item.checked ? 'done' : 'open',
+      blockedReason:
+        body.blockedNote ?? (kind === 'blocked' ? inlineReason(first.content.slice(item.textStart)) : null),
+      line: first.number,
+      endLine: last.number,
+      span: { start: first.start, end: last.end },
+      bytes: { start: first.byteStart, end: last.byteEnd },
+      text: text.slice(first.start, last.end),
+    };
+    draft.column.cards.push(card);
+    return card;
+  });
+}
+
+function toRegions(lines: readonly Line[], owners: readonly Owner[]): Region[] {
+  const regions: Region[] = [];
+  let previous: Owner | null = null;
+  lines.forEach((line, i) => {
+    const owner = owners[i]!;
+    const last = regions.at(-1);
+    if (last && owner === previous && owner !== 'heading') {
+      last.span.end = line.end;
+    } else {
+      const kind = typeof owner === 'number' ? 'card' : owner;
+      regions.push({ kind, span: { start: line.start, end: line.end } });
+    }
+    previous = owner;
+  });
+  return regions;
+}

@@ -1,0 +1,19 @@
+/** Replace `[start, end)` of the text with `insert`. Offsets refer to the text before any patch. */
+export interface Patch {
+  start: number;
+  end: number;
+  insert: string;
+}
+
+/** Applies non-overlapping patches; everything outside them stays byte-identical. */
+export function applyPatches(text: string, patches: readonly Patch[]): string {
+  const sorted = [...patches].sort((a, b) => a.start - b.start);
+  let out = '';
+  let at = 0;
+  for (const patch of sorted) {
+    if (patch.start < at) throw new Error(`overlapping patches at offset ${patch.start}`);
+    out += text.slice(at, patch.start) + patch.insert;
+    at = patch.end;
+  }
+  return out + text.slice(at);
+}
