@@ -1,1 +1,3 @@
-console.log("hi", process.argv.slice(2))
+import { runMain } from './cli/main.ts';
+
+process.exitCode = await runMain(process.argv.slice(2));

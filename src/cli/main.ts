@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { createLogger } from '../log.ts';
+import type { LogLevel } from '../log.ts';
+import { addToolCommands, runTool, TOOLS, workspaceResolver } from '../tools/index.ts';
+import type { ToolInvocation } from '../tools/index.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { runStart } from './start.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Runs the `quimbot` command line and returns its exit status. Every error is reported here, once. */
+export async function runMain(argv: readonly string[]): Promise<number> {
+  let status: number = EXIT.ok;
+  let json = false;
+  const program = new Command('quimbot')
+    .description('Quimbot: a Markdown Kanban board as the work queue for a team of LLM agents and humans.')
+    .version(version, '-v, --version')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+  addToolCommands(program, TOOLS, async (invocation) => {
+    json = invocation.json;
+    status = await invoke(invocation);
+  });
+  program
+    .command('start')
+    .description('Start the daemon: watch the board and log every change (Ctrl-C or SIGTERM stops it cleanly).')
+    .option('--board <path>', 'board file', 'kanban/KANBAN.md')
+    .option('--log-format <format>', 'log lines as json or pretty (default: pretty on a terminal)')
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .action(async (options: { board: string; logFormat?: 'json' | 'pretty'; logLevel: LogLevel }) => {
+      status = await runStart(options);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return status;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0
+        ? EXIT.ok
+        : EXIT.usage;
+    }
+    return report(error, json);
+  }
+}
+
+async function invoke({ tool, args, json }: ToolInvocation): Promise<number> {
+  const controller = new AbortController();
+  const cancel = () => controller.abort();
+  process.once('SIGINT', cancel);
+  try {
+    const output = await runTool(tool, args, {
+      workspace: process.cwd(),
+      resolvePath: workspaceResolver(process.cwd(), false),
+      signal: controller.signal,
+      progress: () => {},
+      log: createLogger({ level: 'warn' }),
+    });
+    process.stdout.write(json ? `${JSON.stringify(output, null, 2)}\n` : `${tool.summarize(output)}\n`);
+    return tool.exitCode?.(output) ?? EXIT.ok;
+  } finally {
+    process.off('SIGINT', cancel);
+  }
+}
+
+function report(error: unknown, json: boolean): number {
+  const code = typeof error === 'object' && error && 'code' in error ? String(error.code) : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  const known = code !== undefined && /^[A-Z_]+$/.test(code);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code: known ? code : 'INTERNAL', message } }, null, 2)}\n`);
+  process.stderr.write(known ? `quimbot: ${message}\n` : `quimbot: internal error: ${error instanceof Error ? error.stack : message}\n`);
+  return known ? exitCodeFor(code) : EXIT.problems;
+}

@@ -1,0 +1,24 @@
+import { boardAdd } from './board/add.ts';
+import { boardAssign } from './board/assign.ts';
+import { boardBlock } from './board/block.ts';
+import { boardLint } from './board/lint.ts';
+import { boardMove } from './board/move.ts';
+import { boardNote } from './board/note.ts';
+import { boardShow } from './board/show.ts';
+import { ToolError } from './errors.ts';
+import type { AnyTool } from './tool.ts';
+
+/** Every tool, once. The CLI, agents, MCP and A2A are adapters over this list. */
+export const TOOLS: readonly AnyTool[] = [boardShow, boardAdd, boardMove, boardAssign, boardNote, boardBlock, boardLint];
+
+/** What each command group is for, for `quimbot --help`. */
+export const TOOL_GROUPS: Record<string, string> = {
+  board: 'Read and edit the Markdown board (kanban/KANBAN.md)',
+};
+
+/** The tool with this registry name; UNKNOWN_TOOL otherwise. */
+export function findTool(name: string): AnyTool {
+  const tool = TOOLS.find((t) => t.name === name);
+  if (!tool) throw new ToolError('UNKNOWN_TOOL', `no tool named "${name}"; known: ${TOOLS.map((t) => t.name).join(', ')}`);
+  return tool;
+}

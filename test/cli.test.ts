@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
+const SEED = fileURLToPath(new URL('../kanban/KANBAN.md', import.meta.url));
+
+let workspace = '';
+const boardFile = () => join(workspace, 'kanban', 'KANBAN.md');
+
+function quimbot(...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: workspace, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('quimbot CLI', () => {
+  before(() => {
+    workspace = mkdtempSync(join(tmpdir(), 'quimbot-cli-'));
+    mkdirSync(join(workspace, 'kanban'));
+    copyFileSync(SEED, boardFile());
+  });
+  after(() => rmSync(workspace, { recursive: true, force: true }));
+
+  test('--help lists every command and each command has its own help', () => {
+    const help = quimbot('--help');
+    assert.equal(help.status, 0);
+    for (const word of ['board', 'start']) assert.match(help.stdout, new RegExp(`\\b${word}\\b`));
+    for (const sub of ['show', 'add', 'move', 'assign', 'note', 'block', 'lint']) {
+      const out = quimbot('board', sub, '--help');
+      assert.equal(out.status, 0, sub);
+      assert.match(out.stdout, /--board <value>/, sub);
+      assert.match(out.stdout, /--json/, sub);
+    }
+  });
+
+  test('board show --json has the documented shape and the seed counts', () => {
+    const out = quimbot('board', 'show', '--json');
+    assert.equal(out.status, 0, out.stderr);
+    const board = JSON.parse(out.stdout) as {
+      columns: Array<{ kind: string; cards: Array<{ id: string; title: string; owner: string | null; line: number }> }>;
+    };
+    const counts = Object.fromEntries(board.columns.map((c) => [c.kind, c.cards.length]));
+    assert.deepEqual(counts, { done: 8, in_progress: 3, backlog: 5, blocked: 1 });
+    const inProgress = board.columns.find((c) => c.kind === 'in_progress')!;
+    assert.deepEqual(inProgress.cards.map((c) => c.owner), ['Quimbot', 'Quimbot', 'Quimbot']);
+    assert.deepEqual(Object.keys(inProgress.cards[0]!).sort(), [
+      'after', 'blockedReason', 'checkbox', 'column', 'command', 'endLine', 'id', 'line', 'mentions', 'owner', 'title',
+    ]);
+  });
+
+  test('add, move, assign, note and block edit only their lines', () => {
+    const before = readFileSync(boardFile(), 'utf8');
+    const add = quimbot('board', 'add', 'Audit TOEFL `/data audit data/toefl.jsonl` @Codex', '--json');
+    assert.equal(add.status, 0, add.stderr);
+    const { card } = JSON.parse(add.stdout) as { card: { id: string; column: string; command: { argv: string[] } } };
+    assert.equal(card.column, 'backlog');
+    assert.deepEqual(card.command.argv, ['data', 'audit', 'data/toefl.jsonl']);
+    assert.equal(quimbot('board', 'move', card.id, 'in-progress').status, 0);
+    assert.equal(quimbot('board', 'assign', 'Audit TOEFL', 'Codex').status, 0);
+    assert.equal(quimbot('board', 'note', `q:${card.id}`, 'report: reports/toefl.md').status, 0);
+    assert.equal(quimbot('board', 'block', 'Audit TOEFL', 'HTTP 402 Payment Required').status, 0);
+    const afterText = readFileSync(boardFile(), 'utf8');
+    const removed = before.split('\n').filter((line) => !afterText.split('\n').includes(line));
+    assert.deepEqual(removed, []);
+    assert.match(afterText, /## 🚫 Blocked\n- OpenRouter.*\n- Audit TOEFL `\/data audit data\/toefl.jsonl` @Codex — Codex <!-- q:\w+ -->\n {2}- report: reports\/toefl.md\n {2}- Blocked: HTTP 402 Payment Required\n/);
+  });
+
+  test('errors name the problem and exit with a meaningful status', () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [['board', 'move', 'nothing like this', 'done'], 3, /no card matches "nothing like this"/],
+      [['board', 'move', 'Execute', 'done'], 2, /matches 2 cards/],
+      [['board', 'move', 'backlog:1', 'sideways'], 2, /unknown column "sideways"/],
+      [['board', 'show', '--board', 'missing.md'], 3, /missing\.md: no such file/],
+      [['board', 'frobnicate'], 2, /unknown command 'frobnicate'/],
+      [['board', 'assign', 'backlog:1', 'A Very Long Owner Name'], 2, /must be a name of 1 to 3 words/],
+    ];
+    for (const [args, status, message] of cases) {
+      const out = quimbot(...args);
+      assert.equal(out.status, status, `${args.join(' ')}: ${out.stderr}`);
+      assert.match(out.stderr, message, args.join(' '));
+    }
+  });
+
+  test('--json errors are JSON on stdout with a stable code', () => {
+    const out = quimbot('board', 'move', 'nothing like this', 'done', '--json');
+    assert.equal(out.status, 3);
+    assert.deepEqual(JSON.parse(out.stdout), {
+      error: { code: 'CARD_NOT_FOUND', message: 'no card matches "nothing like this" (an id, column:index, or a title prefix)' },
+    });
+  });
+
+  test('board lint exits 1 with findings, 0 on a clean board', () => {
+    assert.equal(quimbot('board', 'lint').status, 1);
+    writeFileSync(join(workspace, 'clean.md'), '## Backlog\n- one\n- two\n\n## Done\n- three\n');
+    const clean = quimbot('board', 'lint', '--board', 'clean.md');
+    assert.equal(clean.status, 0, clean.stdout);
+  });
+
+  test('start logs a summary at start and on change, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'start', '--log-format', 'json'], { cwd: workspace });
+    let log = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+    const waitFor = async (pattern: RegExp) => {
+      for (let i = 0; i < 100 && !pattern.test(log); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(log, pattern);
+    };
+    await waitFor(/"msg":"watching kanban\/KANBAN.md/);
+    assert.match(log, /"msg":"board kanban\/KANBAN.md: Done 8 · In Progress 3 · Backlog 5 · Blocked 2 \(18 cards\)"/);
+    writeFileSync(boardFile(), `${readFileSync(boardFile(), 'utf8')}\n## Review\n- a human card\n`);
+    await waitFor(/board changed by human: .*Review 1/);
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exit, 0);
+    assert.match(log, /"msg":"stopped"/);
+  });
+});
