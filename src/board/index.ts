@@ -1,6 +1,7 @@
 export { COLUMN_KINDS, COLUMN_TITLES, parseColumnName, recognizeColumn } from './columns.ts';
 export type { ColumnKind } from './columns.ts';
 export { isSlashCommand, parseSlashCommand, quoteWord, splitWords } from './command.ts';
+export { renameIntoPlace, writeFileAtomic, writeTempBeside } from './atomic.ts';
 export { applyEdit, applyEdits } from './edits.ts';
 export type { Edit, EditResult, Expectation } from './edits.ts';
 export { BoardError, EditConflict } from './errors.ts';
@@ -10,6 +11,8 @@ export type { BoardLog, DroppedEdit, UpdateOutcome } from './file.ts';
 export { deriveId, markerComment } from './identity.ts';
 export { lintBoard } from './lint.ts';
 export type { LintFinding } from './lint.ts';
+export { findMojibake, repairMojibake } from './mojibake.ts';
+export type { MojibakeEncoding, MojibakeFinding } from './mojibake.ts';
 export { parseBoard } from './parse.ts';
 export { selectCard } from './select.ts';
 export { serializeBoard } from './serialize.ts';

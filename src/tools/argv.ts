@@ -61,6 +61,9 @@ export function parseToolCommand(tools: readonly AnyTool[], argv: readonly strin
     program.parse([...argv], { from: 'user' });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
+    if (error.code === 'commander.help' || error.code === 'commander.helpDisplayed') {
+      throw new ToolError('UNKNOWN_TOOL', `/${argv.join(' ')}: not a tool command; \`quimbot ${argv.join(' ')} --help\` lists them`);
+    }
     const message = output.trim().replace(/^error: /, '') || error.message;
     throw new ToolError('INVALID_ARGUMENT', `/${argv.join(' ')}: ${message}`);
   }

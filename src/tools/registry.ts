@@ -5,11 +5,12 @@ import { boardLint } from './board/lint.ts';
 import { boardMove } from './board/move.ts';
 import { boardNote } from './board/note.ts';
 import { boardShow } from './board/show.ts';
+import { doctor } from './doctor.ts';
 import { ToolError } from './errors.ts';
 import type { AnyTool } from './tool.ts';
 
 /** Every tool, once. The CLI, agents, MCP and A2A are adapters over this list. */
-export const TOOLS: readonly AnyTool[] = [boardShow, boardAdd, boardMove, boardAssign, boardNote, boardBlock, boardLint];
+export const TOOLS: readonly AnyTool[] = [boardShow, boardAdd, boardMove, boardAssign, boardNote, boardBlock, boardLint, doctor];
 
 /** What each command group is for, for `quimbot --help`. */
 export const TOOL_GROUPS: Record<string, string> = {
