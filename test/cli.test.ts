@@ -28,7 +28,7 @@ describe('quimbot CLI', () => {
   test('--help lists every command and each command has its own help', () => {
     const help = quimbot('--help');
     assert.equal(help.status, 0);
-    for (const word of ['board', 'start']) assert.match(help.stdout, new RegExp(`\\b${word}\\b`));
+    for (const word of ['board', 'doctor', 'start']) assert.match(help.stdout, new RegExp(`\\b${word}\\b`));
     for (const sub of ['show', 'add', 'move', 'assign', 'note', 'block', 'lint']) {
       const out = quimbot('board', sub, '--help');
       assert.equal(out.status, 0, sub);
@@ -98,6 +98,35 @@ describe('quimbot CLI', () => {
     writeFileSync(join(workspace, 'clean.md'), '## Backlog\n- one\n- two\n\n## Done\n- three\n');
     const clean = quimbot('board', 'lint', '--board', 'clean.md');
     assert.equal(clean.status, 0, clean.stdout);
+  });
+
+  test('doctor --fix repairs the seed documents and keeps a backup', () => {
+    const seeds = fileURLToPath(new URL('../../shared/fixtures/seeds/', import.meta.url));
+    for (const name of ['KANBAN', 'WEEK2_STATUS_SUMMARY']) {
+      copyFileSync(join(seeds, `${name}.seed.md`), join(workspace, `${name}.md`));
+    }
+    const check = quimbot('doctor', 'KANBAN.md', '--json');
+    assert.equal(check.status, 1);
+    const report = JSON.parse(check.stdout) as { repaired: number; unrepaired: number; findings: Array<{ line: number; repaired: string | null }> };
+    assert.deepEqual([report.repaired, report.unrepaired], [15, 1]);
+    assert.equal(report.findings.find((f) => f.repaired === null)?.line, 37);
+    assert.equal(readFileSync(join(workspace, 'KANBAN.md'), 'utf8'), readFileSync(join(seeds, 'KANBAN.seed.md'), 'utf8'));
+
+    const fix = quimbot('doctor', 'KANBAN.md', '--fix');
+    assert.equal(fix.status, 1, 'one line stays unrepaired');
+    assert.match(fix.stdout, /KANBAN\.md:37: cannot repair/);
+    const fixed = readFileSync(join(workspace, 'KANBAN.md'), 'utf8').split('\n');
+    const clean = readFileSync(join(seeds, 'KANBAN.clean.md'), 'utf8').split('\n');
+    assert.equal(fixed.length, clean.length);
+    fixed.forEach((line, i) => {
+      if (i !== 36) assert.equal(line, clean[i], `line ${i + 1}`);
+    });
+    assert.equal(readFileSync(join(workspace, 'KANBAN.md.bak'), 'utf8'), readFileSync(join(seeds, 'KANBAN.seed.md'), 'utf8'));
+
+    const week = quimbot('doctor', 'WEEK2_STATUS_SUMMARY.md', '--fix');
+    assert.equal(week.status, 0, week.stdout);
+    assert.equal(readFileSync(join(workspace, 'WEEK2_STATUS_SUMMARY.md'), 'utf8'), readFileSync(join(seeds, 'WEEK2_STATUS_SUMMARY.clean.md'), 'utf8'));
+    assert.equal(quimbot('doctor', 'WEEK2_STATUS_SUMMARY.md').status, 0, 'a clean file has nothing to report');
   });
 
   test('start logs a summary at start and on change, and stops cleanly on SIGTERM', async () => {
