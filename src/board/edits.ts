@@ -1,8 +1,9 @@
 import { COLUMN_KINDS, COLUMN_TITLES } from './columns.ts';
 import type { ColumnKind } from './columns.ts';
 import { BoardError, EditConflict } from './errors.ts';
-import { OWNER_SEPARATOR, readHead } from './fields.ts';
+import { blockedLead, OWNER_SEPARATOR, readBody, readHead } from './fields.ts';
 import { deriveId, markerComment } from './identity.ts';
+import { indentWidth } from './lines.ts';
 import { parseBoard } from './parse.ts';
 import { applyPatches } from './patch.ts';
 import type { Patch } from './patch.ts';
@@ -42,7 +43,15 @@ interface CardChange {
 }
 
 const OWNER_NAME = /^@?\p{L}[\p{L}\p{N}_.'-]*(?: \p{L}[\p{L}\p{N}_.'-]*){0,2}$/u;
-const BLOCKED_NOTE = /^(\s*(?:[-*+]\s+)?)blocked:.*$/i;
+const CARD_ID = /^[A-Za-z0-9_-]+$/;
+
+/** What a card must read as after an edit; fields left out are not checked. */
+interface Readback {
+  column: ColumnKind;
+  owner?: string | null;
+  checkbox?: 'open' | 'done';
+  blockedReason?: string;
+}
 
 /** Applies one edit to a board's text as minimal patches, and checks that it took. */
 export function applyEdit(text: string, edit: Edit): EditResult {
@@ -54,10 +63,13 @@ export function applyEdit(text: string, edit: Edit): EditResult {
   if (edit.kind === 'add') return addCard(board, edit);
   const card = expectCard(board, edit.card, edit.expect);
   const change = toChange(edit);
-  if (change.owner) checkOwner(change.owner);
+  if (change.owner != null) checkOwner(change.owner);
   const patches = changeCard(board, card, change);
   const next = applyPatches(text, patches);
-  verify(next, card.id, change.to ?? card.column, change.owner);
+  const expected: Readback = { column: change.to ?? card.column, owner: change.owner };
+  if (change.checked !== undefined) expected.checkbox = change.checked ? 'done' : 'open';
+  if (change.blocked !== undefined) expected.blockedReason = change.blocked;
+  verify(next, card.id, expected);
   return { text: next, cardId: card.id, changed: next !== text };
 }
 
@@ -114,30 +126,37 @@ function changeCard(board: Board, card: Card, change: CardChange): Patch[] {
     const mark = checked ? (prefix[at] === ' ' ? 'x' : prefix[at]!) : ' ';
     prefix = prefix.slice(0, at) + mark + prefix.slice(at + 1);
   }
+  // A moved card takes the target list's indent, its nested lines shifted with it: kept at
+  // its own indent, a card indented deeper than the target's last card would nest under it.
+  let shift = 0;
   if (moving) {
     const style = listStyleOf(board, target);
     if (style.marker !== item.marker) {
       prefix = prefix.slice(0, item.markerStart) + style.marker + prefix.slice(item.markerStart + item.marker.length);
     }
+    shift = indentWidth(style.indent) - item.indent;
+    prefix = style.indent + prefix.slice(item.markerStart);
   }
   if (change.owner !== undefined) body = withOwner(body, change.owner);
   if (card.marker === null) body = withMarker(body, card.id);
 
-  const rest = splitKeep(card.text).slice(1);
+  const rest = splitKeep(card.text).slice(1).map((l) => shiftLine(l, shift));
   if (change.blocked !== undefined) {
-    const at = rest.findIndex((l) => BLOCKED_NOTE.test(l.replace(/\r?\n$/, '')));
+    // The line the parser reads the reason from (not one in a code block, any bullet or ordinal).
+    const line = readBody(splitKeep(card.text).map((l) => l.replace(/\r?\n$/, ''))).blockedLine;
     const note = `Blocked: ${change.blocked}`;
-    if (at >= 0) {
-      const old = rest[at]!;
-      const lead = BLOCKED_NOTE.exec(old.replace(/\r?\n$/, ''))![1]!;
-      rest[at] = lead + note + old.slice(old.replace(/\r?\n$/, '').length);
+    if (line !== null && line > 0) {
+      const old = rest[line - 1]!;
+      const content = old.replace(/\r?\n$/, '');
+      rest[line - 1] = blockedLead(content)! + note + old.slice(content.length);
     } else {
-      rest.push(nestedLine(board, card, note, eol));
+      rest.push(shiftLine(nestedLine(board, card, note, eol), shift));
     }
   }
-  // The same note twice in a row says nothing new; skipping it makes re-applying an edit safe.
+  // A note the card already has (on any nested line) says nothing new; skipping it makes
+  // re-applying an edit safe.
   if (change.note !== undefined && !rest.some((l) => noteText(l) === change.note)) {
-    rest.push(nestedLine(board, card, change.note, eol));
+    rest.push(shiftLine(nestedLine(board, card, change.note, eol), shift));
   }
 
   const firstEol = card.text.slice(line.content.length, line.end - line.start);
@@ -149,7 +168,10 @@ function changeCard(board: Board, card: Card, change: CardChange): Patch[] {
 
 function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult {
   const title = oneLine(edit.title, 'title');
-  if (edit.owner) checkOwner(edit.owner);
+  if (edit.owner != null) checkOwner(edit.owner);
+  if (edit.id !== undefined && !CARD_ID.test(edit.id)) {
+    throw new BoardError('INVALID_EDIT', `card id "${edit.id}" may hold only letters, digits, _ and -`);
+  }
   const column = board.columns.find((c) => c.kind === edit.column) ?? null;
   const style: ListStyle = listStyleOf(board, column);
   const taken = new Set(board.cards.map((c) => c.id));
@@ -160,11 +182,14 @@ function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult
   for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
   const owner = edit.owner ? OWNER_SEPARATOR + edit.owner : '';
   const eol = board.eol;
-  let block = `${style.indent}${style.marker} ${style.checkbox ? '[ ] ' : ''}${title}${owner} ${markerComment(id)}${eol}`;
+  // A card added to Done is done, as a card moved there is ticked.
+  const box = style.checkbox ? (edit.column === 'done' ? '[x] ' : '[ ] ') : '';
+  let block = `${style.indent}${style.marker} ${box}${title}${owner} ${markerComment(id)}${eol}`;
   const nested = ' '.repeat(style.indent.length + style.marker.length + 1);
   for (const note of edit.notes ?? []) block += `${nested}- ${oneLine(note, 'note')}${eol}`;
   const next = applyPatches(board.text, [insertion(board, edit.column, column, block)]);
-  verify(next, id, edit.column, edit.owner ?? undefined);
+  // A title ending in ` — Two words` would read back as owned by "Two words": refuse it.
+  verify(next, id, { column: edit.column, owner: edit.owner ?? null });
   return { text: next, cardId: id, changed: true };
 }
 
@@ -178,9 +203,13 @@ function setLastSynced(board: Board, value: string): EditResult {
     return { text: next, cardId: null, changed: next !== board.text };
   }
   const line = `_Last synced: ${value}_`;
-  const title = board.others.find((s) => s.level === 1);
-  const at = title ? lineEndAt(board.text, title.span.start) : 0;
-  const insert = title ? `${board.eol}${line}${board.eol}` : `${line}${board.eol}${board.eol}`;
+  // Below the board's title, else below the front matter, else at the top (after a BOM).
+  const first = board.columns[0]!.span.start;
+  const title = board.others.find((s) => s.level === 1 && s.span.start < first);
+  const front = board.regions.find((r) => r.kind === 'front-matter');
+  const below = title ? lineEndAt(board.text, title.span.start) : front?.span.end;
+  const at = below ?? (board.text.startsWith('\uFEFF') ? 1 : 0);
+  const insert = below !== undefined ? `${board.eol}${line}${board.eol}` : `${line}${board.eol}${board.eol}`;
   const next = applyPatches(board.text, [{ start: at, end: at, insert }]);
   return { text: next, cardId: null, changed: true };
 }
@@ -209,10 +238,23 @@ function insertion(board: Board, kind: ColumnKind, column: Column | null, block:
     return { start: first.span.start, end: first.span.start, insert: heading + block + board.eol };
   }
   const at = before.span.end;
-  if (!atEnd(board, at)) return { start: at, end: at, insert: heading + block + board.eol };
   const text = board.text;
-  const lead = (text.endsWith('\n') ? '' : board.eol) + (/(^|\n)[ \t]*\r?\n$/.test(text) ? '' : board.eol);
-  return { start: at, end: at, insert: lead + heading + trimEol(block) };
+  if (at < text.length) return { start: at, end: at, insert: heading + block + board.eol };
+  // At the end of the file: a blank line before the heading, and no line break added after
+  // the last line unless the file had one.
+  const open = !text.endsWith('\n');
+  const lead = (open ? board.eol : '') + (/(^|\n)[ \t]*\r?\n$/.test(text) ? '' : board.eol);
+  return { start: at, end: at, insert: lead + heading + (open ? trimEol(block) : block) };
+}
+
+/**
+ * Moves a nested line `by` columns right (or left), keeping its place relative to the card's
+ * other lines; its leading tabs become spaces, as a tab's width depends on where it starts.
+ */
+function shiftLine(line: string, by: number): string {
+  if (by === 0 || line.trim() === '') return line;
+  const lead = /^[ \t]*/.exec(line)![0];
+  return ' '.repeat(Math.max(0, indentWidth(lead) + by)) + line.slice(lead.length);
 }
 
 function nestedLine(board: Board, card: Card, text: string, eol: string): string {
@@ -239,10 +281,20 @@ function withMarker(body: string, id: string): string {
   return `${body.slice(0, end)} ${markerComment(id)}${body.slice(end)}`;
 }
 
-function verify(text: string, id: string, column: ColumnKind, owner: string | null | undefined): void {
+function verify(text: string, id: string, want: Readback): void {
   const card = parseBoard(text).cards.find((c) => c.id === id);
-  const ok = card && card.column === column && (owner === undefined || card.owner === owner);
-  if (!ok) throw new BoardError('INVALID_EDIT', `the edit of card ${id} would not read back as intended`);
+  const wrong = !card
+    ? 'the card would not be found'
+    : card.column !== want.column
+      ? `it would read as in ${card.column}`
+      : want.owner !== undefined && card.owner !== want.owner
+        ? `it would read as owned by ${card.owner === null ? 'nobody' : `"${card.owner}"`}`
+        : want.checkbox !== undefined && card.checkbox !== want.checkbox
+          ? `its checkbox would read as ${card.checkbox ?? 'missing'}`
+          : want.blockedReason !== undefined && card.blockedReason !== want.blockedReason
+            ? `its blocked reason would read as "${card.blockedReason ?? ''}"`
+            : null;
+  if (wrong) throw new BoardError('INVALID_EDIT', `the edit of card ${id} would not read back as intended: ${wrong}`);
 }
 
 function checkOwner(owner: string): void {

@@ -1,4 +1,5 @@
 import { isSlashCommand, parseSlashCommand } from './command.ts';
+import { closesFence, matchFence } from './list-item.ts';
 import type { SlashCommand } from './types.ts';
 
 /** Where the owner sits on a card's first line, as offsets into that line's text. */
@@ -58,7 +59,12 @@ const HTML_COMMENT = /<!--[\s\S]*?-->/g;
 const MENTION = /(?<![\w.@/\\])@([A-Za-z][\w-]*(?:\.[\w-]+)*)/g;
 const LINK = /\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]/g;
 const AFTER_LINE = /^\s*(?:(?:[-*+]|\d+[.)])\s+)?(?:\[[ xX]\]\s+)?after:\s*(.+?)\s*$/i;
-const BLOCKED_LINE = /^\s*(?:(?:[-*+]|\d+[.)])\s+)?blocked:\s*(.+?)\s*$/i;
+const BLOCKED_LINE = /^(\s*(?:(?:[-*+]|\d+[.)])\s+)?)blocked:\s*(.+?)\s*$/i;
+
+/** The indent and bullet before `Blocked:` on a nested blocked line, or null for other lines. */
+export function blockedLead(line: string): string | null {
+  return BLOCKED_LINE.exec(line)?.[1] ?? null;
+}
 
 /** The fields read from a card's whole text. */
 export interface BodyFields {
@@ -68,6 +74,8 @@ export interface BodyFields {
   links: string[];
   /** From a nested `Blocked: …` line. */
   blockedNote: string | null;
+  /** 0-based index among the card's lines of the line `blockedNote` comes from. */
+  blockedLine: number | null;
 }
 
 /** Reads mentions, command, dependencies and a blocked note from a card's lines. */
@@ -77,7 +85,19 @@ export function readBody(lines: readonly string[]): BodyFields {
   const after: string[] = [];
   let command: SlashCommand | null = null;
   let blockedNote: string | null = null;
+  let blockedLine: number | null = null;
+  // Lines of a fenced code block in a card are code, not requests: `@dataclass` is no mention.
+  let fence: string | null = null;
   lines.forEach((line, i) => {
+    if (fence !== null) {
+      if (closesFence(line, fence)) fence = null;
+      return;
+    }
+    const open = i === 0 ? null : matchFence(line);
+    if (open) {
+      fence = open.fence;
+      return;
+    }
     for (const [, , code = ''] of line.matchAll(CODE_SPAN)) {
       if (!command && isSlashCommand(code)) command = parseSlashCommand(code);
     }
@@ -88,15 +108,19 @@ export function readBody(lines: readonly string[]): BodyFields {
     const dep = AFTER_LINE.exec(line);
     if (dep) after.push(...splitList(dep[1] ?? ''));
     const blocked = BLOCKED_LINE.exec(line);
-    if (blocked && blockedNote === null) blockedNote = blocked[1] ?? null;
+    if (blocked && blockedNote === null) {
+      blockedNote = blocked[2] ?? null;
+      blockedLine = i;
+    }
   });
-  return { mentions: [...mentions], command, after, links: [...links], blockedNote };
+  return { mentions: [...mentions], command, after, links: [...links], blockedNote, blockedLine };
 }
 
 function splitList(value: string): string[] {
   return value
     .split(/\s*,\s*/)
-    .map((item) => item.replace(/^\[\[|\]\]$/g, '').replace(/^[`"']|[`"']$/g, '').trim())
+    // `[[Title]]`, `"Title"` or `` `id` ``: unwrap a matching pair only, so `Run `x.jsonl`` stays whole.
+    .map((item) => item.replace(/^\[\[(.*)\]\]$/, '$1').replace(/^([`"'])(.*)\1$/, '$2').trim())
     .filter(Boolean);
 }
 

@@ -1,6 +1,6 @@
 import { normalizeTitle } from './identity.ts';
 import { splitLines } from './lines.ts';
-import { matchListItem } from './list-item.ts';
+import { closesFence, matchFence, matchListItem } from './list-item.ts';
 import type { Board } from './types.ts';
 
 /** One problem `board lint` reports, with the line it is on. */
@@ -38,7 +38,18 @@ export function lintBoard(board: Board): LintFinding[] {
       message: `"## ${section.heading}" is not a column; its lines are kept but never read as cards`,
     });
     const body = board.text.slice(section.span.start, section.span.end);
+    let fence: string | null = null;
     for (const line of splitLines(body).slice(1)) {
+      // A checkbox in a code block is an example, not a lost card.
+      if (fence !== null) {
+        if (closesFence(line.content, fence)) fence = null;
+        continue;
+      }
+      const open = matchFence(line.content);
+      if (open) {
+        fence = open.fence;
+        continue;
+      }
       const item = matchListItem(line.content);
       if (item && item.indent === 0 && /^(?:[-*+]|\d+[.)])$/.test(item.marker) && item.checkboxAt !== null) {
         findings.push({

@@ -39,3 +39,9 @@ export function matchFence(content: string): { indent: number; fence: string } |
   const m = /^([ \t]*)(`{3,}|~{3,})/.exec(content);
   return m ? { indent: indentWidth(m[1] ?? ''), fence: m[2] ?? '' } : null;
 }
+
+/** True when a line closes the fence `open`: the same character, at least as long, nothing after. */
+export function closesFence(content: string, open: string): boolean {
+  const close = matchFence(content);
+  return close !== null && close.fence[0] === open[0] && close.fence.length >= open.length && content.trim() === close.fence;
+}

@@ -4,7 +4,7 @@ import { inlineReason, readBody, readHead } from './fields.ts';
 import { assignIds } from './identity.ts';
 import { dominantEol, indentWidth, splitLines } from './lines.ts';
 import type { Line } from './lines.ts';
-import { matchFence, matchListItem } from './list-item.ts';
+import { closesFence, matchFence, matchListItem } from './list-item.ts';
 import type { Board, Card, Column, OtherSection, Region } from './types.ts';
 
 const HEADING = /^ {0,3}(#{1,6})(?=[ \t]|$)(.*)$/;
@@ -39,14 +39,24 @@ export function parseBoard(text: string): Board {
     if (other && other.span.end === -1) other.span.end = end;
   };
 
+  // A byte order mark is part of the first line's bytes but not of its Markdown.
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   for (let i = frontEnd; i < lines.length; i++) {
     const line = lines[i]!;
-    const content = line.content;
+    const skip = i === 0 ? bom : 0;
+    const content = skip ? line.content.slice(skip) : line.content;
+    const start = line.start + skip;
     if (fence) {
-      if (fence.inCard && card) extendCard(card, i);
-      const close = matchFence(content);
-      if (close && close.fence[0] === fence.fence[0] && close.fence.length >= fence.fence.length && content.trim() === close.fence) fence = null;
-      continue;
+      const inCard = fence.inCard && card !== null;
+      // Inside a card a fence lasts only as long as the card: a line indented no deeper than
+      // the card's marker ends both (CommonMark), so an unclosed fence cannot eat the board.
+      if (inCard && content.trim() !== '' && indentWidth(content) <= card!.indent) {
+        fence = null;
+      } else {
+        if (inCard && content.trim() !== '') extendCard(card!, i);
+        if (closesFence(content, fence.fence)) fence = null;
+        continue;
+      }
     }
     if (inComment) {
       if (content.trimEnd().endsWith('%%')) inComment = false;
@@ -64,6 +74,13 @@ export function parseBoard(text: string): Board {
     card = null;
 
     if (content.trimStart().startsWith('%%')) {
+      // Obsidian Kanban keeps its settings in a comment after the last lane: it is not part
+      // of that lane, so a column created after it goes before the settings, not below them.
+      if (/^%%\s*kanban:settings/.test(content)) {
+        closeSection(start);
+        column = null;
+        inSubsection = false;
+      }
       inComment = !(content.trim().length > 2 && content.trimEnd().endsWith('%%'));
       continue;
     }
@@ -77,15 +94,15 @@ export function parseBoard(text: string): Board {
       const level = (heading[1] ?? '').length;
       const title = (heading[2] ?? '').trim();
       if (level <= 2) {
-        closeSection(line.start);
+        closeSection(start);
         const kind = level === 2 ? recognizeColumn(title) : null;
-        column = kind ? newColumn(kind, title, line) : null;
+        column = kind ? newColumn(kind, title, line, start) : null;
         inSubsection = false;
         if (column) {
           columns.push(column);
           owners[i] = 'heading';
         } else {
-          others.push({ heading: title, level, line: line.number, span: { start: line.start, end: -1 } });
+          others.push({ heading: title, level, line: line.number, span: { start, end: -1 } });
         }
       } else if (column) {
         inSubsection = true;
@@ -94,7 +111,7 @@ export function parseBoard(text: string): Board {
     }
     const synced = LAST_SYNCED.exec(content);
     if (synced && !lastSynced) {
-      lastSynced = { line: line.number, span: { start: line.start, end: line.contentEnd }, value: synced[1] ?? '' };
+      lastSynced = { line: line.number, span: { start, end: line.contentEnd }, value: synced[1] ?? '' };
       continue;
     }
     if (column && !inSubsection) {
@@ -127,8 +144,8 @@ function extendCard(card: { last: number }, i: number): void {
   card.last = i;
 }
 
-function newColumn(kind: ColumnKind, heading: string, line: Line): Column {
-  return { kind, heading, line: line.number, span: { start: line.start, end: -1 }, bodyStart: line.end, cards: [] };
+function newColumn(kind: ColumnKind, heading: string, line: Line, start: number): Column {
+  return { kind, heading, line: line.number, span: { start, end: -1 }, bodyStart: line.end, cards: [] };
 }
 
 /** Lines `0..n` are YAML front matter when the file opens with `---` and closes it. */

@@ -1,0 +1,301 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { parseBoard, parseSlashCommand, recognizeColumn, serializeBoard, splitWords } from '../src/board/index.ts';
+import type { Board, Card, ColumnKind } from '../src/board/index.ts';
+import { generateBoard } from './helpers/boards.ts';
+
+const SEEDS = new URL('../../shared/fixtures/seeds/', import.meta.url);
+const FIXTURES = new URL('./fixtures/boards/', import.meta.url);
+const read = (base: URL, name: string) => readFileSync(new URL(name, base), 'utf8');
+const fixtureNames = readdirSync(FIXTURES).filter((f) => f.endsWith('.md')).sort();
+
+/** The first card of a board holding just these lines under `## Backlog`. */
+function cardOf(...lines: string[]): Card {
+  const card = parseBoard(`## Backlog\n${lines.join('\n')}\n`).cards[0];
+  assert.ok(card, 'no card parsed');
+  return card;
+}
+
+const counts = (board: Board) => board.columns.map((c) => [c.kind, c.cards.length]);
+
+describe('the seed boards', () => {
+  for (const [name, notes, decision] of [
+    ['KANBAN.seed.md', 'ğŸ“ Notes', '- âœ… '],
+    ['KANBAN.clean.md', '📝 Notes', '- ✅ '],
+  ] as const) {
+    const text = read(SEEDS, name);
+    const board = parseBoard(text);
+    test(`${name}: columns and card counts`, () => {
+      assert.deepEqual(counts(board), [['done', 8], ['in_progress', 3], ['backlog', 5], ['blocked', 1]]);
+      assert.equal(board.cards.length, 17);
+      assert.equal(board.eol, '\n');
+      assert.equal(board.obsidian, false);
+    });
+    test(`${name}: In Progress titles and owners`, () => {
+      const cards = board.columns.find((c) => c.kind === 'in_progress')!.cards;
+      assert.deepEqual(cards.map((c) => [c.title, c.owner, c.index]), [
+        ['Write build recipe', 'Quimbot', 0],
+        ['Execute Superset 2', 'Quimbot', 1],
+        ['Execute Superset 3', 'Quimbot', 2],
+      ]);
+      assert.deepEqual(board.cards.filter((c) => c.owner !== null).length, 3);
+    });
+    test(`${name}: the Decisions resolved lines are not cards and stay verbatim`, () => {
+      const lines = text.split('\n').filter((l) => l.startsWith(decision));
+      assert.equal(lines.length, 5);
+      assert.equal(board.cards.some((c) => c.text.includes('Drop 30 empty-assistant')), false);
+      const start = text.indexOf('### ');
+      const region = board.regions.find((r) => r.span.start <= start && start < r.span.end)!;
+      assert.equal(region.kind, 'verbatim');
+      const verbatim = text.slice(region.span.start, region.span.end);
+      for (const line of lines) assert.ok(verbatim.includes(`${line}\n`), line);
+    });
+    test(`${name}: Notes is an untouched other section`, () => {
+      assert.deepEqual(board.others.map((o) => [o.heading, o.level]), [
+        [name.includes('seed') ? 'KANBAN.md â€” Quimbot Project Board' : 'KANBAN.md — Quimbot Project Board', 1],
+        [notes, 2],
+      ]);
+      const section = board.others[1]!;
+      assert.equal(section.span.end, text.length);
+      assert.equal(section.line, 37);
+      const last = board.regions.at(-1)!;
+      // The blank line before the heading and the whole section: one verbatim region.
+      assert.deepEqual(last, { kind: 'verbatim', span: { start: section.span.start - 1, end: text.length } });
+      assert.equal(text[section.span.start - 1], '\n');
+      assert.ok(text.slice(section.span.start).endsWith('`agents/KANBAN.md`. \n'));
+    });
+    test(`${name}: blocked reason and last synced`, () => {
+      const blocked = board.columns.find((c) => c.kind === 'blocked')!.cards[0]!;
+      assert.equal(blocked.blockedReason, 'HTTP 402 Payment Required');
+      assert.equal(blocked.line, 35);
+      assert.deepEqual(board.lastSynced && { line: board.lastSynced.line, value: board.lastSynced.value }, {
+        line: 3,
+        value: '2026-02-17 19:00 ET (evening standup)',
+      });
+      assert.equal(board.cards.filter((c) => c.blockedReason !== null).length, 1);
+    });
+  }
+});
+
+describe('recognizeColumn', () => {
+  const cases: Array<[string, ColumnKind | null]> = [
+    ['Backlog', 'backlog'], ['📋 Backlog', 'backlog'], ['ğŸ“‹ Backlog', 'backlog'], ['BACKLOG (5)', 'backlog'],
+    ['To Do', 'backlog'], ['Todo', 'backlog'], ['to-do', 'backlog'], ['Ready', 'backlog'], ['Up Next', 'backlog'],
+    ['In Progress', 'in_progress'], ['ğŸ”¨ In Progress', 'in_progress'], ['Doing', 'in_progress'], ['WIP', 'in_progress'],
+    ['Active', 'in_progress'], ['Review', 'review'], ['In Review', 'review'], ['QA', 'review'],
+    ['✅ Done', 'done'], ['âœ… Done', 'done'], ['done', 'done'], ['Complete', 'done'], ['Completed', 'done'],
+    ['Shipped 🚀', 'done'], ['🚫 Blocked', 'blocked'], ['ğŸš« Blocked [2]', 'blocked'],
+    ['Notes on done work', null], ['Notes', null], ['Done and dusted', null], ['Sprint 3 Backlog', null], ['', null], ['📝', null],
+  ];
+  for (const [heading, kind] of cases) test(`"${heading}" -> ${kind}`, () => assert.equal(recognizeColumn(heading), kind));
+});
+
+describe('card fields', () => {
+  const cases: Array<{ name: string; lines: string[]; want: Partial<Card> }> = [
+    { name: 'leading bold title and em dash owner', lines: ['- **Write build recipe** (3 supersets) — Quimbot'], want: { title: 'Write build recipe', owner: 'Quimbot' } },
+    { name: 'double hyphen owner', lines: ['- Plain title -- Ada Lovelace'], want: { title: 'Plain title', owner: 'Ada Lovelace' } },
+    { name: 'bold then hyphen owner', lines: ['- **Dedup** - Petrarch'], want: { title: 'Dedup', owner: 'Petrarch' } },
+    { name: 'mojibake dash owner', lines: ['- Dedup â€” Quimbot'], want: { title: 'Dedup', owner: 'Quimbot' } },
+    { name: 'hyphenated title has no owner', lines: ['- Re-run the follow-up audit'], want: { title: 'Re-run the follow-up audit', owner: null } },
+    { name: 'spaced hyphen without bold is no owner', lines: ['- Stage 1 - clean concat'], want: { title: 'Stage 1 - clean concat', owner: null } },
+    { name: 'five words after a dash are no owner', lines: ['- Fix parser — handle the odd edge case'], want: { owner: null, title: 'Fix parser — handle the odd edge case' } },
+    { name: 'mentions', lines: ['- Ask @codex and @petrarch.'], want: { mentions: ['codex', 'petrarch'], title: 'Ask @codex and @petrarch.' } },
+    { name: 'no mentions in emails, code or comments', lines: ['- Mail ada@example.com about `@notme` <!-- @hidden -->'], want: { mentions: [] } },
+    { name: 'mentions on nested lines, not in fenced code', lines: ['- Mix', '  - ping @quimbot', '  ```', '  @dataclass', '  ```'], want: { mentions: ['quimbot'] } },
+    { name: 'links', lines: ['- See [[Build recipe]] and [[Notes#today|today]]'], want: { links: ['Build recipe', 'Notes'] } },
+    { name: 'after lines', lines: ['- Mix', '  - after: Audit TOEFL, q:abc12345', '  - after: [[Build recipe]]', '  after: `Run x`'], want: { after: ['Audit TOEFL', 'q:abc12345', 'Build recipe', 'Run x'] } },
+    { name: 'after line keeps a trailing code span', lines: ['- Mix', '  - after: Run `x.jsonl`'], want: { after: ['Run `x.jsonl`'] } },
+    { name: 'after on the first line is not a dependency', lines: ['- after: nothing'], want: { after: [] } },
+    { name: 'open checkbox', lines: ['- [ ] open'], want: { checkbox: 'open', title: 'open' } },
+    { name: 'done checkbox', lines: ['- [x] done'], want: { checkbox: 'done', title: 'done' } },
+    { name: 'capital X checkbox', lines: ['* [X] done'], want: { checkbox: 'done' } },
+    { name: 'no checkbox without a space', lines: ['- [x]no space'], want: { checkbox: null, title: '[x]no space' } },
+    { name: 'marker gives the id', lines: ['- Title <!-- q:abc123 -->'], want: { id: 'abc123', marker: 'abc123', title: 'Title' } },
+    { name: 'owner before the marker', lines: ['- Title — Quimbot <!-- q:abc -->  '], want: { owner: 'Quimbot', title: 'Title', id: 'abc' } },
+    { name: 'ordinal and tab', lines: ['12)\tTabbed title'], want: { title: 'Tabbed title' } },
+    { name: 'nested blocked note', lines: ['- Gen', '  1. Blocked: HTTP 402'], want: { blockedReason: 'HTTP 402' } },
+  ];
+  for (const { name, lines, want } of cases) {
+    test(name, () => {
+      const card = cardOf(...lines);
+      const got = Object.fromEntries(Object.keys(want).map((k) => [k, card[k as keyof Card]]));
+      assert.deepEqual(got, want);
+      assert.equal(card.endLine, 1 + lines.length);
+    });
+  }
+  test('an inline bold reason counts only in Blocked', () => {
+    const text = '## Doing\n- Gen: **HTTP 402** x\n## Blocked\n- Gen: **HTTP 402** x\n- **Title** only\n';
+    assert.deepEqual(parseBoard(text).cards.map((c) => c.blockedReason), [null, 'HTTP 402', null]);
+  });
+});
+
+describe('slash commands', () => {
+  const cases: Array<[string, string[] | null]> = [
+    ['- Audit `/data audit "my file.jsonl" --json`', ['data', 'audit', 'my file.jsonl', '--json']],
+    ["- `/board note 'Write recipe' \"say \\\"hi\\\"\"`", ['board', 'note', 'Write recipe', 'say "hi"']],
+    ['- Path `/usr/bin/env` is no command', null],
+    ['- Code `npm test` is no command', null],
+    ['- First wins `/usr/lib` then `/doctor notes.md --fix` and `/board show`', ['doctor', 'notes.md', '--fix']],
+  ];
+  for (const [line, argv] of cases) {
+    test(line, () => assert.deepEqual(cardOf(line).command?.argv ?? null, argv));
+  }
+  test('an unclosed quote is an error, not argv', () => {
+    const command = cardOf('- Bad `/data audit "x.jsonl`').command!;
+    assert.deepEqual([command.raw, command.argv, command.error], ['/data audit "x.jsonl', [], 'unclosed " quote in "data audit "x.jsonl"']);
+  });
+  const words: Array<[string, string[]]> = [
+    ['a  b\tc', ['a', 'b', 'c']],
+    [`'it''s' "x y" z\\ w`, ['its', 'x y', 'z w']],
+    ['"" \'\'', ['', '']],
+    ['"a\\nb" \'a\\b\'', ['a\\nb', 'a\\b']],
+  ];
+  for (const [line, want] of words) test(`splitWords ${line}`, () => assert.deepEqual(splitWords(line), want));
+  test('parseSlashCommand keeps raw', () => {
+    assert.deepEqual(parseSlashCommand(' /board show --json '), { raw: ' /board show --json ', argv: ['board', 'show', '--json'], error: null });
+  });
+});
+
+/** Checks that regions partition the text and that card spans agree with lines and bytes. */
+function checkSpans(board: Board, label: string): void {
+  const { text } = board;
+  let at = 0;
+  for (const region of board.regions) {
+    assert.equal(region.span.start, at, `${label}: gap or overlap at ${at}`);
+    assert.ok(region.span.end > region.span.start, `${label}: empty region at ${at}`);
+    at = region.span.end;
+  }
+  assert.equal(at, text.length, `${label}: regions stop at ${at} of ${text.length}`);
+  const lineStarts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index + 1)];
+  for (const card of board.cards) {
+    assert.equal(text.slice(card.span.start, card.span.end), card.text, label);
+    assert.equal(card.bytes.start, Buffer.byteLength(text.slice(0, card.span.start)), `${label}: byte start of ${card.id}`);
+    assert.equal(card.bytes.end, Buffer.byteLength(text.slice(0, card.span.end)), `${label}: byte end of ${card.id}`);
+    assert.equal(lineStarts[card.line - 1], card.span.start, `${label}: line of ${card.id}`);
+    assert.ok(board.regions.some((r) => r.kind === 'card' && r.span.start === card.span.start && r.span.end === card.span.end), label);
+  }
+  assert.equal(board.regions.filter((r) => r.kind === 'card').length, board.cards.length, label);
+  assert.equal(new Set(board.cards.map((c) => c.id)).size, board.cards.length, `${label}: ids not unique`);
+}
+
+describe('round trip', () => {
+  const texts: Array<[string, string]> = [
+    ...fixtureNames.map((n): [string, string] => [n, read(FIXTURES, n)]),
+    ['KANBAN.seed.md', read(SEEDS, 'KANBAN.seed.md')],
+    ['KANBAN.clean.md', read(SEEDS, 'KANBAN.clean.md')],
+    ['empty', ''],
+    ['only a heading, no break', '## Done'],
+    ['no columns', '# Notes\n- a\n'],
+  ];
+  for (const [name, text] of texts) {
+    test(`${name}: serialize(parse(text)) === text, regions and spans`, () => {
+      const board = parseBoard(text);
+      assert.equal(serializeBoard(board), text);
+      checkSpans(board, name);
+    });
+  }
+  test('3000 generated boards round-trip byte for byte with consistent spans', () => {
+    for (let seed = 1; seed <= 3000; seed++) {
+      const { text } = generateBoard(seed);
+      const board = parseBoard(text);
+      assert.equal(serializeBoard(board), text, `seed ${seed}`);
+      checkSpans(board, `seed ${seed}`);
+    }
+  });
+  test('3000 generated boards parse to the columns and cards they were built from', () => {
+    for (let seed = 1; seed <= 3000; seed++) {
+      const gen = generateBoard(seed);
+      const board = parseBoard(gen.text);
+      const got = board.columns.map((c) => ({
+        kind: c.kind,
+        heading: c.heading,
+        cards: c.cards.map((k) => ({ title: k.title, owner: k.owner, checkbox: k.checkbox, marker: k.marker, mentions: k.mentions, after: k.after, lineCount: k.endLine - k.line + 1 })),
+      }));
+      assert.deepEqual(got, gen.columns, `seed ${seed}`);
+      assert.equal(board.obsidian, gen.obsidian, `seed ${seed}`);
+      assert.equal(board.lastSynced?.value ?? null, gen.synced, `seed ${seed}`);
+      assert.deepEqual(board.others.filter((o) => o.level === 2).map((o) => o.heading), gen.others, `seed ${seed}`);
+      if (!gen.mixedEol) assert.equal(board.eol, gen.eol, `seed ${seed}`);
+    }
+  });
+});
+
+describe('fixtures', () => {
+  test('obsidian.md: lanes, checkboxes, and the settings block outside every lane', () => {
+    const text = read(FIXTURES, 'obsidian.md');
+    const board = parseBoard(text);
+    assert.equal(board.obsidian, true);
+    assert.deepEqual(counts(board), [['backlog', 2], ['in_progress', 1], ['done', 1]]);
+    assert.deepEqual(board.cards.map((c) => [c.title, c.checkbox, c.owner]), [
+      ['Audit TOEFL followups @codex', 'open', null],
+      ['Mix Stage 1', 'open', 'Petrarch'],
+      ['Clean concat `/data clean data/toefl.jsonl --out data/toefl.clean.jsonl`', 'open', 'Quimbot'],
+      ['Write build recipe [[Build recipe]]', 'done', null],
+    ]);
+    assert.deepEqual(board.cards[1]!.after, ['Audit TOEFL followups']);
+    assert.deepEqual(board.cards[2]!.command?.argv, ['data', 'clean', 'data/toefl.jsonl', '--out', 'data/toefl.clean.jsonl']);
+    assert.deepEqual(board.cards[3]!.links, ['Build recipe']);
+    const done = board.columns.at(-1)!;
+    assert.equal(text.slice(done.span.end, done.span.end + 18), '%% kanban:settings');
+    assert.deepEqual(board.regions[0], { kind: 'front-matter', span: { start: 0, end: 31 } });
+  });
+  test('crlf-bom.md: CRLF, BOM, aliases and trailing spaces', () => {
+    const text = read(FIXTURES, 'crlf-bom.md');
+    assert.equal(text.charCodeAt(0), 0xfeff);
+    const board = parseBoard(text);
+    assert.equal(board.eol, '\r\n');
+    assert.deepEqual(counts(board), [['backlog', 2], ['in_progress', 1], ['done', 1]]);
+    assert.deepEqual(board.columns.map((c) => c.heading), ['To Do', 'WIP (2)', 'Completed']);
+    assert.deepEqual(board.others.map((o) => [o.heading, o.level, o.span.start]), [['Team board', 1, 1]]);
+    assert.deepEqual(board.cards.map((c) => [c.title, c.owner, c.blockedReason]), [
+      ['Stage 2 learner variants', null, null],
+      ['Evaluation framework', 'Ada Lovelace', null],
+      ['Dedup Superset 3', 'Quimbot', 'waiting on hashes'],
+      ['Audit snapshot', null, null],
+    ]);
+    assert.equal(board.cards[1]!.text, '- Evaluation framework — Ada Lovelace  \r\n  - after: Stage 2 learner variants\r\n');
+  });
+  test('mixed.md: bullets, ordinals, tabs, code in a card, sub-heading lists, unknown sections', () => {
+    const board = parseBoard(read(FIXTURES, 'mixed.md'));
+    assert.deepEqual(counts(board), [['backlog', 3], ['in_progress', 2], ['review', 1], ['done', 1]]);
+    assert.deepEqual(board.cards.map((c) => [c.title, c.endLine - c.line + 1]), [
+      ['Run Stage 1 LoRA training', 1], ['Evaluation harness', 3], ['Card with code', 7],
+      ['Dedup Superset 3', 1], ['Concat TOEFL `/data concat "data/toefl a.jsonl" data/toefl_b.jsonl --json`', 2],
+      ['Check ratios', 1], ['Build recipe written', 1],
+    ]);
+    assert.deepEqual(board.cards.map((c) => c.mentions), [[], ['petrarch'], [], [], [], [], []]);
+    assert.deepEqual(board.cards[1]!.after, ['Run Stage 1 LoRA training']);
+    assert.deepEqual(board.cards[4]!.command?.argv, ['data', 'concat', 'data/toefl a.jsonl', 'data/toefl_b.jsonl', '--json']);
+    assert.deepEqual(board.others.map((o) => [o.heading, o.level]), [['Mixed board', 1], ['Ideas', 2], ['Notes on done work', 2]]);
+    assert.equal(board.lastSynced?.value, '2026-03-01 09:00 UTC');
+  });
+});
+
+describe('edge cases', () => {
+  test('a BOM before a first-line column heading', () => {
+    const board = parseBoard('\uFEFF## Backlog\r\n- a\r\n');
+    assert.deepEqual(counts(board), [['backlog', 1]]);
+    assert.equal(board.columns[0]!.span.start, 1);
+  });
+  test('an unclosed fence in a card ends with the card', () => {
+    const board = parseBoard('## Backlog\n- a\n  ```\n  - [ ] code\n## Done\n- b\n');
+    assert.deepEqual(counts(board), [['backlog', 1], ['done', 1]]);
+    assert.deepEqual([board.cards[0]!.line, board.cards[0]!.endLine], [2, 4]);
+  });
+  test('an unclosed fence outside a card runs to the end', () => {
+    assert.deepEqual(counts(parseBoard('## Backlog\n```\n- x\n## Done\n- b\n')), [['backlog', 0]]);
+  });
+  test('headings and items inside a top-level fence are not read', () => {
+    const board = parseBoard('## Notes\n~~~\n## Done\n- x\n~~~\n## Done\n- y\n');
+    assert.deepEqual([counts(board), board.cards[0]!.title], [[['done', 1]], 'y']);
+  });
+  test('thematic breaks are not cards; a blank line keeps a card open for nested lines', () => {
+    const board = parseBoard('## Backlog\n- a\n\n  - more\n* * *\n- - -\n- b\n');
+    assert.deepEqual(board.cards.map((c) => [c.title, c.line, c.endLine]), [['a', 2, 4], ['b', 7, 7]]);
+  });
+  test('front matter is not parsed; only the first _Last synced_ counts', () => {
+    const board = parseBoard('---\ntitle: x\n---\n_Last synced: one_\n## Done\n_Last synced: two_\n');
+    assert.deepEqual([board.obsidian, board.lastSynced?.value, board.regions[0]!.span], [false, 'one', { start: 0, end: 17 }]);
+  });
+});
