@@ -5,6 +5,7 @@ import type { LogLevel } from '../log.ts';
 import { addToolCommands, runTool, TOOLS, workspaceResolver } from '../tools/index.ts';
 import type { ToolInvocation } from '../tools/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { terminalProgress } from './progress.ts';
 import { runStart } from './start.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -50,17 +51,20 @@ async function invoke({ tool, args, json }: ToolInvocation): Promise<number> {
   const controller = new AbortController();
   const cancel = () => controller.abort();
   process.once('SIGINT', cancel);
+  const progress = terminalProgress(process.stderr, process.stderr.isTTY === true && !json);
   try {
     const output = await runTool(tool, args, {
       workspace: process.cwd(),
       resolvePath: workspaceResolver(process.cwd(), false),
       signal: controller.signal,
-      progress: () => {},
+      progress: progress.report,
       log: createLogger({ level: 'warn' }),
     });
+    progress.done();
     process.stdout.write(json ? `${JSON.stringify(output, null, 2)}\n` : `${tool.summarize(output)}\n`);
     return tool.exitCode?.(output) ?? EXIT.ok;
   } finally {
+    progress.done();
     process.off('SIGINT', cancel);
   }
 }
