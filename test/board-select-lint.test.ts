@@ -153,3 +153,13 @@ describe('lintBoard', () => {
     assert.deepEqual(lint(text), [['UNKNOWN_HEADING', 1], ['CARD_OUTSIDE_COLUMN', 2], ['DUPLICATE_TITLE', 5], ['DUPLICATE_MARKER', 5], ['BAD_COMMAND', 6]]);
   });
 });
+
+test('the ASCII fast path of deriveId agrees with hashing the normalised title', () => {
+  const cases = ['Audit TOEFL', '**Write build recipe**', '  --Dedup!!  policy--  ', 'a', '', '123 go', 'Mix: LMSYS 40% / Magpie 25%'];
+  for (const title of cases) {
+    // A non-ASCII twin normalises to the same words, so it takes the general path to the same id.
+    const twin = `${title}\u00a0`;
+    assert.equal(deriveId(title), deriveId(twin), JSON.stringify(title));
+  }
+  assert.notEqual(deriveId('ab c'), deriveId('a bc'));
+});

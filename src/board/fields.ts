@@ -31,14 +31,14 @@ export const OWNER_SEPARATOR = ' — ';
 
 /** Reads marker, owner and title from a card's first-line text. */
 export function readHead(text: string): HeadFields {
-  const markerMatch = MARKER.exec(text);
+  const markerMatch = text.includes('<!--') ? MARKER.exec(text) : null;
   const marker = markerMatch?.[1] ?? null;
   const withoutMarker = markerMatch ? text.slice(0, markerMatch.index) : text;
   const trimmed = withoutMarker.trimEnd();
   const contentEnd = trimmed.length;
   let owner: OwnerPlace | null = null;
-  const dash = DASH_OWNER.exec(trimmed);
-  const hyphen = dash ? null : BOLD_HYPHEN_OWNER.exec(trimmed);
+  const dash = /[—–-]|â€/.test(trimmed) ? DASH_OWNER.exec(trimmed) : null;
+  const hyphen = dash || !trimmed.startsWith('**') ? null : BOLD_HYPHEN_OWNER.exec(trimmed);
   if (dash) {
     const sepStart = dash.index;
     const nameStart = sepStart + (dash[1] ?? '').length;
@@ -98,13 +98,18 @@ export function readBody(lines: readonly string[]): BodyFields {
       fence = open.fence;
       return;
     }
-    for (const [, , code = ''] of line.matchAll(CODE_SPAN)) {
-      if (!command && isSlashCommand(code)) command = parseSlashCommand(code);
+    // Cheap character checks first: most lines have no code span, mention, link or field.
+    let prose = line;
+    if (line.includes('`')) {
+      for (const [, , code = ''] of line.matchAll(CODE_SPAN)) {
+        if (!command && isSlashCommand(code)) command = parseSlashCommand(code);
+      }
+      prose = prose.replace(CODE_SPAN, ' ');
     }
-    const prose = line.replace(CODE_SPAN, ' ').replace(HTML_COMMENT, ' ');
-    for (const [, name = ''] of prose.matchAll(MENTION)) mentions.add(name);
-    for (const [, title = ''] of prose.matchAll(LINK)) links.add(title.trim());
-    if (i === 0) return;
+    if (prose.includes('<!--')) prose = prose.replace(HTML_COMMENT, ' ');
+    if (prose.includes('@')) for (const [, name = ''] of prose.matchAll(MENTION)) mentions.add(name);
+    if (prose.includes('[[')) for (const [, title = ''] of prose.matchAll(LINK)) links.add(title.trim());
+    if (i === 0 || !line.includes(':')) return;
     const dep = AFTER_LINE.exec(line);
     if (dep) after.push(...splitList(dep[1] ?? ''));
     const blocked = BLOCKED_LINE.exec(line);

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /** The invisible marker Quimbot appends to a card's first line the first time it edits it. */
 export function markerComment(id: string): string {
   return `<!-- q:${id} -->`;
@@ -16,8 +14,59 @@ export function normalizeTitle(title: string): string {
 
 /** An 8-character id derived from the title, the same wherever the card sits. */
 export function deriveId(title: string): string {
-  const digest = createHash('sha1').update(normalizeTitle(title)).digest();
-  return digest.readUIntBE(0, 5).toString(32).padStart(8, '0');
+  const hash = asciiTitleHash(title) ?? hash53(normalizeTitle(title));
+  return (hash % 2 ** 40).toString(32).padStart(8, '0');
+}
+
+const H1 = 0xdeadbeef;
+const H2 = 0x41c6ce57;
+
+/**
+ * cyrb53 (a fast, well-mixed 53-bit string hash) of `normalizeTitle(title)` for an ASCII title,
+ * computed in one pass without building the normalised string; null for other titles. Most
+ * titles are ASCII, and this keeps a 10,000-card board's parse free of per-title allocations.
+ */
+function asciiTitleHash(title: string): number | null {
+  let h1 = H1;
+  let h2 = H2;
+  let pendingSpace = false;
+  let started = false;
+  for (let i = 0; i < title.length; i++) {
+    let c = title.charCodeAt(i);
+    if (c > 0x7f) return null;
+    if (c >= 65 && c <= 90) c += 32;
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (!word) {
+      pendingSpace = started;
+      continue;
+    }
+    if (pendingSpace) {
+      h1 = Math.imul(h1 ^ 32, 2654435761);
+      h2 = Math.imul(h2 ^ 32, 1597334677);
+      pendingSpace = false;
+    }
+    started = true;
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  return finish(h1, h2);
+}
+
+function hash53(text: string): number {
+  let h1 = H1;
+  let h2 = H2;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  return finish(h1, h2);
+}
+
+function finish(h1: number, h2: number): number {
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /**

@@ -19,8 +19,7 @@ export function splitLines(text: string): Line[] {
     const nl = text.indexOf('\n', start);
     const end = nl === -1 ? text.length : nl + 1;
     const contentEnd = nl === -1 ? end : nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    const raw = text.slice(start, end);
-    const byteEnd = byteStart + Buffer.byteLength(raw, 'utf8');
+    const byteEnd = byteStart + utf8Length(text, start, end);
     lines.push({
       number: lines.length + 1,
       start,
@@ -34,6 +33,26 @@ export function splitLines(text: string): Line[] {
     byteStart = byteEnd;
   }
   return lines;
+}
+
+/** UTF-8 byte length of `text[start, end)`, counted in place: no slice, no copy. */
+export function utf8Length(text: string, start: number, end: number): number {
+  let bytes = end - start;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/** True for an empty line or one of only spaces and tabs (and other whitespace). */
+export function isBlank(content: string): boolean {
+  return !/\S/.test(content);
 }
 
 /** The line ending most lines use; LF when there are none. */

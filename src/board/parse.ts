@@ -2,7 +2,7 @@ import { recognizeColumn } from './columns.ts';
 import type { ColumnKind } from './columns.ts';
 import { inlineReason, readBody, readHead } from './fields.ts';
 import { assignIds } from './identity.ts';
-import { dominantEol, indentWidth, splitLines } from './lines.ts';
+import { dominantEol, indentWidth, isBlank, splitLines } from './lines.ts';
 import type { Line } from './lines.ts';
 import { closesFence, matchFence, matchListItem } from './list-item.ts';
 import type { Board, Card, Column, OtherSection, Region } from './types.ts';
@@ -50,10 +50,10 @@ export function parseBoard(text: string): Board {
       const inCard = fence.inCard && card !== null;
       // Inside a card a fence lasts only as long as the card: a line indented no deeper than
       // the card's marker ends both (CommonMark), so an unclosed fence cannot eat the board.
-      if (inCard && content.trim() !== '' && indentWidth(content) <= card!.indent) {
+      if (inCard && !isBlank(content) && indentWidth(content) <= card!.indent) {
         fence = null;
       } else {
-        if (inCard && content.trim() !== '') extendCard(card!, i);
+        if (inCard && !isBlank(content)) extendCard(card!, i);
         if (closesFence(content, fence.fence)) fence = null;
         continue;
       }
@@ -62,7 +62,7 @@ export function parseBoard(text: string): Board {
       if (content.trimEnd().endsWith('%%')) inComment = false;
       continue;
     }
-    const blank = content.trim() === '';
+    const blank = isBlank(content);
     const indent = indentWidth(content);
     if (card && !blank && indent > card.indent) {
       extendCard(card, i);
@@ -73,7 +73,7 @@ export function parseBoard(text: string): Board {
     if (card && blank) continue;
     card = null;
 
-    if (content.trimStart().startsWith('%%')) {
+    if (/^\s*%%/.test(content)) {
       // Obsidian Kanban keeps its settings in a comment after the last lane: it is not part
       // of that lane, so a column created after it goes before the settings, not below them.
       if (/^%%\s*kanban:settings/.test(content)) {
