@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
 import { BoardError, EditConflict } from './errors.ts';
@@ -36,12 +37,27 @@ export function contentHash(text: string | Uint8Array): string {
 }
 
 /**
+ * What this process wrote to each board path: the hash written and the hash of the bytes it was
+ * written over (null when the text merged in bytes no reader saw at the path). Shared by every
+ * `BoardFile` of a path, so a tool's write is recognised by the daemon's watcher too.
+ */
+const ownWrites = new Map<string, Array<{ hash: string; base: string | null }>>();
+
+/**
+ * Internal, for the watcher: the hash an own write was applied to, `null` if it merged text
+ * recovered from a replaced file, `undefined` if `hash` is not an own write.
+ */
+export function _ownWriteBase(path: string, hash: string): string | null | undefined {
+  return ownWrites.get(resolve(path))?.find((w) => w.hash === hash)?.base;
+}
+
+/**
  * A board file on disk. Every update re-reads the latest bytes, re-applies the edits by card
  * identity, writes a temp file beside it, fsyncs and renames, then reads back to check that
  * the edits landed. Human changes made in between win.
  */
 export class BoardFile {
-  readonly #ownWrites: string[] = [];
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -53,93 +69,157 @@ export class BoardFile {
     return decodeBoard(this.path, await readBytes(this.path));
   }
 
-  /** True when the text (or its hash) is what this process last wrote: not a human edit. */
+  /** True when the text (or its hash) is what this process recently wrote: not a human edit. */
   isOwnWrite(textOrHash: string): boolean {
     const hash = /^[0-9a-f]{64}$/.test(textOrHash) ? textOrHash : contentHash(textOrHash);
-    return this.#ownWrites.includes(hash);
+    return _ownWriteBase(this.path, hash) !== undefined;
   }
 
   /** Applies edits to the latest file, writing atomically; conflicting edits are dropped and logged. */
-  async update(edits: readonly Edit[]): Promise<UpdateOutcome> {
+  update(edits: readonly Edit[]): Promise<UpdateOutcome> {
+    // One update at a time per file object, so each one starts from the other's result.
+    const run = this.#queue.then(() => this.#update(edits));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #update(edits: readonly Edit[]): Promise<UpdateOutcome> {
     let pending = [...edits];
-    let recovered: string | null = null;
+    let lost: Lost | null = null;
+    // Once we renamed a file into place, the latest bytes may carry our own edits (saved on top by
+    // someone else, or merged back): an edit whose effect is already there is not a conflict.
+    let wrote = false;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      // Someone keeps saving: give them room instead of spinning.
+      if (attempt > 2) await sleep(Math.random() * 5 * attempt);
       const fd = openForEditing(this.path);
       try {
         const before = fstatSync(fd, { bigint: true });
         const bytes = readAll(fd);
-        const current = decodeBoard(this.path, bytes, true);
-        const base = recovered ?? current.text;
-        recovered = null;
-        const { text, applied, dropped, pinned } = this.#apply(base, pending);
-        pending = pinned;
-        if (text === current.text) {
-          return { board: parseBoard(text), applied, dropped, written: false, attempts: attempt };
-        }
+        const current = decodeText(this.path, bytes);
+        if (pending.length === 0) decodeBoard(this.path, bytes, true);
+        const base = lost ? this.#merge(lost, current) : current;
+        const { text, applied, dropped, all, took } = this.#apply(base, pending, wrote);
+        pending = all;
+        // Nothing to write when no edit changed anything (cheaper than comparing a megabyte of text).
+        const unchanged = base === current ? applied.every((result) => !result.changed) : text === current;
+        if (unchanged) return this.#outcome(text, applied, dropped, false, attempt);
+
+        const hash = contentHash(text);
+        this.#remember(hash, base === current ? contentHash(bytes) : null);
         if (!this.#replace(text, before)) continue;
-        // A writer that appended to the old file after our check wrote into the inode we just
-        // replaced: take its text back and apply our edits to it again.
+        lost = null; // now part of what we wrote
+        wrote = true;
+        const landed = await this.#landed(took, hash);
+        // A writer that opened the old file before our rename wrote into the inode we replaced
+        // (an append, or an editor saving in place): take its text back and apply our edits again.
         const after = fstatSync(fd, { bigint: true });
         if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
-          recovered = new TextDecoder().decode(readAll(fd));
+          lost = { original: bytes, replaced: readAll(fd), replacedMtimeNs: after.mtimeNs, written: text };
           this.log({ level: 'warn', message: 'board changed during write; re-applying on top', path: this.path });
           continue;
         }
-        if (await this.#landed(pending)) {
-          for (const drop of dropped) this.log({ level: 'warn', message: `edit dropped: ${drop.message}`, reason: drop.reason, path: this.path });
-          return { board: parseBoard(text), applied, dropped, written: true, attempts: attempt };
-        }
+        if (landed) return this.#outcome(text, applied, dropped, true, attempt);
         this.log({ level: 'warn', message: 'write was overwritten before it could be read back; retrying', path: this.path });
       } finally {
         closeSync(fd);
       }
     }
-    throw new BoardError('WRITE_FAILED', `${this.path}: the file kept changing; gave up after ${MAX_ATTEMPTS} attempts`);
+    throw new BoardError('WRITE_FAILED', `${this.path}: the file kept changing; gave up after ${MAX_ATTEMPTS} attempts`, {
+      path: this.path,
+    });
   }
 
-  #apply(text: string, edits: readonly Edit[]) {
+  /** Applies every edit in order; a conflict drops the edit, any other error stops the update. */
+  #apply(text: string, edits: readonly Edit[], ownTextPossible: boolean) {
     const applied: EditResult[] = [];
     const dropped: DroppedEdit[] = [];
-    const pinned: Edit[] = [];
+    const all: Edit[] = [];
+    const took: Edit[] = [];
     for (const edit of edits) {
       try {
         const result = applyEdit(text, edit);
+        const pinned = edit.kind === 'add' && result.cardId ? { ...edit, id: result.cardId } : edit;
         applied.push(result);
-        pinned.push(edit.kind === 'add' && result.cardId ? { ...edit, id: result.cardId } : edit);
+        all.push(pinned);
+        took.push(pinned);
         text = result.text;
       } catch (error) {
+        if (error instanceof BoardError && error.code === 'NOT_A_BOARD') throw notABoard(this.path);
         if (!(error instanceof EditConflict)) throw error;
+        const done = ownTextPossible ? alreadyApplied(text, edit) : null;
+        if (done) {
+          applied.push(done);
+          all.push(edit);
+          took.push(edit);
+          continue;
+        }
+        // Kept: the next attempt judges it again against the newer bytes.
+        all.push(edit);
         dropped.push({ edit, reason: error.reason, message: error.message });
       }
     }
-    return { text, applied, dropped, pinned };
+    return { text, applied, dropped, all, took };
+  }
+
+  /**
+   * The text to apply the edits to again after a writer wrote into the file we replaced: what
+   * that file holds now, plus what was appended to ours since. When ours was rewritten too, an
+   * append to the old file is appended to the new one; two whole new versions cannot both be
+   * kept: the newer wins, and the other is logged.
+   */
+  #merge(lost: Lost, current: string): string {
+    const { original, replaced } = lost;
+    const theirs = decodeText(this.path, replaced);
+    if (current === lost.written) return theirs;
+    if (current.startsWith(lost.written)) return theirs + current.slice(lost.written.length);
+    const appended = replaced.length >= original.length && Buffer.compare(replaced.subarray(0, original.length), original) === 0;
+    if (appended) return current + decodeText(this.path, replaced.subarray(original.length));
+    const newer = statSync(this.path, { bigint: true }).mtimeNs > lost.replacedMtimeNs ? current : theirs;
+    this.log({
+      level: 'warn',
+      message: 'two versions of the board were saved at once; keeping the newer one',
+      path: this.path,
+      superseded: newer === current ? theirs : current,
+    });
+    return newer;
   }
 
   /** Writes temp + fsync, then renames only if the file is still the one we read. */
   #replace(text: string, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): boolean {
     const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const fd = openSync(temp, 'wx', Number(expected.mode & 0o7777n));
+    const fd = openSync(temp, 'wx', 0o600);
+    let renamed = false;
     try {
-      writeSync(fd, text);
-      fsyncSync(fd);
+      try {
+        fchmodSync(fd, Number(expected.mode & 0o7777n)); // the umask must not change the board's mode
+        writeSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      // Check and rename back to back, with no await between, to keep the race window tiny.
+      const now = statSync(this.path, { bigint: true });
+      if (now.ino !== expected.ino || now.size !== expected.size || now.mtimeNs !== expected.mtimeNs) return false;
+      renameSync(temp, this.path);
+      renamed = true;
     } finally {
-      closeSync(fd);
+      if (!renamed) unlinkQuietly(temp);
     }
-    // Check and rename back to back, with no await between, to keep the race window tiny.
-    const now = statSync(this.path, { bigint: true });
-    if (now.ino !== expected.ino || now.size !== expected.size || now.mtimeNs !== expected.mtimeNs) {
-      unlinkSync(temp);
-      return false;
-    }
-    this.#remember(contentHash(text));
-    renameSync(temp, this.path);
     syncDirectory(dirname(this.path));
     return true;
   }
 
   /** Re-applying every edit to what is on disk now changes nothing: they all landed (or lost to a human). */
-  async #landed(edits: readonly Edit[]): Promise<boolean> {
-    const text = decodeBoard(this.path, await readBytes(this.path), true).text;
+  async #landed(edits: readonly Edit[], written: string): Promise<boolean> {
+    const bytes = await readBytes(this.path);
+    if (contentHash(bytes) === written) return true;
+    let text: string;
+    try {
+      text = decodeText(this.path, bytes);
+    } catch {
+      return false; // the next attempt reports what is wrong with the file
+    }
     return edits.every((edit) => {
       try {
         return !applyEdit(text, edit).changed;
@@ -149,17 +229,56 @@ export class BoardFile {
     });
   }
 
-  #remember(hash: string): void {
-    this.#ownWrites.push(hash);
-    if (this.#ownWrites.length > OWN_WRITES_KEPT) this.#ownWrites.shift();
+  #outcome(text: string, applied: EditResult[], dropped: DroppedEdit[], written: boolean, attempts: number): UpdateOutcome {
+    for (const drop of dropped) {
+      this.log({ level: 'warn', message: `edit dropped: ${drop.message}`, reason: drop.reason, edit: drop.edit, path: this.path });
+    }
+    let board: Board | undefined;
+    // Parsed on first use: a caller that only needs to know the write landed does not pay for it.
+    return {
+      get board() {
+        return (board ??= parseBoard(text));
+      },
+      applied,
+      dropped,
+      written,
+      attempts,
+    };
   }
+
+  #remember(hash: string, base: string | null): void {
+    const key = resolve(this.path);
+    const writes = ownWrites.get(key) ?? [];
+    ownWrites.set(key, writes);
+    writes.push({ hash, base });
+    if (writes.length > OWN_WRITES_KEPT) writes.shift();
+  }
+}
+
+/** The edit's effect when the text already shows it (the card where it should be, the owner set), else null. */
+function alreadyApplied(text: string, edit: Edit): EditResult | null {
+  if (edit.kind === 'add' || edit.kind === 'synced' || !edit.expect) return null;
+  try {
+    const result = applyEdit(text, { ...edit, expect: undefined });
+    return result.changed ? null : result;
+  } catch {
+    return null;
+  }
+}
+
+/** What was in the inode we replaced, when a writer changed it after our check. */
+interface Lost {
+  original: Uint8Array;
+  replaced: Uint8Array;
+  replacedMtimeNs: bigint;
+  written: string;
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw fileError(path, error);
+    throw _fileError(path, error);
   }
 }
 
@@ -167,11 +286,11 @@ function openForEditing(path: string): number {
   try {
     return openSync(path, 'r');
   } catch (error) {
-    throw fileError(path, error);
+    throw _fileError(path, error);
   }
 }
 
-function readAll(fd: number): Uint8Array {
+function readAll(fd: number): Buffer {
   const size = Number(fstatSync(fd).size);
   const chunks: Buffer[] = [];
   let position = 0;
@@ -198,39 +317,61 @@ function syncDirectory(dir: string): void {
   }
 }
 
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
 /**
  * Decodes and parses board bytes. Text that is not valid UTF-8 can be shown but not edited:
  * writing it back would change bytes the human never touched.
  */
 export function decodeBoard(path: string, bytes: Uint8Array, forEditing = false): Board {
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) {
-    throw new BoardError('BINARY_FILE', `${path}:${lineAt(bytes, nul)}: binary data (a NUL byte); not a Markdown board`, { path });
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    if (forEditing) {
-      const at = firstInvalidUtf8(bytes);
-      throw new BoardError('NOT_UTF8', `${path}:${lineAt(bytes, at)}: not valid UTF-8; run \`quimbot doctor ${path}\` before editing`, { path });
-    }
-    text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
-  }
-  const board = parseBoard(text);
-  if (board.columns.length === 0) {
-    throw new BoardError(
-      'NOT_A_BOARD',
-      `${path}:1: no column headings found; expected "## Backlog", "## In Progress", "## Done" or similar`,
-      { path },
-    );
-  }
+  const board = parseBoard(forEditing ? decodeText(path, bytes) : decodeLoosely(path, bytes));
+  if (board.columns.length === 0) throw notABoard(path);
   return board;
+}
+
+/** The text of board bytes for editing: no NUL byte, valid UTF-8 (a BOM is kept as text). */
+function decodeText(path: string, bytes: Uint8Array): string {
+  refuseBinary(path, bytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const line = lineAt(bytes, firstInvalidUtf8(bytes));
+    throw new BoardError('NOT_UTF8', `${path}:${line}: not valid UTF-8; run \`quimbot doctor ${path}\` before editing`, {
+      path,
+      line,
+    });
+  }
+}
+
+function decodeLoosely(path: string, bytes: Uint8Array): string {
+  refuseBinary(path, bytes);
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+}
+
+function refuseBinary(path: string, bytes: Uint8Array): void {
+  const nul = bytes.indexOf(0);
+  if (nul === -1) return;
+  const line = lineAt(bytes, nul);
+  throw new BoardError('BINARY_FILE', `${path}:${line}: binary data (a NUL byte); not a Markdown board`, { path, line });
+}
+
+function notABoard(path: string): BoardError {
+  return new BoardError(
+    'NOT_A_BOARD',
+    `${path}:1: no column headings found; expected "## Backlog", "## In Progress", "## Done" or similar`,
+    { path },
+  );
 }
 
 function lineAt(bytes: Uint8Array, offset: number): number {
   let line = 1;
-  for (let i = 0; i < offset; i++) if (bytes[i] === 10) line++;
+  for (let i = bytes.indexOf(10); i !== -1 && i < offset; i = bytes.indexOf(10, i + 1)) line++;
   return line;
 }
 
@@ -249,7 +390,8 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return lo;
 }
 
-function fileError(path: string, error: unknown): BoardError {
+/** Internal: a file system error as a board error that names the path. */
+export function _fileError(path: string, error: unknown): BoardError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new BoardError('FILE_NOT_FOUND', `${path}: no such file`, { path });
   if (code === 'EISDIR') return new BoardError('NOT_A_BOARD', `${path}: is a directory, not a board file`, { path });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import { BoardError } from './errors.ts';
-import { contentHash, decodeBoard } from './file.ts';
+import { _fileError, _ownWriteBase, contentHash, decodeBoard } from './file.ts';
 import type { BoardFile } from './file.ts';
 import type { Board } from './types.ts';
 
@@ -17,10 +17,14 @@ export interface BoardWatch {
   close(): Promise<void>;
 }
 
+/** What the watcher last reported when the file could not be read. */
+const UNREADABLE = 'unreadable';
+
 /**
  * Watches a board file. The parent directory is watched, so editors that save by writing a
  * temp file and renaming it (vim, VS Code) are seen; bursts are debounced into one change;
- * Quimbot's own writes are recognised by content hash and reported with `own: true`.
+ * Quimbot's own writes are recognised by content hash and reported with `own: true`, unless
+ * they carry a human change the watcher has not reported yet (then `own: false`, so it is seen).
  */
 export function watchBoard(
   file: BoardFile,
@@ -29,28 +33,69 @@ export function watchBoard(
 ): BoardWatch {
   const path = resolve(file.path);
   const debounceMs = options.debounceMs ?? 25;
+  // A file saved without pause still gets reported, at least this often.
+  const maxWaitMs = Math.max(debounceMs * 8, 200);
   let timer: NodeJS.Timeout | null = null;
+  let burstStart = 0;
   let lastHash: string | null = null;
   let closed = false;
+  let reading = false;
+  let again = false;
 
-  const settle = async () => {
-    timer = null;
+  /**
+   * Own only when this process wrote these bytes over what the watcher last reported (through
+   * its own writes only): an own write that carries a human's unreported change is not own.
+   */
+  const ownFrom = (hash: string): boolean => {
+    let at = hash;
+    for (let hops = 0; hops < 64; hops++) {
+      const base = _ownWriteBase(path, at);
+      if (base === undefined || base === null) return false;
+      if (base === lastHash) return true;
+      at = base;
+    }
+    return false;
+  };
+
+  const check = async () => {
     let bytes: Uint8Array;
     try {
       bytes = await readFile(path);
-    } catch {
-      lastHash = null;
-      if (!closed) onChange({ kind: 'invalid', error: new BoardError('FILE_NOT_FOUND', `${file.path}: no such file`) });
+    } catch (error) {
+      if (closed || lastHash === UNREADABLE) return;
+      lastHash = UNREADABLE;
+      onChange({ kind: 'invalid', error: _fileError(file.path, error) });
       return;
     }
     const hash = contentHash(bytes);
     if (hash === lastHash || closed) return;
+    const own = ownFrom(hash);
     lastHash = hash;
+    let board: Board;
     try {
-      onChange({ kind: 'changed', board: decodeBoard(file.path, bytes), hash, own: file.isOwnWrite(hash) });
+      board = decodeBoard(file.path, bytes);
     } catch (error) {
-      if (error instanceof BoardError) onChange({ kind: 'invalid', error });
-      else throw error;
+      if (error instanceof BoardError) return onChange({ kind: 'invalid', error });
+      throw error;
+    }
+    onChange({ kind: 'changed', board, hash, own });
+  };
+
+  // One read at a time, so changes are reported in the order they happened.
+  const settle = async () => {
+    timer = null;
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      do {
+        again = false;
+        await check();
+      } while (again && !closed);
+    } finally {
+      reading = false;
     }
   };
 
@@ -60,17 +105,30 @@ export function watchBoard(
     ignored: (candidate) => candidate !== path && candidate !== dirname(path),
   });
   const poke = (changed: string) => {
-    if (resolve(changed) !== path || closed) return;
-    if (timer) clearTimeout(timer);
+    if (changed !== path || closed) return;
+    const now = Date.now();
+    if (timer) {
+      if (now - burstStart >= maxWaitMs) return; // the pending read will see this change too
+      clearTimeout(timer);
+    } else {
+      burstStart = now;
+    }
     timer = setTimeout(() => void settle(), debounceMs);
   };
-  watcher.on('add', poke).on('change', poke).on('unlink', poke);
+  // Chokidar drops a 'change' that follows another within 50 ms, so the last save of a burst
+  // could go unseen: the raw file system events, which it does not throttle, drive the debounce.
+  watcher.on('raw', (_event, changed: string | null | undefined, details) => {
+    const watched = resolve((details as { watchedPath?: string } | undefined)?.watchedPath ?? dirname(path));
+    // Some platforms give no file name: read again to be safe; the content hash drops non-changes.
+    poke(watched === path || !changed ? path : resolve(watched, changed));
+  });
+  watcher.on('add', (changed) => poke(resolve(changed))).on('unlink', (changed) => poke(resolve(changed)));
 
   const ready = new Promise<void>((done) => watcher.once('ready', () => done())).then(async () => {
     try {
       lastHash = contentHash(await readFile(path));
     } catch {
-      lastHash = null;
+      lastHash = UNREADABLE;
     }
   });
   return {

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { BoardFile, contentHash, watchBoard } from '../src/board/index.ts';
+import type { BoardChange } from '../src/board/index.ts';
+
+const BOARD = '# Board\n\n## Backlog\n- **Audit TOEFL**\n- **Dedup Pilot**\n\n## Done\n- Shipped\n\n## Notes\n- first note\n';
+const TIMEOUT_MS = 5000;
+/** How long no event must arrive to call the watcher settled: debounce plus chokidar's unlink grace. */
+const QUIET_MS = 400;
+
+interface Watched {
+  dir: string;
+  path: string;
+  file: BoardFile;
+  events: BoardChange[];
+  /** Resolves with the first event from index `from` on that matches, or fails after 5 s. */
+  next(match: (change: BoardChange) => boolean, from?: number): Promise<BoardChange>;
+  /** Resolves once no event has arrived for QUIET_MS. */
+  quiet(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A board in a fresh temp dir with a ready watcher on it; all cleaned up after the test. */
+async function watched(t: TestContext, debounceMs?: number): Promise<Watched> {
+  const dir = mkdtempSync(join(tmpdir(), 'quimbot-'));
+  const path = join(dir, 'KANBAN.md');
+  writeFileSync(path, BOARD);
+  const file = new BoardFile(path);
+  const events: BoardChange[] = [];
+  let lastAt = Date.now();
+  const watch = watchBoard(
+    file,
+    (change) => {
+      events.push(change);
+      lastAt = Date.now();
+    },
+    debounceMs === undefined ? {} : { debounceMs },
+  );
+  t.after(async () => {
+    await watch.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await watch.ready;
+  return {
+    dir,
+    path,
+    file,
+    events,
+    async next(match, from = 0) {
+      const deadline = Date.now() + TIMEOUT_MS;
+      for (;;) {
+        const found = events.slice(from).find(match);
+        if (found) return found;
+        if (Date.now() > deadline) assert.fail(`no matching watch event within ${TIMEOUT_MS} ms; saw ${summary(events)}`);
+        await sleep(5);
+      }
+    },
+    async quiet() {
+      lastAt = Math.max(lastAt, Date.now());
+      while (Date.now() - lastAt < QUIET_MS) await sleep(20);
+    },
+    close: () => watch.close(),
+  };
+}
+
+function summary(events: BoardChange[]): string {
+  return JSON.stringify(events.map((e) => (e.kind === 'changed' ? { own: e.own, hash: e.hash.slice(0, 8) } : { invalid: e.error.code })));
+}
+
+const changedTo = (text: string) => {
+  const hash = contentHash(text);
+  return (change: BoardChange) => change.kind === 'changed' && change.hash === hash;
+};
+
+describe('watchBoard', () => {
+  const saves: Array<[string, (path: string, text: string) => void]> = [
+    ['a plain write', (path, text) => writeFileSync(path, text)],
+    [
+      'a rename-save (temp file + rename, like vim or VS Code)',
+      (path, text) => {
+        const temp = join(path, '..', '.KANBAN.md.swp');
+        writeFileSync(temp, text);
+        renameSync(temp, path);
+      },
+    ],
+    ['an append', (path, text) => appendFileSync(path, text.slice(BOARD.length))],
+  ];
+  for (const [name, save] of saves) {
+    test(`${name} by a human is one change, not own`, async (t) => {
+      const w = await watched(t);
+      const text = `${BOARD}- a human note\n`;
+      save(w.path, text);
+      const change = await w.next(changedTo(text));
+      await w.quiet();
+      assert.equal(w.events.length, 1, summary(w.events));
+      assert.ok(change.kind === 'changed');
+      assert.equal(change.own, false);
+      assert.equal(change.board.text, text);
+      assert.equal(change.board.cards.length, 3);
+    });
+  }
+
+  test('a burst of quick writes is debounced into few changes, ending with the last', async (t) => {
+    const w = await watched(t);
+    let text = BOARD;
+    for (let i = 0; i < 20; i++) {
+      text += `- burst line ${i}\n`;
+      writeFileSync(w.path, text);
+      await sleep(2);
+    }
+    await w.next(changedTo(text));
+    await w.quiet();
+    assert.ok(w.events.length <= 3, `expected few events, got ${w.events.length}`);
+    assert.ok(w.events.every((e) => e.kind === 'changed' && !e.own));
+    const last = w.events.at(-1)!;
+    assert.ok(last.kind === 'changed' && last.board.text === text, 'the last event has the final content');
+  });
+
+  test("Quimbot's own update is reported as own", async (t) => {
+    const w = await watched(t);
+    const outcome = await w.file.update([{ kind: 'move', card: (await w.file.read()).cards[0]!.id, to: 'done' }]);
+    const change = await w.next(changedTo(outcome.board.text));
+    await w.quiet();
+    assert.equal(w.events.length, 1, summary(w.events));
+    assert.ok(change.kind === 'changed' && change.own);
+  });
+
+  test('two own updates within one debounce are still own', async (t) => {
+    const w = await watched(t, 150);
+    const [audit, dedup] = (await w.file.read()).cards;
+    await w.file.update([{ kind: 'assign', card: audit!.id, owner: 'Quimbot' }]);
+    const second = await w.file.update([{ kind: 'assign', card: dedup!.id, owner: 'Petrarch' }]);
+    const change = await w.next(changedTo(second.board.text));
+    assert.ok(change.kind === 'changed' && change.own, summary(w.events));
+  });
+
+  test("a human's change that Quimbot's write carried is not hidden as own", async (t) => {
+    const w = await watched(t, 150);
+    const human = BOARD.replace('- **Dedup Pilot**\n', '');
+    writeFileSync(w.path, human);
+    const outcome = await w.file.update([{ kind: 'note', card: (await w.file.read()).cards[0]!.id, text: 'audited' }]);
+    const change = await w.next(changedTo(outcome.board.text));
+    assert.ok(change.kind === 'changed');
+    assert.equal(change.own, false, 'the human deleted a card; the daemon must see it');
+    assert.equal(change.board.cards.length, 2);
+  });
+
+  test('deleting the board is FILE_NOT_FOUND; re-creating it is a change', async (t) => {
+    const w = await watched(t);
+    unlinkSync(w.path);
+    const gone = await w.next((e) => e.kind === 'invalid');
+    assert.ok(gone.kind === 'invalid');
+    assert.equal(gone.error.code, 'FILE_NOT_FOUND');
+    assert.ok(gone.error.message.includes(w.path));
+    const from = w.events.length;
+    writeFileSync(w.path, BOARD);
+    const back = await w.next(changedTo(BOARD), from);
+    assert.ok(back.kind === 'changed' && !back.own);
+    await w.quiet();
+    assert.deepEqual(
+      w.events.map((e) => e.kind),
+      ['invalid', 'changed'],
+    );
+  });
+
+  test('a file that is no longer a board is reported invalid, then valid again', async (t) => {
+    const w = await watched(t);
+    writeFileSync(w.path, '# Just notes\n- no columns here\n');
+    const bad = await w.next((e) => e.kind === 'invalid');
+    assert.ok(bad.kind === 'invalid' && bad.error.code === 'NOT_A_BOARD');
+    writeFileSync(w.path, BOARD);
+    await w.next(changedTo(BOARD));
+  });
+
+  test('close() stops events', async (t) => {
+    const w = await watched(t);
+    await w.close();
+    writeFileSync(w.path, `${BOARD}- after close\n`);
+    appendFileSync(w.path, '- and more\n');
+    await w.quiet();
+    assert.deepEqual(w.events, []);
+  });
+});
