@@ -1,29 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-/** Writes data to a new temp file beside `path` (same directory, so a rename is atomic) and fsyncs it. */
+/**
+ * Writes data to a new temp file beside `path` (same directory, so a rename is atomic) with
+ * the given mode (set explicitly: the umask must not change a board's mode), and fsyncs it.
+ */
 export function writeTempBeside(path: string, data: string | Uint8Array, mode: number): string {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', mode);
+  const fd = openSync(temp, 'wx', 0o600);
   try {
+    fchmodSync(fd, mode);
     if (typeof data === 'string') writeSync(fd, data);
     else writeSync(fd, data);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
-    unlinkSync(temp);
+    unlinkQuietly(temp);
     throw error;
   }
   closeSync(fd);
   return temp;
 }
 
-/** Renames a temp file into place and fsyncs the directory, so the rename survives a crash. */
-export function renameIntoPlace(temp: string, path: string): void {
-  renameSync(temp, path);
+/** Fsyncs a directory so a rename in it survives a crash; a no-op where that is not possible. */
+export function syncDirectory(dir: string): void {
   try {
-    const fd = openSync(dirname(path), 'r');
+    const fd = openSync(dir, 'r');
     try {
       fsyncSync(fd);
     } finally {
@@ -31,6 +34,15 @@ export function renameIntoPlace(temp: string, path: string): void {
     }
   } catch {
     // Some platforms cannot fsync a directory; the rename is still atomic there.
+  }
+}
+
+/** Removes a file if it is there. */
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
   }
 }
 
@@ -42,5 +54,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch {
     // A new file gets the default mode.
   }
-  renameIntoPlace(writeTempBeside(path, data, mode), path);
+  const temp = writeTempBeside(path, data, mode);
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    unlinkQuietly(temp);
+    throw error;
+  }
+  syncDirectory(dirname(path));
 }

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { syncDirectory, unlinkQuietly, writeTempBeside } from './atomic.ts';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
 import { BoardError, EditConflict } from './errors.ts';
@@ -187,17 +188,9 @@ export class BoardFile {
 
   /** Writes temp + fsync, then renames only if the file is still the one we read. */
   #replace(text: string, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): boolean {
-    const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const fd = openSync(temp, 'wx', 0o600);
+    const temp = writeTempBeside(this.path, text, Number(expected.mode & 0o7777n));
     let renamed = false;
     try {
-      try {
-        fchmodSync(fd, Number(expected.mode & 0o7777n)); // the umask must not change the board's mode
-        writeSync(fd, text);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
       // Check and rename back to back, with no await between, to keep the race window tiny.
       const now = statSync(this.path, { bigint: true });
       if (now.ino !== expected.ino || now.size !== expected.size || now.mtimeNs !== expected.mtimeNs) return false;
@@ -302,27 +295,6 @@ function readAll(fd: number): Buffer {
     position += n;
   }
   return Buffer.concat(chunks);
-}
-
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic there.
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone.
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 export { COLUMN_KINDS, COLUMN_TITLES, parseColumnName, recognizeColumn } from './columns.ts';
 export type { ColumnKind } from './columns.ts';
 export { isSlashCommand, parseSlashCommand, quoteWord, splitWords } from './command.ts';
-export { renameIntoPlace, writeFileAtomic, writeTempBeside } from './atomic.ts';
+export { writeFileAtomic } from './atomic.ts';
 export { applyEdit, applyEdits } from './edits.ts';
 export type { Edit, EditResult, Expectation } from './edits.ts';
 export { BoardError, EditConflict } from './errors.ts';
