@@ -23,6 +23,8 @@ export interface HeadFields {
 const MARKER = /[ \t]*<!--\s*q:([A-Za-z0-9_-]+)\s*-->/;
 const NAME = String.raw`@?\p{L}[\p{L}\p{N}_.'-]*(?: \p{L}[\p{L}\p{N}_.'-]*){0,2}`;
 const DASH_OWNER = new RegExp(String.raw`(\s+(?:—|–|--|â€”)\s+)(${NAME})$`, 'u');
+const TAIL_OWNER = new RegExp(String.raw`^(\s+(?:—|–|--|â€”)\s+)(${NAME})$`, 'u');
+const SEPARATORS = ['—', '–', '--', 'â€”'];
 const BOLD_HYPHEN_OWNER = new RegExp(String.raw`^(\*\*.+?\*\*)(\s+-\s+)(${NAME})$`, 'u');
 const LEADING_BOLD = /^\*\*(.+?)\*\*/;
 
@@ -37,7 +39,7 @@ export function readHead(text: string): HeadFields {
   const trimmed = withoutMarker.trimEnd();
   const contentEnd = trimmed.length;
   let owner: OwnerPlace | null = null;
-  const dash = /[—–-]|â€/.test(trimmed) ? DASH_OWNER.exec(trimmed) : null;
+  const dash = findDashOwner(trimmed);
   const hyphen = dash || !trimmed.startsWith('**') ? null : BOLD_HYPHEN_OWNER.exec(trimmed);
   if (dash) {
     const sepStart = dash.index;
@@ -54,7 +56,66 @@ export function readHead(text: string): HeadFields {
   return { marker, contentEnd, owner, title };
 }
 
-const CODE_SPAN = /(`+)(.+?)(?<!`)\1(?!`)/g;
+/**
+ * The owner after the last dash separator, tried on the line's tail first: an unanchored
+ * Unicode regex over every card's whole first line is the parser's most expensive step.
+ */
+function findDashOwner(text: string): RegExpExecArray | null {
+  let at = -1;
+  for (const sep of SEPARATORS) at = Math.max(at, text.lastIndexOf(sep));
+  if (at === -1) return null;
+  let from = at;
+  while (from > 0 && /\s/.test(text[from - 1]!)) from--;
+  const tail = TAIL_OWNER.exec(text.slice(from));
+  if (tail) {
+    tail.index = from;
+    return tail;
+  }
+  return DASH_OWNER.exec(text);
+}
+
+/** A code span on a line: offsets of the whole span and its content. */
+interface CodeSpan {
+  start: number;
+  end: number;
+  code: string;
+}
+
+/** Code spans as CommonMark reads them: a backtick run closed by a run of the same length. */
+function codeSpans(line: string): CodeSpan[] {
+  const spans: CodeSpan[] = [];
+  let open = line.indexOf('`');
+  while (open !== -1) {
+    let after = open;
+    while (line.charCodeAt(after) === 96) after++;
+    const run = after - open;
+    let close = line.indexOf('`', after);
+    while (close !== -1) {
+      let end = close;
+      while (line.charCodeAt(end) === 96) end++;
+      if (end - close === run) break;
+      close = line.indexOf('`', end);
+    }
+    if (close === -1) {
+      open = line.indexOf('`', after);
+      continue;
+    }
+    if (close > after) spans.push({ start: open, end: close + run, code: line.slice(after, close) });
+    open = line.indexOf('`', close + run);
+  }
+  return spans;
+}
+
+/** The line with its code spans blanked out: what is prose, not code. */
+function withoutSpans(line: string, spans: readonly CodeSpan[]): string {
+  let out = '';
+  let at = 0;
+  for (const span of spans) {
+    out += `${line.slice(at, span.start)} `;
+    at = span.end;
+  }
+  return out + line.slice(at);
+}
 const HTML_COMMENT = /<!--[\s\S]*?-->/g;
 const MENTION = /(?<![\w.@/\\])@([A-Za-z][\w-]*(?:\.[\w-]+)*)/g;
 const LINK = /\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]/g;
@@ -80,45 +141,52 @@ export interface BodyFields {
 
 /** Reads mentions, command, dependencies and a blocked note from a card's lines. */
 export function readBody(lines: readonly string[]): BodyFields {
-  const mentions = new Set<string>();
-  const links = new Set<string>();
-  const after: string[] = [];
+  // Arrays made only when something is found: most cards have no mention, link or dependency.
+  let mentions: string[] | null = null;
+  let links: string[] | null = null;
+  let after: string[] | null = null;
   let command: SlashCommand | null = null;
   let blockedNote: string | null = null;
   let blockedLine: number | null = null;
   // Lines of a fenced code block in a card are code, not requests: `@dataclass` is no mention.
   let fence: string | null = null;
-  lines.forEach((line, i) => {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     if (fence !== null) {
       if (closesFence(line, fence)) fence = null;
-      return;
+      continue;
     }
-    const open = i === 0 ? null : matchFence(line);
+    const open = i === 0 || !(line.includes('```') || line.includes('~~~')) ? null : matchFence(line);
     if (open) {
       fence = open.fence;
-      return;
+      continue;
     }
     // Cheap character checks first: most lines have no code span, mention, link or field.
     let prose = line;
     if (line.includes('`')) {
-      for (const [, , code = ''] of line.matchAll(CODE_SPAN)) {
+      const spans = codeSpans(line);
+      for (const { code } of spans) {
         if (!command && isSlashCommand(code)) command = parseSlashCommand(code);
       }
-      prose = prose.replace(CODE_SPAN, ' ');
+      prose = withoutSpans(line, spans);
     }
     if (prose.includes('<!--')) prose = prose.replace(HTML_COMMENT, ' ');
-    if (prose.includes('@')) for (const [, name = ''] of prose.matchAll(MENTION)) mentions.add(name);
-    if (prose.includes('[[')) for (const [, title = ''] of prose.matchAll(LINK)) links.add(title.trim());
-    if (i === 0 || !line.includes(':')) return;
+    if (prose.includes('@')) {
+      for (const [, name = ''] of prose.matchAll(MENTION)) if (!(mentions ??= []).includes(name)) mentions.push(name);
+    }
+    if (prose.includes('[[')) {
+      for (const [, title = ''] of prose.matchAll(LINK)) if (!(links ??= []).includes(title.trim())) links.push(title.trim());
+    }
+    if (i === 0 || !line.includes(':')) continue;
     const dep = AFTER_LINE.exec(line);
-    if (dep) after.push(...splitList(dep[1] ?? ''));
+    if (dep) (after ??= []).push(...splitList(dep[1] ?? ''));
     const blocked = BLOCKED_LINE.exec(line);
     if (blocked && blockedNote === null) {
       blockedNote = blocked[2] ?? null;
       blockedLine = i;
     }
-  });
-  return { mentions: [...mentions], command, after, links: [...links], blockedNote, blockedLine };
+  }
+  return { mentions: mentions ?? [], command, after: after ?? [], links: links ?? [], blockedNote, blockedLine };
 }
 
 function splitList(value: string): string[] {

@@ -168,7 +168,7 @@ function buildCards(
     const last = lines[draft.last]!;
     const item = matchListItem(first.content)!;
     const head = readHead(first.content.slice(item.textStart));
-    const body = readBody(lines.slice(draft.first, draft.last + 1).map((l) => l.content));
+    const body = readBody(draft.first === draft.last ? [first.content] : lines.slice(draft.first, draft.last + 1).map((l) => l.content));
     return { draft, first, last, item, head, body, marker: head.marker, title: head.title };
   });
   const ids = assignIds(partial);
