@@ -129,6 +129,25 @@ describe('quimbot CLI', () => {
     assert.equal(quimbot('doctor', 'WEEK2_STATUS_SUMMARY.md').status, 0, 'a clean file has nothing to report');
   });
 
+  test('data audit prints exact counts, writes a Markdown report, and --json has the report shape', () => {
+    const rows = [
+      { messages: [{ role: 'user', content: 'Hi?' }, { role: 'assistant', content: 'Hello.' }] },
+      { messages: [{ role: 'user', content: 'Mail me at a@b.io?' }, { role: 'assistant', content: '' }] },
+      { messages: [{ content: 'Hi?', role: 'user' }, { content: 'Hello.', role: 'assistant' }] },
+    ];
+    writeFileSync(join(workspace, 'x.jsonl'), `${rows.map((r) => JSON.stringify(r)).join('\n')}\nnot json\n`);
+    const human = quimbot('data', 'audit', 'x.jsonl', '--report', 'audit.md');
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /4 rows in 1 file/);
+    assert.match(human.stdout, /parse errors +1 +first: x\.jsonl:4/);
+    assert.match(human.stdout, /exact duplicates +1 +first: x\.jsonl:3/);
+    assert.match(readFileSync(join(workspace, 'audit.md'), 'utf8'), /\| Empty assistant message \| 1 \| 25\.0% \| x\.jsonl:2 \|/);
+    const json = JSON.parse(quimbot('data', 'audit', 'x.jsonl', '--no-near', '--json').stdout) as { counts: Record<string, { count: number }>; near_duplicate_clusters: unknown };
+    assert.equal(json.counts.rows_with_email!.count, 1);
+    assert.equal(json.near_duplicate_clusters, null);
+    assert.equal(quimbot('data', 'audit', 'missing.jsonl').status, 3);
+  });
+
   test('start logs a summary at start and on change, and stops cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, [BIN, 'start', '--log-format', 'json'], { cwd: workspace });
     let log = '';

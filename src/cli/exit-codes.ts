@@ -25,6 +25,7 @@ const BY_CODE: Record<string, number> = {
   NOT_A_BOARD: EXIT.input,
   CARD_NOT_FOUND: EXIT.input,
   PATH_OUTSIDE_WORKSPACE: EXIT.input,
+  READ_FAILED: EXIT.input,
   EDIT_CONFLICT: EXIT.conflict,
   EDIT_DROPPED: EXIT.conflict,
   WRITE_FAILED: EXIT.conflict,

@@ -1,0 +1,194 @@
+import { cookbookErrors, toChatRow } from '../formats.ts';
+import type { ChatMessage } from '../formats.ts';
+import type { JsonlLine } from '../jsonl.ts';
+import { scanPii } from '../pii.ts';
+import type { TokenCounter } from '../tokens.ts';
+import { countWords, hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation } from './checks.ts';
+import type { CountName } from './report.ts';
+import { NumberStats, Occurrences, TOKEN_EDGES, TURN_EDGES, ValueCounts, WORD_EDGES } from './stats.ts';
+
+/** What the audit checks against: the allowed weight range, the metadata field, the model's limits. */
+export interface AuditSettings {
+  weightRange: readonly [number, number];
+  field: string;
+  contextLimit: number;
+  /** How many first lines to keep per finding. */
+  keep: number;
+}
+
+/**
+ * Called for every row that parsed, for duplicate detection by the caller: its messages as
+ * read, and `messagesValue`, the messages as written (OpenAI rows) to compare canonically.
+ */
+export type RowSink = (row: { source: number; line: number; messages: readonly ChatMessage[]; messagesValue: unknown }) => void;
+
+const COOKBOOK = new Set<CountName>([
+  'data_type',
+  'missing_messages_list',
+  'message_missing_key',
+  'message_unrecognized_key',
+  'unrecognized_role',
+  'missing_content',
+  'example_missing_assistant_message',
+]);
+
+/**
+ * The audit's running tallies over a stream of lines. One pass; memory bounded by the number
+ * of distinct roles and field values (both capped), never by the number of rows.
+ */
+export class AuditAccumulator {
+  lines = 0;
+  rows = 0;
+  totalTokens = 0;
+  billedTokens = 0;
+  readonly counts = new Map<CountName, Occurrences>();
+  readonly formats = new ValueCounts(8);
+  readonly weightStats = new NumberStats([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.0000001]);
+  readonly weightValues = new ValueCounts(1000);
+  readonly words = new Map<string, NumberStats>();
+  readonly tokens = new Map<string, NumberStats>();
+  readonly turns = new NumberStats(TURN_EDGES);
+  readonly rowTokens = new NumberStats(TOKEN_EDGES);
+  readonly fieldValues = new ValueCounts(200);
+  rowsWithField = 0;
+  rowsWithWeight = 0;
+
+  constructor(
+    private readonly settings: AuditSettings,
+    private readonly counter: TokenCounter,
+  ) {}
+
+  /** Tallies one line of a source. */
+  add(source: number, line: JsonlLine, sink?: RowSink): void {
+    this.lines++;
+    if (line.issue === 'blank') return this.flag('blank_lines', source, line.line);
+    this.rows++;
+    if (line.issue === 'invalid_utf8') this.flag('invalid_utf8_lines', source, line.line);
+    if (line.issue === 'truncated') {
+      this.flag('truncated_lines', source, line.line);
+      return this.flag('parse_errors', source, line.line);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(line.text);
+    } catch {
+      return this.flag('parse_errors', source, line.line);
+    }
+    const row = toChatRow(value);
+    if (!row) {
+      this.flag('parse_errors', source, line.line);
+      for (const error of cookbookErrors(value)) this.flag(error as CountName, source, line.line);
+      return;
+    }
+    this.formats.add(row.format);
+    const errors = cookbookErrors(row.format === 'openai' || row.format === 'unsloth' ? value : { messages: row.messages });
+    for (const error of errors) if (COOKBOOK.has(error as CountName)) this.flag(error as CountName, source, line.line);
+
+    const { messages } = row;
+    if (hasEmptyAssistant(messages)) this.flag('empty_assistant_rows', source, line.line);
+    if (hasAlternationViolation(messages)) this.flag('alternation_violation_rows', source, line.line);
+    if (lacksFinalPunctuation(messages)) this.flag('no_final_punct_rows', source, line.line);
+    this.checkWeights(row.weight, messages, source, line.line);
+    this.measure(messages, source, line.line);
+    this.checkPii(messages, source, line.line);
+    const field = row.meta[this.settings.field];
+    if (field !== undefined && field !== null) {
+      this.rowsWithField++;
+      this.fieldValues.add(typeof field === 'string' ? field : JSON.stringify(field));
+    }
+    const messagesValue = row.format === 'openai' || row.format === 'unsloth' ? (value as { messages: unknown }).messages : messages;
+    sink?.({ source, line: line.line, messages, messagesValue });
+  }
+
+  /** Records a finding the caller determined (duplicates are found across all rows, outside). */
+  flag(name: CountName, source: number, line: number): void {
+    let tally = this.counts.get(name);
+    if (!tally) this.counts.set(name, (tally = new Occurrences(this.settings.keep)));
+    tally.add(source, line);
+  }
+
+  /** Adds the tallies of an accumulator that read later input. */
+  merge(other: AuditAccumulator): void {
+    this.lines += other.lines;
+    this.rows += other.rows;
+    this.totalTokens += other.totalTokens;
+    this.billedTokens += other.billedTokens;
+    this.rowsWithField += other.rowsWithField;
+    this.rowsWithWeight += other.rowsWithWeight;
+    for (const [name, tally] of other.counts) {
+      const mine = this.counts.get(name);
+      if (mine) mine.merge(tally);
+      else this.counts.set(name, Object.assign(new Occurrences(this.settings.keep), { count: tally.count, first: [...tally.first] }));
+    }
+    this.formats.merge(other.formats);
+    this.weightStats.merge(other.weightStats);
+    this.weightValues.merge(other.weightValues);
+    mergeByKey(this.words, other.words, WORD_EDGES);
+    mergeByKey(this.tokens, other.tokens, TOKEN_EDGES);
+    this.turns.merge(other.turns);
+    this.rowTokens.merge(other.rowTokens);
+    this.fieldValues.merge(other.fieldValues);
+  }
+
+  private checkWeights(rowWeight: number | null, messages: readonly ChatMessage[], source: number, line: number): void {
+    const weights = rowWeight !== null ? [rowWeight] : messages.flatMap((m) => (m.weight === undefined ? [] : [m.weight]));
+    if (weights.length === 0) return;
+    this.rowsWithWeight++;
+    const [low, high] = this.settings.weightRange;
+    let outside = false;
+    for (const weight of weights) {
+      this.weightStats.add(weight);
+      this.weightValues.add(String(weight));
+      if (!(weight >= low && weight <= high)) outside = true;
+    }
+    if (outside) this.flag('weight_out_of_range_rows', source, line);
+  }
+
+  private measure(messages: readonly ChatMessage[], source: number, line: number): void {
+    // OpenAI's accounting: 3 tokens a message for its framing, the role, the content, then 3 to prime the reply.
+    let rowTokens = 3;
+    for (const { role, content } of messages) {
+      const tokens = this.counter.count(content);
+      rowTokens += 3 + this.counter.count(role) + tokens;
+      statsFor(this.words, role, WORD_EDGES).add(countWords(content));
+      statsFor(this.tokens, role, TOKEN_EDGES).add(tokens);
+    }
+    this.turns.add(messages.length);
+    this.rowTokens.add(rowTokens);
+    this.totalTokens += rowTokens;
+    if (rowTokens > this.settings.contextLimit) {
+      this.flag('over_context_rows', source, line);
+      this.billedTokens += this.settings.contextLimit;
+    } else {
+      this.billedTokens += rowTokens;
+    }
+  }
+
+  private checkPii(messages: readonly ChatMessage[], source: number, line: number): void {
+    let email = false;
+    let phone = false;
+    let ip = false;
+    for (const { content } of messages) {
+      const found = scanPii(content);
+      email ||= found.email;
+      phone ||= found.phone;
+      ip ||= found.ip;
+    }
+    if (email) this.flag('rows_with_email', source, line);
+    if (phone) this.flag('rows_with_phone', source, line);
+    if (ip) this.flag('rows_with_ip', source, line);
+  }
+}
+
+function statsFor(map: Map<string, NumberStats>, key: string, edges: readonly number[]): NumberStats {
+  let stats = map.get(key);
+  if (!stats) {
+    if (map.size >= 16) return statsFor(map, '(other)', edges);
+    map.set(key, (stats = new NumberStats(edges)));
+  }
+  return stats;
+}
+
+function mergeByKey(into: Map<string, NumberStats>, from: Map<string, NumberStats>, edges: readonly number[]): void {
+  for (const [key, stats] of from) statsFor(into, key, edges).merge(stats);
+}

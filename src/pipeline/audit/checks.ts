@@ -1,0 +1,50 @@
+import type { ChatMessage } from '../formats.ts';
+
+const FINAL_PUNCT = new Set(['.', '!', '?', '"', "'", ')', ']', '…', '”', '’', '»', '。', '！', '？', '`', '*']);
+
+/** An assistant message whose content is empty or only whitespace. */
+export function hasEmptyAssistant(messages: readonly ChatMessage[]): boolean {
+  return messages.some((m) => m.role === 'assistant' && m.content.trim() === '');
+}
+
+/**
+ * Ignoring system (and developer) messages: the first message is not the user's, or two
+ * neighbours share a role. Tool results sit between assistant turns and break nothing.
+ */
+export function hasAlternationViolation(messages: readonly ChatMessage[]): boolean {
+  let previous: string | null = null;
+  for (const { role } of messages) {
+    if (role === 'system' || role === 'developer') continue;
+    if (previous === null && role !== 'user') return true;
+    if (role === previous && role !== 'tool') return true;
+    previous = role;
+  }
+  return false;
+}
+
+/**
+ * The last message is the assistant's, its right-trimmed text is not empty, and it does not end
+ * in sentence punctuation (`. ! ? " ' ) ]`, their typographic forms, or a closing code fence).
+ */
+export function lacksFinalPunctuation(messages: readonly ChatMessage[]): boolean {
+  const last = messages.at(-1);
+  if (!last || last.role !== 'assistant') return false;
+  const text = last.content.trimEnd();
+  return text !== '' && !FINAL_PUNCT.has(text.at(-1)!);
+}
+
+/** Words in a text: runs of non-space characters. */
+export function countWords(text: string): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x3000;
+    if (space) inWord = false;
+    else if (!inWord) {
+      inWord = true;
+      words++;
+    }
+  }
+  return words;
+}

@@ -1,0 +1,164 @@
+import { stat } from 'node:fs/promises';
+import { canonicalJson, hashString } from '../canonical.ts';
+import { PipelineError } from '../errors.ts';
+import { HashIndex } from '../hash-index.ts';
+import { readJsonl } from '../jsonl.ts';
+import { NearDupIndex } from '../minhash.ts';
+import { fineTuneModel } from '../models.ts';
+import { TokenCounter } from '../tokens.ts';
+import type { TokenEncoding } from '../tokens.ts';
+import { AuditAccumulator } from './accumulator.ts';
+import type { AuditSettings } from './accumulator.ts';
+import { RowPlaces } from './places.ts';
+import { COUNT_NAMES } from './report.ts';
+import type { AuditReport, CountName } from './report.ts';
+import type { Place } from './stats.ts';
+
+/** How to audit: every field has a default. */
+export interface AuditOptions {
+  near?: boolean;
+  nearThreshold?: number;
+  weightRange?: readonly [number, number];
+  field?: string;
+  model?: string;
+  encoding?: TokenEncoding;
+  contextLimit?: number;
+  epochs?: number;
+  pricePerMillion?: number;
+  keep?: number;
+  /** How the report names each file (default: its path as given). */
+  names?: readonly string[];
+  signal?: AbortSignal;
+  onProgress?: (progress: { bytes: number; totalBytes: number; rows: number }) => void;
+}
+
+const DUPLICATE_GROUPS_SHOWN = 20;
+
+/** Audits JSONL files in one streaming pass (plus the duplicate indexes) and returns the report. */
+export async function auditFiles(paths: readonly string[], options: AuditOptions = {}): Promise<AuditReport> {
+  const started = performance.now();
+  const modelName = options.model ?? 'gpt-4o-mini';
+  const model = fineTuneModel(modelName);
+  const contextLimit = options.contextLimit ?? model?.contextLimit;
+  const pricePerMillion = options.pricePerMillion ?? model?.pricePerMillion;
+  if (contextLimit === undefined || pricePerMillion === undefined) {
+    throw new PipelineError('INVALID_ARGUMENT', `unknown model "${modelName}": give its context limit and price per million tokens`);
+  }
+  const encoding = options.encoding ?? model?.encoding ?? 'o200k_base';
+  const settings: AuditSettings = {
+    weightRange: options.weightRange ?? [0, 1],
+    field: options.field ?? 'difficulty',
+    contextLimit,
+    keep: options.keep ?? 10,
+  };
+  const counter = new TokenCounter(encoding);
+  const sizes = await Promise.all(paths.map(fileSize));
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  const places = new RowPlaces();
+  const exact = new HashIndex();
+  const groups = new Map<number, number>();
+  const near = options.near === false ? null : new NearDupIndex({ threshold: options.nearThreshold ?? 0.8 });
+
+  const perSource: AuditAccumulator[] = [];
+  let bytesBefore = 0;
+  for (const [source, path] of paths.entries()) {
+    const tally = new AuditAccumulator(settings, counter);
+    perSource.push(tally);
+    const report = (bytes: number) =>
+      options.onProgress?.({ bytes: bytesBefore + bytes, totalBytes, rows: perSource.reduce((n, t) => n + t.rows, 0) });
+    for await (const batch of readJsonl(path, { signal: options.signal, onBytes: report })) {
+      for (const line of batch) {
+        tally.add(source, line, ({ messages, messagesValue }) => {
+          const row = places.push(source, line.line);
+          const [hi, lo] = hashString(canonicalJson(messagesValue));
+          const first = exact.add(hi, lo, row);
+          if (first !== -1) {
+            tally.flag('exact_duplicate_rows', source, line.line);
+            groups.set(first, (groups.get(first) ?? 1) + 1);
+          }
+          near?.add(row, messages.map((m) => m.content).join('\n'));
+        });
+      }
+    }
+    bytesBefore += sizes[source]!;
+  }
+
+  const names = options.names ?? paths;
+  const named = (place: Place) => ({ source: names[place.source]!, line: place.line });
+  let nearClusters: AuditReport['near_duplicate_clusters'] = null;
+  if (near) {
+    for (const row of near.duplicateRows()) {
+      const { source, line } = places.at(row);
+      perSource[source]!.flag('near_duplicate_rows', source, line);
+    }
+    nearClusters = near
+      .clusters()
+      .slice(0, DUPLICATE_GROUPS_SHOWN)
+      .map((cluster) => ({ similarity: cluster.similarity, lines: cluster.rows.slice(0, 10).map((r) => named(places.at(r))) }));
+  }
+
+  const total = new AuditAccumulator(settings, counter);
+  for (const tally of perSource) total.merge(tally);
+  const countsOf = (tally: AuditAccumulator) =>
+    Object.fromEntries(
+      COUNT_NAMES.map((name: CountName) => {
+        const found = tally.counts.get(name);
+        return [name, { count: found?.count ?? 0, lines: (found?.first ?? []).map(named) }];
+      }),
+    ) as AuditReport['counts'];
+  const statsByRole = (map: Map<string, { summary(): AuditReport['lengths']['turns'] }>) =>
+    Object.fromEntries([...map].map(([role, stats]) => [role, stats.summary()]));
+  const epochs = options.epochs ?? 3;
+
+  return {
+    sources: names.map((path, i) => ({
+      path,
+      bytes: sizes[i]!,
+      lines: perSource[i]!.lines,
+      rows: perSource[i]!.rows,
+      formats: perSource[i]!.formats.distribution(),
+      counts: countsOf(perSource[i]!),
+    })),
+    lines: total.lines,
+    rows: total.rows,
+    formats: total.formats.distribution(),
+    counts: countsOf(total),
+    duplicate_groups: [...groups]
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, DUPLICATE_GROUPS_SHOWN)
+      .map(([first, count]) => ({ count, lines: [named(places.at(first))] })),
+    near_duplicate_clusters: nearClusters,
+    weights: {
+      rows_with_weight: total.rowsWithWeight,
+      range: [settings.weightRange[0], settings.weightRange[1]],
+      stats: total.weightStats.summary(),
+      distribution: total.weightValues.distribution(),
+    },
+    lengths: {
+      words: statsByRole(total.words),
+      tokens: statsByRole(total.tokens),
+      turns: total.turns.summary(),
+      row_tokens: total.rowTokens.summary(),
+    },
+    field: { name: settings.field, rows_with_field: total.rowsWithField, distribution: total.fieldValues.distribution() },
+    tokens: {
+      encoding,
+      total: total.totalTokens,
+      model: model?.name ?? modelName,
+      context_limit: contextLimit,
+      epochs,
+      price_per_million: pricePerMillion,
+      billed_tokens: total.billedTokens * epochs,
+      estimated_cost_usd: Math.round(((total.billedTokens * epochs) / 1e6) * pricePerMillion * 100) / 100,
+    },
+    elapsed_ms: Math.round(performance.now() - started),
+  };
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    throw new PipelineError('FILE_NOT_FOUND', `${path}: no such file`, { path });
+  }
+}

@@ -1,0 +1,14 @@
+/** Stable codes for pipeline failures. */
+export type PipelineErrorCode = 'FILE_NOT_FOUND' | 'READ_FAILED' | 'INVALID_ARGUMENT' | 'CANCELLED';
+
+/** A pipeline failure with a stable code and a message that names the file and what to fix. */
+export class PipelineError extends Error {
+  override readonly name = 'PipelineError';
+  constructor(
+    readonly code: PipelineErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { AuditReport, auditFiles, auditMarkdown } from '../src/pipeline/index.ts';
+import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
+
+const PLANTED = {
+  clean: 40,
+  parseErrors: 3,
+  missingMessages: 2,
+  emptyAssistant: 4,
+  alternation: 5,
+  exactDuplicates: 3,
+  emails: 6,
+  phones: 7,
+  ips: 2,
+  noFinalPunct: 4,
+  weightOutOfRange: 3,
+  blankLines: 2,
+};
+
+let dir = '';
+const file = (name: string, text: string | Uint8Array) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const counts = (report: AuditReport) => Object.fromEntries(Object.entries(report.counts).map(([k, v]) => [k, v.count]));
+
+describe('data audit', () => {
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'quimbot-audit-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const [name, eol] of [['LF', '\n'], ['CRLF', '\r\n']] as const) {
+    test(`exact counts of every planted flaw (${name})`, async () => {
+      const { text, rows } = plantedDataset(PLANTED, 7, eol);
+      const report = AuditReport.parse(await auditFiles([file(`planted-${name}.jsonl`, text)]));
+      assert.equal(report.rows, rows);
+      assert.equal(report.lines, rows + PLANTED.blankLines);
+      assert.deepEqual(counts(report), {
+        parse_errors: PLANTED.parseErrors + PLANTED.missingMessages,
+        data_type: 0,
+        missing_messages_list: PLANTED.missingMessages,
+        message_missing_key: 0,
+        message_unrecognized_key: 0,
+        unrecognized_role: 0,
+        missing_content: PLANTED.emptyAssistant / 2, // the cookbook counts "" but not "   "
+        example_missing_assistant_message: 0,
+        empty_assistant_rows: PLANTED.emptyAssistant,
+        alternation_violation_rows: PLANTED.alternation,
+        exact_duplicate_rows: PLANTED.exactDuplicates,
+        near_duplicate_rows: PLANTED.exactDuplicates,
+        rows_with_email: PLANTED.emails,
+        rows_with_phone: PLANTED.phones,
+        rows_with_ip: PLANTED.ips,
+        no_final_punct_rows: PLANTED.noFinalPunct,
+        weight_out_of_range_rows: PLANTED.weightOutOfRange,
+        over_context_rows: 0,
+        blank_lines: PLANTED.blankLines,
+        invalid_utf8_lines: 0,
+        truncated_lines: 0,
+      });
+      assert.deepEqual(report.duplicate_groups[0], { count: 1 + PLANTED.exactDuplicates, lines: [{ source: join(dir, `planted-${name}.jsonl`), line: 1 }] });
+      const lines = text.split(eol);
+      for (const place of report.counts.rows_with_email.lines) assert.match(lines[place.line - 1]!, /student\d+@example\.edu/);
+      for (const place of report.counts.parse_errors.lines) assert.doesNotMatch(lines[place.line - 1]!, /"role"/);
+    });
+  }
+
+  test('BOM, invalid UTF-8, a truncated last line, gzip and several sources', async () => {
+    const random = rng(3);
+    const row = (i: number) => JSON.stringify(cleanRow(random, i));
+    const plain = file('a.jsonl', `\uFEFF${row(1)}\n${row(2)}\n${row(3).slice(0, 40)}`);
+    const bad = file('b.jsonl', Buffer.concat([Buffer.from(`${row(4)}\n`), Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]), Buffer.from(`${row(5)}\n`)]));
+    const gz = file('c.jsonl.gz', gzipSync(`${row(6)}\n${row(7)}\n`));
+    const report = await auditFiles([plain, bad, gz], { near: false });
+    assert.deepEqual(report.sources.map((s) => [s.rows, s.counts.parse_errors.count]), [[3, 1], [3, 1], [2, 0]]);
+    assert.deepEqual(report.counts.truncated_lines.lines, [{ source: plain, line: 3 }]);
+    assert.deepEqual(report.counts.invalid_utf8_lines.lines, [{ source: bad, line: 2 }]);
+    assert.equal(report.counts.exact_duplicate_rows.count, 0);
+    assert.equal(report.near_duplicate_clusters, null);
+  });
+
+  test('formats: ShareGPT and Alpaca rows are read as chat; weights and a metadata field are counted', async () => {
+    const rows = [
+      { conversations: [{ from: 'human', value: 'Hi there, how are you?' }, { from: 'gpt', value: 'Fine, thanks.' }], difficulty: 'easy' },
+      { instruction: 'Summarise the text.', input: 'Cats sleep a lot.', output: 'Cats sleep much.', difficulty: 'hard' },
+      { messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A.' }], weight: 1, difficulty: 'easy' },
+      { messages: [{ role: 'user', content: 'Q2?' }, { role: 'assistant', content: 'A2.' }], weight: 0.2, difficulty: 'easy' },
+    ];
+    const report = await auditFiles([file('mixed.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'))]);
+    assert.deepEqual(report.formats.map((f) => [f.value, f.count]), [['unsloth', 2], ['alpaca', 1], ['sharegpt', 1]]);
+    assert.deepEqual(report.field.distribution.map((d) => [d.value, d.count]), [['easy', 3], ['hard', 1]]);
+    assert.deepEqual(report.weights.distribution.map((d) => [d.value, d.count]), [['0.2', 1], ['1', 1]]);
+    assert.equal(report.counts.parse_errors.count, 0);
+    assert.equal(report.counts.alternation_violation_rows.count, 0);
+  });
+
+  test('tokens follow OpenAI accounting and give the cost estimate', async () => {
+    const messages = [{ role: 'user', content: 'How many tokens is this sentence?' }, { role: 'assistant', content: 'Exactly enough.' }];
+    const report = await auditFiles([file('tokens.jsonl', `${JSON.stringify({ messages })}\n`)], { model: 'gpt-4o-mini', epochs: 3 });
+    const expected = 3 + messages.reduce((n, m) => n + 3 + countTokens(m.role) + countTokens(m.content), 0);
+    assert.equal(report.tokens.total, expected);
+    assert.equal(report.tokens.billed_tokens, expected * 3);
+    assert.equal(report.tokens.estimated_cost_usd, Math.round(((expected * 3) / 1e6) * 3 * 100) / 100);
+    const tight = await auditFiles([file('tight.jsonl', `${JSON.stringify({ messages })}\n`)], { contextLimit: 10, pricePerMillion: 1 });
+    assert.equal(tight.counts.over_context_rows.count, 1);
+  });
+
+  test('near duplicates: a one-word edit clusters, an unrelated row does not', async () => {
+    const random = rng(11);
+    const base = cleanRow(random, 1);
+    const edited = structuredClone(base);
+    edited.messages[2]!.content = edited.messages[2]!.content.replace(/ (\w+)\.$/, ' changed.');
+    const other = cleanRow(random, 2);
+    const report = await auditFiles([file('near.jsonl', [base, edited, other].map((r) => JSON.stringify(r)).join('\n'))]);
+    assert.equal(report.counts.exact_duplicate_rows.count, 0);
+    assert.equal(report.counts.near_duplicate_rows.count, 1);
+    assert.deepEqual(report.counts.near_duplicate_rows.lines.map((p) => p.line), [2]);
+  });
+
+  test('a missing file and a cancelled run are clear errors', async () => {
+    await assert.rejects(auditFiles([join(dir, 'nope.jsonl')]), /nope\.jsonl: no such file/);
+    const controller = new AbortController();
+    controller.abort();
+    const { text } = plantedDataset(PLANTED, 1);
+    await assert.rejects(auditFiles([file('cancel.jsonl', text)], { signal: controller.signal }), { code: 'CANCELLED' });
+  });
+
+  test('the Markdown report names every check with its count', async () => {
+    const { text } = plantedDataset(PLANTED, 5);
+    const markdown = auditMarkdown(await auditFiles([file('md.jsonl', text)]));
+    assert.match(markdown, /\| Empty assistant message \| 4 \|/);
+    assert.match(markdown, /\| Rows with a phone number \| 7 \|/);
+    assert.match(markdown, /about \$\d+\.\d\d/);
+  });
+});

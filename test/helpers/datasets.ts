@@ -1,0 +1,106 @@
+/**
+ * Generates chat JSONL with planted flaws whose counts are known exactly, so audit tests can
+ * assert exact numbers. Every flaw sits on its own row; clean rows have unique words, end in
+ * punctuation and carry no PII.
+ */
+export interface PlantedCounts {
+  clean: number;
+  parseErrors: number;
+  missingMessages: number;
+  emptyAssistant: number;
+  alternation: number;
+  exactDuplicates: number;
+  emails: number;
+  phones: number;
+  ips: number;
+  noFinalPunct: number;
+  weightOutOfRange: number;
+  blankLines: number;
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(' ');
+
+/** A sentence of unique-ish words that ends in a period. */
+export function sentence(random: () => number, n: number, tag: string): string {
+  const words = Array.from({ length: n }, () => WORDS[Math.floor(random() * WORDS.length)]!);
+  return `${tag} ${words.join(' ')}.`;
+}
+
+/** A clean OpenAI chat row: user then assistant, both unique, ending in punctuation. */
+export function cleanRow(random: () => number, i: number, extra: Record<string, unknown> = {}) {
+  return {
+    messages: [
+      { role: 'system', content: 'You are a helpful tutor.' },
+      { role: 'user', content: sentence(random, 12, `Question ${i}:`) },
+      { role: 'assistant', content: sentence(random, 30, `Answer ${i}:`) },
+    ],
+    ...extra,
+  };
+}
+
+/** Builds a JSONL text with the planted flaws, shuffled deterministically, and the exact counts. */
+export function plantedDataset(counts: PlantedCounts, seed = 1, eol = '\n'): { text: string; rows: number } {
+  const random = rng(seed);
+  const lines: string[] = [];
+  let i = 0;
+  const row = (extra: Record<string, unknown> = {}) => cleanRow(random, i++, extra);
+  for (let n = 0; n < counts.clean; n++) lines.push(JSON.stringify(row({ weight: 1 })));
+  for (let n = 0; n < counts.parseErrors; n++) lines.push(`{"messages": [broken json ${n}`);
+  for (let n = 0; n < counts.missingMessages; n++) lines.push(JSON.stringify({ prompt: `no messages ${n}.` }));
+  for (let n = 0; n < counts.emptyAssistant; n++) {
+    const r = row();
+    r.messages[2]!.content = n % 2 ? '' : '   ';
+    lines.push(JSON.stringify(r));
+  }
+  for (let n = 0; n < counts.alternation; n++) {
+    const r = row();
+    r.messages.push({ role: 'assistant', content: sentence(random, 5, `Again ${i}.`) });
+    lines.push(JSON.stringify(r));
+  }
+  for (let n = 0; n < counts.exactDuplicates; n++) {
+    // The same messages with keys in another order: a duplicate of the first clean row.
+    const first = JSON.parse(lines[0]!) as { messages: Array<{ role: string; content: string }> };
+    lines.push(JSON.stringify({ messages: first.messages.map(({ role, content }) => ({ content, role })) }));
+  }
+  for (let n = 0; n < counts.emails; n++) {
+    const r = row();
+    r.messages[1]!.content = `Write to student${n}@example.edu about it.`;
+    lines.push(JSON.stringify(r));
+  }
+  for (let n = 0; n < counts.phones; n++) {
+    const r = row();
+    r.messages[2]!.content = `Call (555) 123-45${String(n % 100).padStart(2, '0')} for help.`;
+    lines.push(JSON.stringify(r));
+  }
+  for (let n = 0; n < counts.ips; n++) {
+    const r = row();
+    r.messages[1]!.content = `The server at 10.0.${n % 250}.7 is down.`;
+    lines.push(JSON.stringify(r));
+  }
+  for (let n = 0; n < counts.noFinalPunct; n++) {
+    const r = row();
+    r.messages[2]!.content = `${sentence(random, 8, `Trailing ${i}`).slice(0, -1)}  `;
+    lines.push(JSON.stringify(r));
+  }
+  for (let n = 0; n < counts.weightOutOfRange; n++) lines.push(JSON.stringify(row({ weight: n % 2 ? -0.5 : 1.5 })));
+  for (let n = 0; n < counts.blankLines; n++) lines.push(n % 2 ? '' : '   ');
+  const first = lines.shift()!;
+  for (let k = lines.length - 1; k > 0; k--) {
+    const j = Math.floor(random() * (k + 1));
+    [lines[k], lines[j]] = [lines[j]!, lines[k]!];
+  }
+  lines.unshift(first);
+  return { text: lines.join(eol) + eol, rows: lines.length - counts.blankLines };
+}

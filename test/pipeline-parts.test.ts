@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
+import { canonicalJson, findPii, hashString, HashIndex, NearDupIndex, readJsonl, scanPii, Scrubber, TokenCounter } from '../src/pipeline/index.ts';
+import type { PiiKind } from '../src/pipeline/index.ts';
+import { rng, sentence } from './helpers/datasets.ts';
+
+describe('PII', () => {
+  const cases: Array<[string, PiiKind[]]> = [
+    ['mail jane.doe+tag@example.co.uk today', ['email']],
+    ['call (555) 123-4567 now', ['phone']],
+    ['call +1 555.123.4567', ['phone']],
+    ['call 555-123-4567.', ['phone']],
+    ['ring +44 20 7946 0958', ['phone']],
+    ['server 192.168.1.20 is down', ['ip']],
+    ['v6 2001:db8::8a2e:370:7334 here', ['ip']],
+    ['ask @Petrarch about it', []],
+    ['version 1.2.3 and 999.1.1.1', []],
+    ['on 2024-01-05 it cost $1,234.56', []],
+    ['order 5551234567 shipped', []],
+    ['plain words only', []],
+    ['[EMAIL] and [PHONE_2] and [IP]', []],
+  ];
+  for (const [text, kinds] of cases) {
+    test(JSON.stringify(text), () => {
+      assert.deepEqual(findPii(text).map((m) => m.kind), kinds);
+      const found = scanPii(text);
+      assert.deepEqual((['email', 'phone', 'ip'] as const).filter((k) => found[k]), [...new Set(kinds)].sort((a, b) => ['email', 'phone', 'ip'].indexOf(a) - ['email', 'phone', 'ip'].indexOf(b)));
+    });
+  }
+
+  test('scrub replaces with typed placeholders, consistently when asked, and leaves nothing to find', () => {
+    const scrubber = new Scrubber({ consistent: true });
+    const out = scrubber.scrub('a@b.io, c@d.io, a@b.io, 10.0.0.1, (555) 123-4567');
+    assert.equal(out, '[EMAIL_1], [EMAIL_2], [EMAIL_1], [IP_1], [PHONE_1]');
+    assert.deepEqual(scrubber.counts, { email: 3, phone: 1, ip: 1 });
+    const random = rng(9);
+    const plain = new Scrubber();
+    for (let i = 0; i < 2000; i++) {
+      const text = `${sentence(random, 5, 'x')} u${i}@ex${i % 7}.org ${Math.floor(random() * 256)}.1.2.3 (${200 + (i % 700)}) 555-${String(i % 10000).padStart(4, '0')}`;
+      const scrubbed = plain.scrub(text);
+      assert.deepEqual(scanPii(scrubbed), { email: false, phone: false, ip: false }, scrubbed);
+      assert.equal(plain.scrub(scrubbed), scrubbed);
+    }
+  });
+});
+
+describe('duplicate indexes', () => {
+  test('canonical JSON ignores key order and nothing else', () => {
+    assert.equal(canonicalJson({ role: 'user', content: 'x' }), canonicalJson({ content: 'x', role: 'user' }));
+    assert.notEqual(canonicalJson({ role: 'user', content: 'x' }), canonicalJson({ role: 'user', content: 'y' }));
+    assert.notEqual(canonicalJson([1, 2]), canonicalJson([2, 1]));
+  });
+
+  test('HashIndex agrees with a Set over 200,000 keys, through growth', () => {
+    const index = new HashIndex();
+    const seen = new Map<string, number>();
+    const random = rng(5);
+    for (let row = 0; row < 200_000; row++) {
+      const key = `k${Math.floor(random() * 150_000)}`;
+      const [hi, lo] = hashString(key);
+      const first = index.add(hi, lo, row);
+      const expected = seen.get(key);
+      assert.equal(first, expected ?? -1);
+      if (expected === undefined) seen.set(key, row);
+    }
+    assert.equal(index.size, seen.size);
+    assert.ok(index.bytes / seen.size <= 32, `${index.bytes / seen.size} bytes a row`);
+  });
+
+  test('NearDupIndex finds planted near duplicates and few decoys', () => {
+    const random = rng(21);
+    const index = new NearDupIndex({ threshold: 0.8 });
+    const words = () => Array.from({ length: 120 }, () => `w${Math.floor(random() * 5000)}`);
+    const planted: Array<[number, number]> = [];
+    let row = 0;
+    for (let i = 0; i < 100; i++) {
+      const base = words();
+      index.add(row, base.join(' '));
+      const near = [...base];
+      near[60] = 'changed';
+      index.add(row + 1, near.join(' '));
+      planted.push([row, row + 1]);
+      const decoy = [...base.slice(0, 60), ...words().slice(0, 60)];
+      index.add(row + 2, decoy.join(' '));
+      row += 3;
+    }
+    const clusters = index.clusters();
+    const found = planted.filter(([a, b]) => clusters.some((c) => c.rows.includes(a) && c.rows.includes(b)));
+    assert.ok(found.length >= 95, `found ${found.length} of 100 planted pairs`);
+    const decoys = clusters.filter((c) => c.rows.some((r) => r % 3 === 2));
+    assert.ok(decoys.length <= 2, `${decoys.length} decoys clustered`);
+  });
+});
+
+describe('reading JSONL', () => {
+  test('lines longer than the read size, blank lines and numbering', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quimbot-jsonl-'));
+    try {
+      const long = JSON.stringify({ text: 'x'.repeat(10_000) });
+      const path = join(dir, 'long.jsonl');
+      writeFileSync(path, `${long}\r\n\n  \n${long}\n`);
+      const lines = [];
+      for await (const batch of readJsonl(path, { bufferSize: 1024 })) lines.push(...batch);
+      assert.deepEqual(lines.map((l) => [l.line, l.issue, l.text.length]), [[1, null, long.length], [2, 'blank', 0], [3, 'blank', 2], [4, null, long.length]]);
+      assert.deepEqual(lines.map((l) => l.offset), [0, long.length + 2, long.length + 3, long.length + 6]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test('token counts are exact', () => {
+  const counter = new TokenCounter('cl100k_base');
+  for (const text of ['user', 'Hello, world!', 'x'.repeat(1000), 'élève 日本語 👍🏽', '']) assert.equal(counter.count(text), countTokens(text));
+});
