@@ -9,19 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { auditFiles } from '../src/pipeline/index.ts';
+import { rng as random } from '../test/helpers/random.ts';
 
 const TARGET_MB = Number(process.argv[2] ?? 400);
 const TARGETS = { full: 150, near: 30, rssMb: 400 };
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VOCAB = [
   ...'the a of to and in is it that for on with as this be are was by learner answer question grammar sentence vocabulary essay paragraph explain example because however therefore'.split(' '),

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { applyEdit, BoardFile, contentHash, parseBoard, watchBoard } from '../src/board/index.ts';
 import type { BoardChange, ColumnKind } from '../src/board/index.ts';
+import { rng as random } from '../test/helpers/random.ts';
 
 const CARDS = Number(process.argv[2] ?? 10_000);
 const PARSE_RUNS = 21;
@@ -20,15 +21,6 @@ const WRITE_RUNS = 21;
 const WATCH_WRITES = 50;
 const TARGETS = { parse: 20, write: 15, watchP50: 100 };
 
-/** A small deterministic PRNG (mulberry32), so every run benchmarks the same board. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VERBS = ['Audit', 'Clean', 'Dedup', 'Mix', 'Convert', 'Scrub', 'Validate', 'Build', 'Execute', 'Review', 'Generate', 'Evaluate'];
 const THINGS = ['TOEFL synth', 'LMSYS chat', 'Magpie pro', 'Prosocial', 'Pilot arm', 'UltraChat 200K', 'Stage 1 mix', 'Superset 2', 'CUNY ES', 'Scaffold set'];

@@ -10,6 +10,7 @@ import { BoardFile, parseBoard } from '../src/board/index.ts';
 import type { BoardLog, ColumnKind, Edit } from '../src/board/index.ts';
 import { HUMAN_LINE, wallClock } from './helpers/human-editor.ts';
 import type { EditorReport, ReaderReport } from './helpers/human-editor.ts';
+import { rng as random } from './helpers/random.ts';
 
 const HELPER = fileURLToPath(new URL('./helpers/human-editor.ts', import.meta.url));
 const QUIMBOT_UPDATES = 300;
@@ -34,14 +35,6 @@ function boardText(): string {
   return out.join('\n');
 }
 
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A helper process: resolves `ready` on its `ready` line; `stop` asks it to finish and returns its JSON report. */
 function helper<T>(args: string[]): { ready: Promise<void>; stop(): Promise<T> } {

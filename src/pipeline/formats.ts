@@ -137,16 +137,29 @@ export function toChatRow(value: unknown): ChatRow | null {
   }
 }
 
+/** The OpenAI cookbook's format error names, in its order. */
+export const COOKBOOK_ERRORS = [
+  'data_type',
+  'missing_messages_list',
+  'message_missing_key',
+  'message_unrecognized_key',
+  'unrecognized_role',
+  'missing_content',
+  'example_missing_assistant_message',
+] as const;
+/** One of the cookbook's format errors. */
+export type CookbookError = (typeof COOKBOOK_ERRORS)[number];
+
 /**
  * The OpenAI cookbook's format errors for one row (`data_type`, `missing_messages_list`,
  * `message_missing_key`, `message_unrecognized_key`, `unrecognized_role`, `missing_content`,
  * `example_missing_assistant_message`), each reported once per row.
  */
-export function cookbookErrors(value: unknown): string[] {
+export function cookbookErrors(value: unknown): CookbookError[] {
   if (!isRecord(value)) return ['data_type'];
   const messages = value.messages;
   if (!Array.isArray(messages) || messages.length === 0) return ['missing_messages_list'];
-  const errors = new Set<string>();
+  const errors = new Set<CookbookError>();
   let assistant = false;
   for (const message of messages) {
     if (!isRecord(message)) {

@@ -3,18 +3,10 @@
  * should parse to, plus small text helpers (line split, line diff, cutting a span out).
  */
 import type { ColumnKind, Span } from '../../src/board/index.ts';
+import { rng } from './random.ts';
 
-/** mulberry32: a small, fast, seeded PRNG giving floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
+
 
 export interface GenCard {
   title: string;

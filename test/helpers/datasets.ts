@@ -1,3 +1,6 @@
+import { rng } from './random.ts';
+
+export { rng };
 /**
  * Generates chat JSONL with planted flaws whose counts are known exactly, so audit tests can
  * assert exact numbers. Every flaw sits on its own row; clean rows have unique words, end in
@@ -18,17 +21,6 @@ export interface PlantedCounts {
   blankLines: number;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(' ');
 

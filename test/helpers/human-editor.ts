@@ -29,6 +29,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseBoard } from '../../src/board/index.ts';
+import { rng as random } from './random.ts';
 
 /** The n-th line the human writes, in its first form. */
 export function humanLine(n: number, edit = 0): string {
@@ -83,14 +84,6 @@ const stopped = (): Promise<void> =>
     process.stdin.on('end', () => done());
   });
 
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Milliseconds on the system clock, comparable between processes. */
 export const wallClock = (): number => performance.timeOrigin + performance.now();

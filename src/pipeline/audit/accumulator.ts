@@ -22,15 +22,6 @@ export interface AuditSettings {
  */
 export type RowSink = (row: { source: number; line: number; messages: readonly ChatMessage[]; messagesValue: unknown }) => void;
 
-const COOKBOOK = new Set<CountName>([
-  'data_type',
-  'missing_messages_list',
-  'message_missing_key',
-  'message_unrecognized_key',
-  'unrecognized_role',
-  'missing_content',
-  'example_missing_assistant_message',
-]);
 
 /**
  * The audit's running tallies over a stream of lines. One pass; memory bounded by the number
@@ -77,12 +68,12 @@ export class AuditAccumulator {
     const row = toChatRow(value);
     if (!row) {
       this.flag('parse_errors', source, line.line);
-      for (const error of cookbookErrors(value)) this.flag(error as CountName, source, line.line);
+      for (const error of cookbookErrors(value)) this.flag(error, source, line.line);
       return;
     }
     this.formats.add(row.format);
     const errors = cookbookErrors(row.format === 'openai' || row.format === 'unsloth' ? value : { messages: row.messages });
-    for (const error of errors) if (COOKBOOK.has(error as CountName)) this.flag(error as CountName, source, line.line);
+    for (const error of errors) this.flag(error, source, line.line);
 
     const { messages } = row;
     if (hasEmptyAssistant(messages)) this.flag('empty_assistant_rows', source, line.line);

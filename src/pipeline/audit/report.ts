@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COOKBOOK_ERRORS } from '../formats.ts';
 
 /** Where a finding is: a source file and a 1-based line. */
 export const PlaceJson = z.object({ source: z.string(), line: z.number().int() });
@@ -24,13 +25,7 @@ const Distribution = z.array(z.object({ value: z.string(), count: z.number().int
 /** The named counts every audit reports, with the first lines of each. */
 export const COUNT_NAMES = [
   'parse_errors',
-  'data_type',
-  'missing_messages_list',
-  'message_missing_key',
-  'message_unrecognized_key',
-  'unrecognized_role',
-  'missing_content',
-  'example_missing_assistant_message',
+  ...COOKBOOK_ERRORS,
   'empty_assistant_rows',
   'alternation_violation_rows',
   'exact_duplicate_rows',
