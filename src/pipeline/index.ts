@@ -17,3 +17,8 @@ export { findPii, scanPii, Scrubber } from './pii.ts';
 export type { PiiKind, PiiMatch } from './pii.ts';
 export { TokenCounter } from './tokens.ts';
 export type { TokenEncoding } from './tokens.ts';
+export { sha256File } from './digest.ts';
+export { JsonlOutput, withOutputs } from './output.ts';
+export type { OutputSummary } from './output.ts';
+export { fileSizes, parseLine, readRows } from './rows.ts';
+export type { RowProgress, SourceRow } from './rows.ts';

@@ -1,9 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { canonicalJson, hashString } from '../canonical.ts';
 import { PipelineError } from '../errors.ts';
 import { HashIndex } from '../hash-index.ts';
 import { readJsonl } from '../jsonl.ts';
 import { NearDupIndex } from '../minhash.ts';
+import { fileSizes } from '../rows.ts';
 import { fineTuneModel } from '../models.ts';
 import { TokenCounter } from '../tokens.ts';
 import type { TokenEncoding } from '../tokens.ts';
@@ -52,7 +52,7 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
     keep: options.keep ?? 10,
   };
   const counter = new TokenCounter(encoding);
-  const sizes = await Promise.all(paths.map(fileSize));
+  const sizes = await fileSizes(paths);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const places = new RowPlaces();
   const exact = new HashIndex();
@@ -153,12 +153,4 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
     },
     elapsed_ms: Math.round(performance.now() - started),
   };
-}
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    throw new PipelineError('FILE_NOT_FOUND', `${path}: no such file`, { path });
-  }
 }

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { readRows, sha256File, withOutputs } from '../src/pipeline/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'quimbot-io-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('withOutputs', () => {
+  test('commits every output with its rows, bytes and sha256', async () => {
+    const path = join(dir, 'out', 'a.jsonl');
+    const { result, outputs } = await withOutputs(async (open) => {
+      const out = open(path);
+      out.write('{"a":1}');
+      out.write('{"b":"é"}');
+      return 'done';
+    });
+    const text = '{"a":1}\n{"b":"é"}\n';
+    assert.equal(result, 'done');
+    assert.equal(readFileSync(path, 'utf8'), text);
+    assert.deepEqual(outputs, [{ path, rows: 2, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') }]);
+    assert.equal(await sha256File(path), outputs[0]!.sha256);
+  });
+
+  test('an error leaves the previous file and no temp file behind', async () => {
+    const path = join(dir, 'keep.jsonl');
+    writeFileSync(path, 'previous\n');
+    await assert.rejects(
+      withOutputs(async (open) => {
+        open(path).write('partial');
+        throw new Error('cancelled');
+      }),
+      /cancelled/,
+    );
+    assert.equal(readFileSync(path, 'utf8'), 'previous\n');
+    assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.tmp')), []);
+  });
+
+  test('a large output is flushed in chunks and hashed whole', async () => {
+    const path = join(dir, 'big.jsonl');
+    const line = JSON.stringify({ text: 'x'.repeat(1000) });
+    const { outputs } = await withOutputs(async (open) => {
+      const out = open(path);
+      for (let i = 0; i < 3000; i++) out.write(line);
+    });
+    assert.equal(outputs[0]!.rows, 3000);
+    assert.equal(outputs[0]!.bytes, 3000 * (line.length + 1));
+    assert.equal(outputs[0]!.sha256, await sha256File(path));
+  });
+});
+
+describe('readRows', () => {
+  test('tags each line with its source and line number and parses what it can', async () => {
+    const a = join(dir, 'rows-a.jsonl');
+    const b = join(dir, 'rows-b.jsonl');
+    writeFileSync(a, '{"messages":[{"role":"user","content":"hi"}]}\n\nnot json\n');
+    writeFileSync(b, '{"instruction":"x","output":"y"}\r\n{"prompt":1}');
+    const rows = [];
+    for await (const row of readRows([a, b])) rows.push(row);
+    assert.deepEqual(
+      rows.map((r) => [r.source, r.line, r.issue, r.value === undefined, r.chat?.format ?? null]),
+      [
+        [0, 1, null, false, 'openai'],
+        [0, 2, 'blank', true, null],
+        [0, 3, null, true, null],
+        [1, 1, null, false, 'alpaca'],
+        [1, 2, null, false, null],
+      ],
+    );
+  });
+
+  test('a missing source is FILE_NOT_FOUND before anything is read', async () => {
+    await assert.rejects(readRows([join(dir, 'nope.jsonl')]).next(), (e: { code?: string }) => e.code === 'FILE_NOT_FOUND');
+    assert.equal(existsSync(join(dir, 'nope.jsonl')), false);
+  });
+});
