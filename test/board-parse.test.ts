@@ -299,3 +299,34 @@ describe('edge cases', () => {
     assert.deepEqual([board.obsidian, board.lastSynced?.value, board.regions[0]!.span], [false, 'one', { start: 0, end: 17 }]);
   });
 });
+
+describe('fields shared between parses', () => {
+  test('the same card text reads by its column: a bold reason is a blocked reason only in Blocked', () => {
+    const card = '- **Fine-tune run** **HTTP 402 Payment Required** — Quimbot\n';
+    const blocked = parseBoard(`## Blocked\n${card}`).cards[0]!;
+    const backlog = parseBoard(`## Backlog\n${card}`).cards[0]!;
+    assert.equal(blocked.blockedReason, 'HTTP 402 Payment Required');
+    assert.equal(backlog.blockedReason, null);
+    assert.equal(blocked.id, backlog.id);
+  });
+
+  test('a repeated card text still gets its own id, line and offsets', () => {
+    const board = parseBoard('## Backlog\n- Same card @Codex\n- Same card @Codex\n');
+    assert.deepEqual(
+      board.cards.map((c) => [c.id.endsWith('-2'), c.line, c.span.start, c.mentions]),
+      [
+        [false, 2, 11, ['Codex']],
+        [true, 3, 30, ['Codex']],
+      ],
+    );
+  });
+
+  test('parsing an equal text again gives the same result as the first time', () => {
+    const text = '## Doing\n- [ ] **Audit** `/data audit a.jsonl` — Quimbot\n  - after: Clean\n';
+    const first = JSON.stringify(parseBoard(text));
+    parseBoard('## Done\n- other\n');
+    parseBoard('## Done\n- another\n');
+    assert.equal(JSON.stringify(parseBoard(`${text}`)), first);
+    assert.equal(JSON.stringify(parseBoard(text.replace('Doing', 'Review'))).includes('"column":"review"'), true);
+  });
+});

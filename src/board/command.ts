@@ -19,6 +19,11 @@ export function parseSlashCommand(raw: string): SlashCommand {
 
 /** Splits a command line into words the way a POSIX shell would, without expansions. */
 export function splitWords(line: string): string[] {
+  // Most commands quote nothing: split on whitespace without walking characters.
+  if (!/["'\\]/.test(line)) {
+    const trimmed = line.trim();
+    return trimmed === '' ? [] : trimmed.split(/\s+/);
+  }
   const words: string[] = [];
   let word = '';
   let inWord = false;

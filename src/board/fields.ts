@@ -129,10 +129,10 @@ export function blockedLead(line: string): string | null {
 
 /** The fields read from a card's whole text. */
 export interface BodyFields {
-  mentions: string[];
+  mentions: readonly string[];
   command: SlashCommand | null;
-  after: string[];
-  links: string[];
+  after: readonly string[];
+  links: readonly string[];
   /** From a nested `Blocked: …` line. */
   blockedNote: string | null;
   /** 0-based index among the card's lines of the line `blockedNote` comes from. */
@@ -162,20 +162,24 @@ export function readBody(lines: readonly string[]): BodyFields {
       continue;
     }
     // Cheap character checks first: most lines have no code span, mention, link or field.
-    let prose = line;
-    if (line.includes('`')) {
-      const spans = codeSpans(line);
-      for (const { code } of spans) {
-        if (!command && isSlashCommand(code)) command = parseSlashCommand(code);
+    const backtick = line.includes('`');
+    if (backtick && !command && line.includes('/')) {
+      for (const { code } of codeSpans(line)) {
+        if (isSlashCommand(code)) {
+          command = parseSlashCommand(code);
+          break;
+        }
       }
-      prose = withoutSpans(line, spans);
     }
-    if (prose.includes('<!--')) prose = prose.replace(HTML_COMMENT, ' ');
-    if (prose.includes('@')) {
-      for (const [, name = ''] of prose.matchAll(MENTION)) if (!(mentions ??= []).includes(name)) mentions.push(name);
-    }
-    if (prose.includes('[[')) {
-      for (const [, title = ''] of prose.matchAll(LINK)) if (!(links ??= []).includes(title.trim())) links.push(title.trim());
+    if (line.includes('@') || line.includes('[[')) {
+      let prose = backtick ? withoutSpans(line, codeSpans(line)) : line;
+      if (prose.includes('<!--')) prose = prose.replace(HTML_COMMENT, ' ');
+      if (prose.includes('@')) {
+        for (const [, name = ''] of prose.matchAll(MENTION)) if (!(mentions ??= []).includes(name)) mentions.push(name);
+      }
+      if (prose.includes('[[')) {
+        for (const [, title = ''] of prose.matchAll(LINK)) if (!(links ??= []).includes(title.trim())) links.push(title.trim());
+      }
     }
     if (i === 0 || !line.includes(':')) continue;
     const dep = AFTER_LINE.exec(line);

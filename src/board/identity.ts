@@ -15,7 +15,22 @@ export function normalizeTitle(title: string): string {
 /** An 8-character id derived from the title, the same wherever the card sits. */
 export function deriveId(title: string): string {
   const hash = asciiTitleHash(title) ?? hash53(normalizeTitle(title));
-  return (hash % 2 ** 40).toString(32).padStart(8, '0');
+  return base32(hash % 2 ** 40);
+}
+
+const BASE32 = '0123456789abcdefghijklmnopqrstuv';
+
+/**
+ * A 40-bit number as 8 base-32 digits: what `n.toString(32).padStart(8, '0')` gives, without
+ * its slow path for numbers beyond 31 bits (half a microsecond a call, a tenth of a parse).
+ */
+function base32(n: number): string {
+  const high = Math.floor(n / 2 ** 20);
+  const low = n - high * 2 ** 20;
+  let out = '';
+  for (let shift = 15; shift >= 0; shift -= 5) out += BASE32[(high >>> shift) & 31];
+  for (let shift = 15; shift >= 0; shift -= 5) out += BASE32[(low >>> shift) & 31];
+  return out;
 }
 
 const H1 = 0xdeadbeef;
@@ -71,9 +86,10 @@ function finish(h1: number, h2: number): number {
 
 /**
  * Gives every card a unique id: markers first (they were written to be stable), then ids
- * derived from titles; a repeat gets `-2`, `-3`, … in document order.
+ * derived from titles (`deriveId`, computed by the caller); a repeat gets `-2`, `-3`, … in
+ * document order.
  */
-export function assignIds(cards: ReadonlyArray<{ marker: string | null; title: string }>): string[] {
+export function assignIds(cards: ReadonlyArray<{ marker: string | null; derivedId: string }>): string[] {
   const taken = new Set<string>();
   const ids: string[] = new Array<string>(cards.length);
   const claim = (base: string): string => {
@@ -82,11 +98,13 @@ export function assignIds(cards: ReadonlyArray<{ marker: string | null; title: s
     taken.add(id);
     return id;
   };
-  cards.forEach((card, i) => {
-    if (card.marker) ids[i] = claim(card.marker);
-  });
-  cards.forEach((card, i) => {
-    if (!card.marker) ids[i] = claim(deriveId(card.title));
-  });
+  for (let i = 0; i < cards.length; i++) {
+    const marker = cards[i]!.marker;
+    if (marker) ids[i] = claim(marker);
+  }
+  for (let i = 0; i < cards.length; i++) {
+    const card = cards[i]!;
+    if (!card.marker) ids[i] = claim(card.derivedId);
+  }
   return ids;
 }

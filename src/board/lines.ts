@@ -19,40 +19,31 @@ export function splitLines(text: string): Line[] {
     const nl = text.indexOf('\n', start);
     const end = nl === -1 ? text.length : nl + 1;
     const contentEnd = nl === -1 ? end : nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    const byteEnd = byteStart + utf8Length(text, start, end);
-    lines.push({
-      number: lines.length + 1,
-      start,
-      contentEnd,
-      end,
-      byteStart,
-      byteEnd,
-      content: text.slice(start, contentEnd),
-    });
+    const content = text.slice(start, contentEnd);
+    // The line break is ASCII: one byte a character.
+    const byteEnd = byteStart + Buffer.byteLength(content, 'utf8') + (end - contentEnd);
+    lines.push({ number: lines.length + 1, start, contentEnd, end, byteStart, byteEnd, content });
     start = end;
     byteStart = byteEnd;
   }
   return lines;
 }
 
-/** UTF-8 byte length of `text[start, end)`, counted in place: no slice, no copy. */
-export function utf8Length(text: string, start: number, end: number): number {
-  let bytes = end - start;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 2;
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
 /** True for an empty line or one of only spaces and tabs (and other whitespace). */
 export function isBlank(content: string): boolean {
-  return !/\S/.test(content);
+  return firstNonBlank(content) === -1;
+}
+
+const SPACE = /\s/;
+
+/** Offset of the first character that is not whitespace (as `\s` reads it), or -1 on a blank line. */
+export function firstNonBlank(content: string): number {
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    if (c < 128 || !SPACE.test(content[i]!)) return i;
+  }
+  return -1;
 }
 
 /** The line ending most lines use; LF when there are none. */
@@ -69,9 +60,10 @@ export function dominantEol(text: string): '\n' | '\r\n' {
 /** Width of leading whitespace, tabs to the next multiple of 4 as in CommonMark. */
 export function indentWidth(content: string): number {
   let width = 0;
-  for (const ch of content) {
-    if (ch === ' ') width++;
-    else if (ch === '\t') width += 4 - (width % 4);
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    if (c === 32) width++;
+    else if (c === 9) width += 4 - (width % 4);
     else break;
   }
   return width;

@@ -1,8 +1,8 @@
 import { recognizeColumn } from './columns.ts';
 import type { ColumnKind } from './columns.ts';
-import { inlineReason, readBody, readHead } from './fields.ts';
+import { cardFields } from './card-fields.ts';
 import { assignIds } from './identity.ts';
-import { dominantEol, indentWidth, isBlank, splitLines } from './lines.ts';
+import { dominantEol, firstNonBlank, indentWidth, splitLines } from './lines.ts';
 import type { Line } from './lines.ts';
 import { closesFence, matchFence, matchListItem } from './list-item.ts';
 import type { Board, Card, Column, OtherSection, Region } from './types.ts';
@@ -12,11 +12,25 @@ const LAST_SYNCED = /^_Last synced:\s*(.*?)\s*_\s*$/;
 
 type Owner = 'front-matter' | 'heading' | 'verbatim' | number;
 
+// An update parses the same text several times (check, apply, verify the result, read back):
+// the last boards parsed are kept and returned again. Boards are never mutated after parsing.
+const recent: Board[] = [];
+const RECENT_KEPT = 2;
+
 /**
  * Parses any Markdown Kanban file. Total: every text parses, and the regions partition it,
- * so `serialize(parse(text)) === text` always holds.
+ * so `serialize(parse(text)) === text` always holds. The result is shared: do not mutate it.
  */
 export function parseBoard(text: string): Board {
+  const known = recent.find((board) => board.text === text);
+  if (known) return known;
+  const board = parseText(text);
+  recent.unshift(board);
+  if (recent.length > RECENT_KEPT) recent.pop();
+  return board;
+}
+
+function parseText(text: string): Board {
   const lines = splitLines(text);
   const owners: Owner[] = new Array<Owner>(lines.length).fill('verbatim');
   const columns: Column[] = [];
@@ -46,14 +60,16 @@ export function parseBoard(text: string): Board {
     const skip = i === 0 ? bom : 0;
     const content = skip ? line.content.slice(skip) : line.content;
     const start = line.start + skip;
+    const first = firstNonBlank(content);
+    const blank = first === -1;
     if (fence) {
       const inCard = fence.inCard && card !== null;
       // Inside a card a fence lasts only as long as the card: a line indented no deeper than
       // the card's marker ends both (CommonMark), so an unclosed fence cannot eat the board.
-      if (inCard && !isBlank(content) && indentWidth(content) <= card!.indent) {
+      if (inCard && !blank && indentWidth(content) <= card!.indent) {
         fence = null;
       } else {
-        if (inCard && !isBlank(content)) extendCard(card!, i);
+        if (inCard && !blank) extendCard(card!, i);
         if (closesFence(content, fence.fence)) fence = null;
         continue;
       }
@@ -62,18 +78,22 @@ export function parseBoard(text: string): Board {
       if (content.trimEnd().endsWith('%%')) inComment = false;
       continue;
     }
-    const blank = isBlank(content);
-    const indent = indentWidth(content);
-    if (card && !blank && indent > card.indent) {
-      extendCard(card, i);
-      const open = matchFence(content);
-      if (open) fence = { fence: open.fence, inCard: true };
-      continue;
+    if (blank) continue;
+    // Every construct below starts with a known character: dispatch on it rather than trying
+    // each pattern on every line (the board has one line a card or more).
+    const lead = content.charCodeAt(first);
+    const fenceLead = lead === 96 || lead === 126;
+    if (card) {
+      if (indentWidth(content) > card.indent) {
+        extendCard(card, i);
+        const open = fenceLead ? matchFence(content) : null;
+        if (open) fence = { fence: open.fence, inCard: true };
+        continue;
+      }
+      card = null;
     }
-    if (card && blank) continue;
-    card = null;
 
-    if (/^\s*%%/.test(content)) {
+    if (lead === 37 && content.charCodeAt(first + 1) === 37) {
       // Obsidian Kanban keeps its settings in a comment after the last lane: it is not part
       // of that lane, so a column created after it goes before the settings, not below them.
       if (/^%%\s*kanban:settings/.test(content)) {
@@ -84,12 +104,12 @@ export function parseBoard(text: string): Board {
       inComment = !(content.trim().length > 2 && content.trimEnd().endsWith('%%'));
       continue;
     }
-    const open = matchFence(content);
+    const open = fenceLead ? matchFence(content) : null;
     if (open) {
       fence = { fence: open.fence, inCard: false };
       continue;
     }
-    const heading = HEADING.exec(content);
+    const heading = lead === 35 ? HEADING.exec(content) : null;
     if (heading) {
       const level = (heading[1] ?? '').length;
       const title = (heading[2] ?? '').trim();
@@ -109,12 +129,12 @@ export function parseBoard(text: string): Board {
       }
       continue;
     }
-    const synced = LAST_SYNCED.exec(content);
+    const synced = lead === 95 ? LAST_SYNCED.exec(content) : null;
     if (synced && !lastSynced) {
       lastSynced = { line: line.number, span: { start, end: line.contentEnd }, value: synced[1] ?? '' };
       continue;
     }
-    if (column && !inSubsection) {
+    if (column && !inSubsection && isListLead(lead)) {
       const item = matchListItem(content);
       if (item && item.indent <= 3) {
         card = { column, first: i, last: i, indent: item.indent };
@@ -138,6 +158,11 @@ export function parseBoard(text: string): Board {
     regions: toRegions(lines, owners),
     lastSynced,
   };
+}
+
+/** `-`, `*`, `+` or a digit: the characters a list item can start with. */
+function isListLead(c: number): boolean {
+  return c === 45 || c === 42 || c === 43 || (c >= 48 && c <= 57);
 }
 
 function extendCard(card: { last: number }, i: number): void {
@@ -166,13 +191,13 @@ function buildCards(
   const partial = drafts.map((draft) => {
     const first = lines[draft.first]!;
     const last = lines[draft.last]!;
-    const item = matchListItem(first.content)!;
-    const head = readHead(first.content.slice(item.textStart));
-    const body = readBody(draft.first === draft.last ? [first.content] : lines.slice(draft.first, draft.last + 1).map((l) => l.content));
-    return { draft, first, last, item, head, body, marker: head.marker, title: head.title };
+    const cardText = text.slice(first.start, last.end);
+    const fields = cardFields(cardText);
+    return { draft, first, last, cardText, fields, marker: fields.head.marker, derivedId: fields.derivedId };
   });
   const ids = assignIds(partial);
-  return partial.map(({ draft, first, last, item, head, body }, n) => {
+  return partial.map(({ draft, first, last, cardText, fields }, n) => {
+    const { item, head, body } = fields;
     const kind = draft.column.kind;
     const card: Card = {
       id: ids[n]!,
@@ -186,13 +211,12 @@ function buildCards(
       after: body.after,
       links: body.links,
       checkbox: item.checked === null ? null : item.checked ? 'done' : 'open',
-      blockedReason:
-        body.blockedNote ?? (kind === 'blocked' ? inlineReason(first.content.slice(item.textStart)) : null),
+      blockedReason: body.blockedNote ?? (kind === 'blocked' ? fields.inlineReason : null),
       line: first.number,
       endLine: last.number,
       span: { start: first.start, end: last.end },
       bytes: { start: first.byteStart, end: last.byteEnd },
-      text: text.slice(first.start, last.end),
+      text: cardText,
     };
     draft.column.cards.push(card);
     return card;

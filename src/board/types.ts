@@ -17,7 +17,7 @@ export interface SlashCommand {
   /** The code span's text, as written. */
   raw: string;
   /** The words after the slash, shell-quoted words unquoted: the CLI's argv after `quimbot`. */
-  argv: string[];
+  argv: readonly string[];
   /** Set when the words cannot be split (an unclosed quote); `argv` is then empty. */
   error: string | null;
 }
@@ -35,12 +35,12 @@ export interface Card {
   title: string;
   owner: string | null;
   /** `@name` mentions: the agents or peers this card asks for. */
-  mentions: string[];
+  mentions: readonly string[];
   command: SlashCommand | null;
   /** Titles or ids named on nested `after:` lines. */
-  after: string[];
+  after: readonly string[];
   /** Titles in Obsidian-style `[[…]]` links. */
-  links: string[];
+  links: readonly string[];
   checkbox: 'open' | 'done' | null;
   /** From a nested `Blocked: …` line, else a bold span after the title on a Blocked card. */
   blockedReason: string | null;

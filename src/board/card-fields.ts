@@ -1,0 +1,47 @@
+import { inlineReason, readBody, readHead } from './fields.ts';
+import { deriveId } from './identity.ts';
+import type { BodyFields, HeadFields } from './fields.ts';
+import { matchListItem } from './list-item.ts';
+import type { ListItem } from './list-item.ts';
+
+/** Everything a card's own lines say, whatever surrounds them on the board. */
+export interface CardFields {
+  item: ListItem;
+  head: HeadFields;
+  body: BodyFields;
+  /** The reason a card in the Blocked column gives in bold on its first line. */
+  inlineReason: string | null;
+  /** The id its title gives it (`deriveId`), before markers and repeats are considered. */
+  derivedId: string;
+}
+
+const LIMIT = 50_000;
+const cache = new Map<string, CardFields>();
+
+/**
+ * The fields of a card from its text (first line to last, line breaks included). Cached by that
+ * text: the daemon re-parses the whole board on every change, and all but the edited cards are
+ * the same text as last time. The cache is cleared when full, so memory stays bounded. The
+ * results are shared between parses and must not be mutated (the types say so).
+ */
+export function cardFields(cardText: string): CardFields {
+  let fields = cache.get(cardText);
+  if (fields === undefined) {
+    if (cache.size >= LIMIT) cache.clear();
+    fields = readCardFields(cardText);
+    cache.set(cardText, fields);
+  }
+  return fields;
+}
+
+function readCardFields(cardText: string): CardFields {
+  const lines = cardText.split('\n');
+  if (cardText.endsWith('\n')) lines.pop();
+  for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
+  const first = lines[0]!;
+  const item = matchListItem(first);
+  if (!item) throw new Error(`not a list item: ${JSON.stringify(first)}`);
+  const headText = first.slice(item.textStart);
+  const head = readHead(headText);
+  return { item, head, body: readBody(lines), inlineReason: inlineReason(headText), derivedId: deriveId(head.title) };
+}
