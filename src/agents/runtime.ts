@@ -1,0 +1,332 @@
+import { dirname, join } from 'node:path';
+import type { Board, BoardFile, Card, Edit } from '../board/index.ts';
+import type { Logger } from '../log.ts';
+import { newRunId } from '../store/index.ts';
+import type { CardEvent, Lease, RunRecord, Store } from '../store/index.ts';
+import type { AnyTool } from '../tools/index.ts';
+import type { AgentBackend, Usage } from './backend.ts';
+import { execute, linkFrom } from './execute.ts';
+import type { Execution } from './execute.ts';
+import { prepareRunsDir, RunLog } from './run-log.ts';
+import { schedule } from './schedule.ts';
+import type { Claim } from './schedule.ts';
+import { mayUseTool } from './spec.ts';
+import type { AgentSpec } from './spec.ts';
+
+/** How the runtime schedules and retries (the config's `scheduler` section). */
+export interface RuntimeSettings {
+  pollMs: number;
+  leaseMs: number;
+  maxAttempts: number;
+  backoffMs: number;
+  backoffMaxMs: number;
+  triage: boolean;
+}
+
+/** Everything the runtime works with, passed in by the daemon. */
+export interface RuntimeOptions {
+  file: BoardFile;
+  store: Store;
+  agents: readonly AgentSpec[];
+  backends: Readonly<Record<AgentSpec['backend'], AgentBackend>>;
+  tools: readonly AnyTool[];
+  workspace: string;
+  runsDir: string;
+  settings: RuntimeSettings;
+  prices: Readonly<Record<string, { input: number; output: number }>>;
+  log: Logger;
+  now?: () => number;
+}
+
+interface ActiveRun {
+  claim: Claim;
+  lease: Lease;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * The agent runtime: on every board change and on a timer it claims cards (a lease in the
+ * store, then the card moved to In Progress with its agent as owner), runs them on the agent's
+ * backend, and writes the outcome back as minimal edits. A human's move wins: a running card
+ * moved away or deleted cancels its run.
+ */
+export class AgentRuntime {
+  readonly #o: RuntimeOptions;
+  readonly #now: () => number;
+  readonly #active = new Map<string, ActiveRun>();
+  #timer: NodeJS.Timeout | null = null;
+  #ticking: Promise<void> | null = null;
+  #again = false;
+  #stopping = false;
+
+  constructor(options: RuntimeOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Cards being worked on now, by card id. */
+  get running(): ReadonlyMap<string, { agent: string; runId: string; title: string }> {
+    return new Map([...this.#active].map(([id, run]) => [id, { agent: run.claim.agent.name, runId: run.lease.runId, title: run.claim.card.title }]));
+  }
+
+  /** Puts back what a previous process left running, then starts claiming. */
+  async start(): Promise<void> {
+    prepareRunsDir(this.#o.runsDir);
+    await this.#reconcile();
+    this.#timer = setInterval(() => this.poke(), this.#o.settings.pollMs);
+    this.#timer.unref();
+    await this.tick();
+  }
+
+  /** The board changed: a human's change may cancel runs; any change may make cards claimable. */
+  boardChanged(board: Board, own: boolean): void {
+    if (!own) {
+      for (const [id, run] of this.#active) {
+        const card = board.cards.find((c) => c.id === id);
+        if (!card || card.column !== run.lease.column) {
+          const where = card ? `moved to ${card.column}` : 'deleted';
+          this.#o.log.info(`card "${run.claim.card.title}" ${where} by a human: cancelling its run`, { card: id, run: run.lease.runId });
+          run.controller.abort(`the card was ${where} by a human`);
+        }
+      }
+    }
+    this.poke();
+  }
+
+  /** Asks for a scheduling pass; passes never overlap, and one asked for during a pass runs after it. */
+  poke(): void {
+    if (this.#stopping) return;
+    if (this.#ticking) {
+      this.#again = true;
+      return;
+    }
+    void this.tick();
+  }
+
+  /** One scheduling pass over the latest board. */
+  async tick(): Promise<void> {
+    if (this.#ticking) {
+      this.#again = true;
+      return this.#ticking;
+    }
+    this.#ticking = this.#pass().catch((error: unknown) => this.#o.log.error(`scheduling failed: ${(error as Error).message}`));
+    try {
+      await this.#ticking;
+    } finally {
+      this.#ticking = null;
+    }
+    if (this.#again && !this.#stopping) {
+      this.#again = false;
+      await this.tick();
+    }
+  }
+
+  /** Stops claiming, cancels every run (their cards go back to Backlog) and waits for them. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (const run of this.#active.values()) run.controller.abort('the daemon is stopping');
+    await Promise.allSettled([this.#ticking, ...[...this.#active.values()].map((r) => r.done)]);
+  }
+
+  async #pass(): Promise<void> {
+    const { store, settings } = this.#o;
+    const board = await this.#o.file.read();
+    for (const card of board.cards) {
+      const state = store.cardState(card.id);
+      // A card the daemon blocked that a human moved back to Backlog is tried afresh.
+      if (state?.blocked && card.column === 'backlog') await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
+    }
+    const running = new Map<string, number>();
+    for (const run of this.#active.values()) running.set(run.claim.agent.name, (running.get(run.claim.agent.name) ?? 0) + 1);
+    const { claims, waiting } = schedule({
+      board,
+      agents: this.#o.agents,
+      running,
+      leased: new Set(store.state.leases.map((l) => l.cardId)),
+      retry: (id) => store.cardState(id),
+      now: this.#now(),
+      maxAttempts: settings.maxAttempts,
+      triage: settings.triage,
+    });
+    for (const { card, reason } of waiting) await this.#reportWaiting(card, reason);
+    for (const claim of claims) {
+      if (this.#stopping) break;
+      await this.#claim(claim);
+    }
+  }
+
+  async #claim(claim: Claim): Promise<void> {
+    const { card, agent } = claim;
+    const now = this.#now();
+    const column = claim.kind === 'run' ? 'in_progress' : 'review';
+    const lease: Lease = { cardId: card.id, title: card.title, agent: agent.name, runId: newRunId(now), column, boot: this.#o.store.boot, acquiredAt: now, expiresAt: now + this.#o.settings.leaseMs };
+    if (!(await this.#o.store.claim(lease))) return;
+    if (claim.kind === 'run') {
+      const written = await this.#edit([
+        { kind: 'move', card: card.id, to: 'in_progress', expect: { column: 'backlog' } },
+        { kind: 'assign', card: card.id, owner: agent.name },
+      ]);
+      if (!written) {
+        await this.#o.store.release(lease.runId);
+        return;
+      }
+    }
+    await this.#event(card, claim.kind === 'run' ? 'claimed' : 'review', agent.name, null);
+    this.#o.log.info(`${agent.name} ${claim.kind === 'run' ? 'claimed' : 'is checking'} "${card.title}"`, { card: card.id, run: lease.runId, backend: agent.backend });
+    const controller = new AbortController();
+    const run: ActiveRun = { claim, lease, controller, done: Promise.resolve() };
+    this.#active.set(card.id, run);
+    run.done = this.#run(run).finally(() => this.#active.delete(card.id));
+  }
+
+  async #run(run: ActiveRun): Promise<void> {
+    const { claim, lease, controller } = run;
+    const { store, settings } = this.#o;
+    const { card, agent } = claim;
+    const logPath = join(this.#o.runsDir, `${lease.runId}.log`);
+    const runLog = new RunLog(logPath);
+    runLog.write(`# ${agent.name} (${agent.backend}) on "${card.title}" [${card.id}], ${new Date(lease.acquiredAt).toISOString()}\n`);
+    const record: RunRecord = { id: lease.runId, cardId: card.id, title: card.title, agent: agent.name, backend: agent.backend, startedAt: lease.acquiredAt, endedAt: null, attempts: 0, outcome: null, summary: null, error: null, log: logPath };
+    await store.recordRun(record);
+    const renew = setInterval(() => void store.renew(lease.runId, this.#now() + settings.leaseMs), Math.max(250, settings.leaseMs / 3));
+    const timeout = setTimeout(() => controller.abort(`timed out after ${agent.timeoutMs} ms`), agent.timeoutMs);
+    let execution: Execution;
+    try {
+      execution = await execute({
+        card,
+        agent,
+        backend: this.#o.backends[agent.backend],
+        tools: this.#o.tools.filter((t) => mayUseTool(agent, t.name)),
+        workspace: this.#o.workspace,
+        signal: controller.signal,
+        runLog,
+        log: this.#o.log.child({ agent: agent.name, card: card.id }),
+        maxAttempts: settings.maxAttempts,
+        attempts: store.cardState(card.id)?.attempts ?? 0,
+        backoff: (attempt, error) => error.retryAfterMs ?? Math.min(settings.backoffMaxMs, settings.backoffMs * 2 ** (attempt - 1)),
+        onAttempt: async (attempt, error) => {
+          record.attempts = attempt;
+          await store.updateCard(card.id, { attempts: attempt, ...(error ? { lastError: error.reason } : {}) });
+          if (error) await this.#event(card, 'retry', agent.name, error.reason);
+        },
+        onUsage: (usage) => void this.#recordUsage(lease.runId, agent.name, usage),
+      });
+    } finally {
+      clearInterval(renew);
+      clearTimeout(timeout);
+    }
+    const link = linkFrom(dirname(this.#o.file.path), logPath);
+    const outcome = await this.#writeOutcome(claim, execution, link, controller.signal);
+    runLog.write(`# outcome: ${outcome}${execution.ok ? `: ${execution.result.summary}` : `: ${execution.error.reason}`}\n`);
+    runLog.close();
+    Object.assign(record, {
+      endedAt: this.#now(),
+      attempts: execution.attempts,
+      outcome,
+      summary: execution.ok ? execution.result.summary : null,
+      error: execution.ok ? null : execution.error.reason,
+    });
+    await store.recordRun(record);
+    await store.release(lease.runId);
+    this.#o.log.info(`"${card.title}": ${outcome}${execution.ok ? ` (${execution.result.summary})` : ` (${execution.error.reason})`}`, { card: card.id, run: lease.runId });
+    this.poke();
+  }
+
+  /** Writes how the run ended onto the card; returns the outcome recorded for the run. */
+  async #writeOutcome(claim: Claim, execution: Execution, link: string, signal: AbortSignal): Promise<RunRecord['outcome']> {
+    const { card, agent, kind } = claim;
+    const expect = { column: kind === 'run' ? ('in_progress' as const) : ('review' as const) };
+    if (!execution.ok && execution.error.code === 'CANCELLED') {
+      if (!this.#stopping) {
+        await this.#event(card, 'cancelled', agent.name, String(signal.reason ?? 'cancelled'));
+        return 'cancelled';
+      }
+      // Stopping the daemon hands the card back; the next start runs it again.
+      await this.#edit([{ kind: 'move', card: card.id, to: kind === 'run' ? 'backlog' : 'review', expect }]);
+      await this.#event(card, 'returned', agent.name, 'daemon stopped');
+      return 'interrupted';
+    }
+    if (execution.ok) {
+      const summary = oneLine(execution.result.summary);
+      const to = kind === 'review' || !agent.review ? 'done' : 'review';
+      const note = kind === 'review' ? `✔️ checked by ${agent.name}: ${summary} ([log](${link}))` : `✅ ${summary} ([log](${link}))`;
+      const written = await this.#edit([
+        { kind: 'move', card: card.id, to, expect },
+        { kind: 'note', card: card.id, text: note },
+      ]);
+      await this.#o.store.updateCard(card.id, { attempts: 0, lastError: null, nextAttemptAt: 0 });
+      await this.#event(card, kind === 'review' ? 'verified' : to === 'done' ? 'done' : 'review', agent.name, summary);
+      return written ? to : 'dropped';
+    }
+    const reason = oneLine(execution.error.reason);
+    const tries = execution.attempts > 1 ? ` (after ${execution.attempts} attempts)` : '';
+    if (kind === 'review') {
+      await this.#edit([
+        { kind: 'move', card: card.id, to: 'backlog', expect },
+        { kind: 'note', card: card.id, text: `❌ check by ${agent.name} failed: ${reason} ([log](${link}))` },
+      ]);
+      await this.#event(card, 'rejected', agent.name, reason);
+      return 'backlog';
+    }
+    const written = await this.#edit([{ kind: 'block', card: card.id, reason: `${reason}${tries}`, expect }]);
+    await this.#o.store.updateCard(card.id, { blocked: true, lastError: reason });
+    await this.#event(card, 'blocked', agent.name, reason);
+    return written ? 'blocked' : 'dropped';
+  }
+
+  /** Leases left by a process that is gone: their cards go back to where a run can pick them up. */
+  async #reconcile(): Promise<void> {
+    const orphans = this.#o.store.orphanedLeases(this.#now());
+    if (orphans.length === 0) return;
+    const board = await this.#o.file.read();
+    for (const lease of orphans) {
+      const card = board.cards.find((c) => c.id === lease.cardId);
+      if (card && lease.column === 'in_progress' && card.column === 'in_progress' && card.owner === lease.agent) {
+        await this.#edit([
+          { kind: 'move', card: card.id, to: 'backlog', expect: { column: 'in_progress', owner: lease.agent } },
+          { kind: 'note', card: card.id, text: `↩️ run ${lease.runId} was interrupted (the daemon stopped); it will run again` },
+        ]);
+        await this.#event(card, 'returned', lease.agent, 'interrupted run');
+      }
+      const run = this.#o.store.state.runs.find((r) => r.id === lease.runId);
+      if (run && run.outcome === null) await this.#o.store.recordRun({ ...run, outcome: 'interrupted', endedAt: this.#now() });
+      await this.#o.store.release(lease.runId);
+      this.#o.log.warn(`released the lease on "${lease.title}" left by an earlier run`, { card: lease.cardId, run: lease.runId });
+    }
+  }
+
+  async #reportWaiting(card: Card, reason: string): Promise<void> {
+    if (this.#o.store.cardState(card.id)?.reported === reason) return;
+    await this.#edit([{ kind: 'note', card: card.id, text: `⏳ ${reason}`, expect: { column: 'backlog' } }]);
+    await this.#o.store.updateCard(card.id, { reported: reason });
+    await this.#event(card, 'waiting', null, reason);
+  }
+
+  /** Applies edits to the latest bytes; false (and logged by the file) when a human's change wins. */
+  async #edit(edits: Edit[]): Promise<boolean> {
+    try {
+      const outcome = await this.#o.file.update(edits);
+      return outcome.dropped.length === 0;
+    } catch (error) {
+      this.#o.log.error(`board write failed: ${(error as Error).message}`, { code: (error as { code?: string }).code });
+      return false;
+    }
+  }
+
+  async #event(card: Card, kind: CardEvent['kind'], agent: string | null, detail: string | null): Promise<void> {
+    await this.#o.store.addEvent({ at: this.#now(), cardId: card.id, title: card.title, kind, agent, detail });
+  }
+
+  async #recordUsage(runId: string, agent: string, usage: Usage): Promise<void> {
+    const price = this.#o.prices[usage.model];
+    const costUsd = usage.costUsd ?? (price ? (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1e6 : 0);
+    await this.#o.store.addUsage({ at: this.#now(), runId, agent, provider: usage.provider, model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd });
+  }
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line || '(no summary)';
+}

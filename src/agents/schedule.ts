@@ -1,0 +1,134 @@
+import { deriveId } from '../board/index.ts';
+import type { Board, Card } from '../board/index.ts';
+import type { AgentSpec } from './spec.ts';
+
+/** A card handed to an agent: run it (from Backlog) or check it (from Review). */
+export interface Claim {
+  card: Card;
+  agent: AgentSpec;
+  kind: 'run' | 'review';
+}
+
+/** A card that cannot be claimed for a reason a human should see on the card. */
+export interface Waiting {
+  card: Card;
+  reason: string;
+}
+
+/** Everything the scheduler decides from: a pure function of these. */
+export interface ScheduleInput {
+  board: Board;
+  agents: readonly AgentSpec[];
+  /** Runs in flight per agent name. */
+  running: ReadonlyMap<string, number>;
+  /** Cards with a live lease. */
+  leased: ReadonlySet<string>;
+  retry: (cardId: string) => { attempts: number; nextAttemptAt: number } | undefined;
+  now: number;
+  maxAttempts: number;
+  /** Give the lead Backlog cards that ask for no one and name no command. */
+  triage: boolean;
+}
+
+/**
+ * Which cards to claim now, and by whom, in board order. A Backlog card is claimable when it
+ * names a command, mentions one of our agents, or (with triage) for the lead; an owner or
+ * mention that is not one of our agents (a human, a peer) keeps it out. A card waits until
+ * every card it depends on is Done; a missing dependency or a cycle is reported instead.
+ */
+export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Waiting[] } {
+  const { board, agents } = input;
+  const free = new Map(agents.map((a) => [a.name, a.concurrency - (input.running.get(a.name) ?? 0)]));
+  const byName = new Map(agents.map((a) => [a.name.toLowerCase(), a]));
+  const deps = dependencyResolver(board);
+  const claims: Claim[] = [];
+  const waiting: Waiting[] = [];
+  const take = (card: Card, candidates: readonly AgentSpec[], kind: Claim['kind']) => {
+    const agent = candidates.find((a) => (free.get(a.name) ?? 0) > 0);
+    if (!agent) return;
+    free.set(agent.name, free.get(agent.name)! - 1);
+    claims.push({ card, agent, kind });
+  };
+
+  for (const card of board.cards) {
+    if (input.leased.has(card.id)) continue;
+    const retry = input.retry(card.id);
+    if (retry && (retry.attempts >= input.maxAttempts || retry.nextAttemptAt > input.now)) continue;
+    if (card.column === 'review') {
+      const owner = card.owner ? byName.get(card.owner.toLowerCase()) : undefined;
+      // Only work an agent of ours finished is checked, and only when it can be re-run.
+      if (owner && card.command && !card.command.error) take(card, agents.filter((a) => a.role === 'quality' && a !== owner), 'review');
+      continue;
+    }
+    if (card.column !== 'backlog') continue;
+    const candidates = candidatesFor(card, agents, byName, input.triage);
+    if (candidates.length === 0) continue;
+    const blocker = deps(card);
+    if (blocker === 'ready') take(card, candidates, 'run');
+    else if (blocker !== 'wait') waiting.push({ card, reason: blocker });
+  }
+  return { claims, waiting };
+}
+
+/** The agents that may take a Backlog card, best first; empty when it is not for us. */
+function candidatesFor(card: Card, agents: readonly AgentSpec[], byName: ReadonlyMap<string, AgentSpec>, triage: boolean): AgentSpec[] {
+  if (card.owner) {
+    const owner = byName.get(card.owner.toLowerCase());
+    return owner ? [owner] : [];
+  }
+  if (card.mentions.length > 0) {
+    const named = card.mentions.flatMap((m) => byName.get(m.toLowerCase()) ?? []);
+    return named;
+  }
+  if (card.command) {
+    const order = { execution: 0, lead: 1, quality: 2 } as const;
+    return [...agents].filter((a) => a.role !== 'quality').sort((a, b) => order[a.role] - order[b.role]);
+  }
+  return triage ? agents.filter((a) => a.role === 'lead') : [];
+}
+
+/**
+ * For each card: `ready` when every card it names (`after:` lines, `[[links]]`) is Done,
+ * `wait` when some are not Done yet, or a reason when a name matches no card or the
+ * dependencies go round in a cycle.
+ */
+function dependencyResolver(board: Board): (card: Card) => 'ready' | 'wait' | string {
+  const byId = new Map<string, Card>();
+  for (const card of board.cards) {
+    byId.set(card.id, card);
+    const derived = deriveId(card.title);
+    if (!byId.has(derived)) byId.set(derived, card);
+  }
+  const find = (name: string): Card | undefined => byId.get(name) ?? byId.get(deriveId(name));
+  const namesOf = (card: Card) => [...card.after, ...card.links];
+
+  const cycleFrom = (start: Card): string[] | null => {
+    const path: Card[] = [];
+    const visiting = new Set<Card>();
+    const visit = (card: Card): string[] | null => {
+      if (visiting.has(card)) return [...path.slice(path.indexOf(card)), card].map((c) => c.title);
+      if (card.column === 'done') return null;
+      visiting.add(card);
+      path.push(card);
+      for (const name of namesOf(card)) {
+        const next = find(name);
+        const cycle = next ? visit(next) : null;
+        if (cycle) return cycle;
+      }
+      path.pop();
+      visiting.delete(card);
+      return null;
+    };
+    return visit(start);
+  };
+
+  return (card) => {
+    const names = namesOf(card);
+    if (names.length === 0) return 'ready';
+    const missing = names.filter((name) => !find(name));
+    if (missing.length > 0) return `waits for ${missing.map((m) => `"${m}"`).join(', ')}: no such card on the board`;
+    const cycle = cycleFrom(card);
+    if (cycle) return `dependency cycle: ${cycle.join(' → ')}`;
+    return names.every((name) => find(name)!.column === 'done') ? 'ready' : 'wait';
+  };
+}

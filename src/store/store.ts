@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Low } from 'lowdb';
+import { DataFile } from 'lowdb/node';
+import { emptyState, StateSchema } from './schema.ts';
+import type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';
+
+/** How many records each list keeps: the store must not grow over weeks of running. */
+export const LIMITS = { runs: 1000, history: 5000, ledger: 10_000, cards: 10_000 };
+
+/** A stored state that could not be read: it is set aside, never overwritten, and the daemon starts fresh. */
+export interface StoreWarning {
+  message: string;
+  keptAs: string;
+}
+
+/**
+ * The daemon's state in `.quimbot/state.json` (lowdb; each write goes to a temp file that
+ * is renamed over the old one). Holds leases, retry state, runs, history and the cost
+ * ledger; the board stays the source of truth for where cards are.
+ */
+export class Store {
+  private constructor(
+    private readonly db: Low<State>,
+    /** This daemon's boot: leases from other boots belong to a process that is gone. */
+    readonly boot: string,
+  ) {}
+
+  /** Opens (or creates) the state file. An unreadable one is renamed aside and reported. */
+  static async open(path: string, onWarning: (warning: StoreWarning) => void = () => {}): Promise<Store> {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Low<State>(new DataFile<State>(path, { parse: (text) => StateSchema.parse(JSON.parse(text)), stringify: (s) => `${JSON.stringify(s)}\n` }), emptyState());
+    try {
+      await db.read();
+    } catch (error) {
+      const keptAs = `${path}.corrupt-${Date.now()}`;
+      renameSync(path, keptAs);
+      onWarning({ message: `${path}: not a valid state file (${(error as Error).message.split('\n')[0]}); kept as ${keptAs}, starting fresh`, keptAs });
+      db.data = emptyState();
+    }
+    return new Store(db, randomBytes(6).toString('hex'));
+  }
+
+  get state(): Readonly<State> {
+    return this.db.data;
+  }
+
+  /** Takes a lease on a card unless someone holds a live one; false when taken. */
+  async claim(lease: Omit<Lease, 'boot'>): Promise<boolean> {
+    const live = this.db.data.leases.find((l) => l.cardId === lease.cardId);
+    if (live) return false;
+    this.db.data.leases.push({ ...lease, boot: this.boot });
+    await this.db.write();
+    return true;
+  }
+
+  /** Pushes a run's lease expiry forward. */
+  async renew(runId: string, expiresAt: number): Promise<void> {
+    const lease = this.db.data.leases.find((l) => l.runId === runId);
+    if (!lease) return;
+    lease.expiresAt = expiresAt;
+    await this.db.write();
+  }
+
+  /** Drops a run's lease. */
+  async release(runId: string): Promise<void> {
+    const before = this.db.data.leases.length;
+    this.db.data.leases = this.db.data.leases.filter((l) => l.runId !== runId);
+    if (this.db.data.leases.length !== before) await this.db.write();
+  }
+
+  /** Leases no live run of this daemon holds: made by an earlier boot, or past their expiry. */
+  orphanedLeases(now: number): Lease[] {
+    return this.db.data.leases.filter((l) => l.boot !== this.boot || l.expiresAt < now);
+  }
+
+  cardState(cardId: string): CardState | undefined {
+    return this.db.data.cards[cardId];
+  }
+
+  /** Changes a card's retry state (created on first use). */
+  async updateCard(cardId: string, change: Partial<CardState>): Promise<CardState> {
+    const cards = this.db.data.cards;
+    const next = { attempts: 0, lastError: null, nextAttemptAt: 0, blocked: false, reported: null, ...cards[cardId], ...change };
+    cards[cardId] = next;
+    const ids = Object.keys(cards);
+    if (ids.length > LIMITS.cards) for (const id of ids.slice(0, ids.length - LIMITS.cards)) delete cards[id];
+    await this.db.write();
+    return next;
+  }
+
+  /** Records a run, or updates it by id. */
+  async recordRun(run: RunRecord): Promise<void> {
+    const runs = this.db.data.runs;
+    const at = runs.findIndex((r) => r.id === run.id);
+    if (at === -1) runs.push(run);
+    else runs[at] = run;
+    trim(runs, LIMITS.runs);
+    await this.db.write();
+  }
+
+  async addEvent(event: CardEvent): Promise<void> {
+    this.db.data.history.push(event);
+    trim(this.db.data.history, LIMITS.history);
+    await this.db.write();
+  }
+
+  /** Adds a provider call to the ledger and to the day's totals. */
+  async addUsage(entry: UsageEntry): Promise<void> {
+    this.db.data.ledger.push(entry);
+    trim(this.db.data.ledger, LIMITS.ledger);
+    const day = new Date(entry.at).toISOString().slice(0, 10);
+    const totals = (this.db.data.costByDay[day] ??= { usd: 0, inputTokens: 0, outputTokens: 0, calls: 0 });
+    totals.usd += entry.costUsd;
+    totals.inputTokens += entry.inputTokens;
+    totals.outputTokens += entry.outputTokens;
+    totals.calls += 1;
+    await this.db.write();
+  }
+}
+
+function trim<T>(list: T[], limit: number): void {
+  if (list.length > limit) list.splice(0, list.length - limit);
+}
+
+/** A short unique id for a run: time-sortable, then random. */
+export function newRunId(now = Date.now()): string {
+  return `${now.toString(36)}-${randomBytes(3).toString('hex')}`;
+}
