@@ -23,6 +23,8 @@ const BY_CODE: Record<string, number> = {
   BINARY_FILE: EXIT.input,
   NOT_UTF8: EXIT.input,
   NOT_A_BOARD: EXIT.input,
+  INVALID_CONFIG: EXIT.input,
+  DAEMON_RUNNING: EXIT.conflict,
   CARD_NOT_FOUND: EXIT.input,
   PATH_OUTSIDE_WORKSPACE: EXIT.input,
   READ_FAILED: EXIT.input,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
@@ -118,6 +118,14 @@ export class Store {
     totals.calls += 1;
     await this.db.write();
   }
+}
+
+/** The stored state read without opening it for writing (the CLI beside a running daemon); empty when absent. */
+export function readState(path: string): State {
+  if (!existsSync(path)) return emptyState();
+  const parsed = StateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw Object.assign(new Error(`${path}: not a valid state file: ${parsed.error.issues[0]?.message}`), { code: 'INVALID_STATE' });
+  return parsed.data;
 }
 
 function trim<T>(list: T[], limit: number): void {

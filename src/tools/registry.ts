@@ -7,11 +7,12 @@ import { boardNote } from './board/note.ts';
 import { boardShow } from './board/show.ts';
 import { dataAudit } from './data/audit.ts';
 import { doctor } from './doctor.ts';
+import { standup } from './standup.ts';
 import { ToolError } from './errors.ts';
 import type { AnyTool } from './tool.ts';
 
 /** Every tool, once. The CLI, agents, MCP and A2A are adapters over this list. */
-export const TOOLS: readonly AnyTool[] = [boardShow, boardAdd, boardMove, boardAssign, boardNote, boardBlock, boardLint, dataAudit, doctor];
+export const TOOLS: readonly AnyTool[] = [boardShow, boardAdd, boardMove, boardAssign, boardNote, boardBlock, boardLint, dataAudit, doctor, standup];
 
 /** What each command group is for, for `quimbot --help`. */
 export const TOOL_GROUPS: Record<string, string> = {

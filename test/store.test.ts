@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { LIMITS, Store } from '../src/store/index.ts';
+import type { Lease } from '../src/store/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'quimbot-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(dir, `s${n++}`, 'state.json');
+const lease = (cardId: string, runId: string, expiresAt = 10_000): Omit<Lease, 'boot'> => ({
+  cardId,
+  title: cardId,
+  agent: 'Cursor',
+  runId,
+  column: 'in_progress',
+  acquiredAt: 0,
+  expiresAt,
+});
+
+describe('Store', () => {
+  test('a card has at most one lease; release frees it; the file holds it across opens', async () => {
+    const path = fresh();
+    const store = await Store.open(path);
+    assert.equal(await store.claim(lease('a', 'r1')), true);
+    assert.equal(await store.claim(lease('a', 'r2')), false);
+    const reopened = await Store.open(path);
+    assert.deepEqual(reopened.state.leases.map((l) => l.runId), ['r1']);
+    // Another boot: the first process's lease is an orphan for it, not for the first.
+    assert.deepEqual(reopened.orphanedLeases(0).map((l) => l.runId), ['r1']);
+    assert.deepEqual(store.orphanedLeases(0), []);
+    assert.deepEqual(store.orphanedLeases(20_000).map((l) => l.runId), ['r1']);
+    await store.release('r1');
+    assert.equal(await store.claim(lease('a', 'r3')), true);
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')).leases.map((l: Lease) => l.runId), ['r3']);
+  });
+
+  test('usage adds up by day in the totals', async () => {
+    const store = await Store.open(fresh());
+    const at = Date.UTC(2026, 1, 17, 12);
+    for (let i = 0; i < 30; i++) {
+      await store.addUsage({ at, runId: `r${i}`, agent: 'Claude', provider: 'anthropic', model: 'm', inputTokens: 100, outputTokens: 10, costUsd: 0.5 });
+    }
+    assert.deepEqual(store.state.costByDay['2026-02-17'], { usd: 15, inputTokens: 3000, outputTokens: 300, calls: 30 });
+    assert.equal(store.state.ledger.length, 30);
+  });
+
+  test('history beyond its cap keeps the newest events', async () => {
+    const store = await Store.open(fresh());
+    const events = store.state.history as Array<unknown>;
+    for (let i = 0; i < LIMITS.history; i++) events.push({ at: i, cardId: 'c', title: 't', kind: 'done', agent: null, detail: null });
+    await store.addEvent({ at: -1, cardId: 'last', title: 't', kind: 'blocked', agent: null, detail: 'HTTP 402 Payment Required' });
+    assert.equal(store.state.history.length, LIMITS.history);
+    assert.equal(store.state.history.at(-1)!.cardId, 'last');
+    assert.equal(store.state.history[0]!.at, 1);
+  });
+
+  test('a corrupt state file is kept aside, reported, and the store starts empty', async () => {
+    const path = fresh();
+    const first = await Store.open(path);
+    await first.claim(lease('a', 'r1'));
+    writeFileSync(path, '{"version": 1, "leases": [{"cardId": 5}]}');
+    const warnings: string[] = [];
+    const store = await Store.open(path, (w) => warnings.push(w.message));
+    assert.equal(store.state.leases.length, 0);
+    assert.match(warnings[0]!, /not a valid state file.*kept as/);
+    const kept = readdirSync(join(path, '..')).filter((f) => f.includes('.corrupt-'));
+    assert.equal(kept.length, 1);
+    assert.equal(existsSync(join(path, '..', kept[0]!)), true);
+  });
+
+  test('retry state is created on first use and merged on updates', async () => {
+    const store = await Store.open(fresh());
+    assert.equal(store.cardState('x'), undefined);
+    await store.updateCard('x', { attempts: 2, lastError: 'HTTP 429 Too Many Requests' });
+    await store.updateCard('x', { blocked: true });
+    assert.deepEqual(store.cardState('x'), { attempts: 2, lastError: 'HTTP 429 Too Many Requests', nextAttemptAt: 0, blocked: true, reported: null });
+  });
+});
