@@ -28,6 +28,7 @@ const BY_CODE: Record<string, number> = {
   CARD_NOT_FOUND: EXIT.input,
   PATH_OUTSIDE_WORKSPACE: EXIT.input,
   READ_FAILED: EXIT.input,
+  NOT_ENOUGH_ROWS: EXIT.input,
   EDIT_CONFLICT: EXIT.conflict,
   EDIT_DROPPED: EXIT.conflict,
   WRITE_FAILED: EXIT.conflict,

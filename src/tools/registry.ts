@@ -6,18 +6,33 @@ import { boardMove } from './board/move.ts';
 import { boardNote } from './board/note.ts';
 import { boardShow } from './board/show.ts';
 import { dataAudit } from './data/audit.ts';
+import { dataDedup } from './data/dedup.ts';
+import { dataMix } from './data/mix.ts';
 import { doctor } from './doctor.ts';
 import { standup } from './standup.ts';
 import { ToolError } from './errors.ts';
 import type { AnyTool } from './tool.ts';
 
 /** Every tool, once. The CLI, agents, MCP and A2A are adapters over this list. */
-export const TOOLS: readonly AnyTool[] = [boardShow, boardAdd, boardMove, boardAssign, boardNote, boardBlock, boardLint, dataAudit, doctor, standup];
+export const TOOLS: readonly AnyTool[] = [
+  boardShow,
+  boardAdd,
+  boardMove,
+  boardAssign,
+  boardNote,
+  boardBlock,
+  boardLint,
+  dataAudit,
+  dataDedup,
+  dataMix,
+  doctor,
+  standup,
+];
 
 /** What each command group is for, for `quimbot --help`. */
 export const TOOL_GROUPS: Record<string, string> = {
   board: 'Read and edit the Markdown board (kanban/KANBAN.md)',
-  data: 'Dataset tools for chat JSONL: audit (clean, dedup, mix, convert, scrub, validate, recipe, report to come)',
+  data: 'Dataset tools for chat JSONL: audit, dedup, mix (clean, convert, scrub, validate, recipe, report to come)',
 };
 
 /** The tool with this registry name; UNKNOWN_TOOL otherwise. */

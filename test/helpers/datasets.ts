@@ -96,3 +96,32 @@ export function plantedDataset(counts: PlantedCounts, seed = 1, eol = '\n'): { t
   lines.unshift(first);
   return { text: lines.join(eol) + eol, rows: lines.length - counts.blankLines };
 }
+
+/** JSONL text of the given values, one per line, each line ending in `eol`. */
+export function jsonl(values: readonly unknown[], eol = '\n'): string {
+  return values.map((v) => `${typeof v === 'string' ? v : JSON.stringify(v)}${eol}`).join('');
+}
+
+/** A near duplicate of a clean row: the last word of the answer replaced. */
+export function nearCopy<T extends { messages: Array<{ role: string; content: string }> }>(row: T): T {
+  const copy = structuredClone(row);
+  const answer = copy.messages.at(-1)!;
+  answer.content = answer.content.replace(/ (\w+)\.$/, ' changed.');
+  return copy;
+}
+
+/**
+ * A source for mixing: `rows` clean chat rows tagged `{source, id}` (so a mix's lines can be
+ * traced back), `parseErrors` unparsable lines and `blankLines` blank ones, shuffled.
+ */
+export function taggedDataset(source: string, counts: { rows: number; parseErrors: number; blankLines: number }, seed = 1): string {
+  const random = rng(seed);
+  const lines = Array.from({ length: counts.rows }, (_, id) => JSON.stringify(cleanRow(random, id, { source, id })));
+  for (let n = 0; n < counts.parseErrors; n++) lines.push(`{"messages": [broken ${source} ${n}`);
+  for (let n = 0; n < counts.blankLines; n++) lines.push('');
+  for (let k = lines.length - 1; k > 0; k--) {
+    const j = Math.floor(random() * (k + 1));
+    [lines[k], lines[j]] = [lines[j]!, lines[k]!];
+  }
+  return lines.map((line) => `${line}\n`).join('');
+}
