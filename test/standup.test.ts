@@ -80,3 +80,37 @@ describe('standups', () => {
     assert.match(ws.board().text, /_Last synced: .* \(evening standup\)_/);
   });
 });
+
+describe('the weekly summary', () => {
+  test('completed work, known issues, outputs from manifests, per-agent cost and next steps', async (t) => {
+    const ws = workspace(t, SEED);
+    const now = Date.now();
+    const state = emptyState();
+    const run = (id: string, title: string, agent: string, outcome: 'done' | 'blocked', summary: string | null) =>
+      state.runs.push({ id, cardId: id, title, agent, backend: 'pipeline', startedAt: now - 3600_000, endedAt: now, attempts: 1, outcome, summary, error: null, log: `.quimbot/runs/${id}.log` });
+    run('r1', 'Audit TOEFL', 'Cursor', 'done', '4,954 rows; 30 empty assistant');
+    run('r2', 'OpenRouter generation', 'Claude', 'blocked', null);
+    run('old', 'Ancient work', 'Cursor', 'done', 'long ago');
+    state.runs[2]!.startedAt = now - 30 * 86_400_000;
+    state.ledger.push({ at: now - 1000, runId: 'r2', agent: 'Claude', provider: 'anthropic', model: 'claude-haiku', inputTokens: 1000, outputTokens: 500, costUsd: 1.5 });
+    writeFileSync(join(ws.dir, 'state.json'), JSON.stringify(state));
+    ws.write('data/mixes/stage1.jsonl.manifest.json', JSON.stringify({ output: { path: 'data/mixes/stage1.jsonl', rows: 1200, sha256: 'x' } }));
+    const output = (await runTool(findTool('report_week'), { state: 'state.json', out: 'reports/week.md', team: 'Claude:lead,Codex:quality,Cursor:execution' }, {
+      workspace: ws.dir,
+      resolvePath: workspaceResolver(ws.dir, true),
+      signal: new AbortController().signal,
+      progress: () => {},
+      log: silentLogger,
+    })) as { path: string; runs: number; outputs: number };
+    assert.deepEqual([output.runs, output.outputs], [2, 1]);
+    const report = ws.read('reports/week.md');
+    assert.match(report, /^# Week Status Summary \(/);
+    assert.match(report, /\*\*Team:\*\* Claude \(Lead\), Codex \(Quality\), Cursor \(Execution\)/);
+    assert.match(report, /### Audit TOEFL \(Cursor\)\n- \*\*Status:\*\* ✅ COMPLETE\n- \*\*Output:\*\* 4,954 rows; 30 empty assistant/);
+    assert.doesNotMatch(report, /Ancient work/);
+    assert.match(report, /## ⚠️ KNOWN ISSUES\n\n- OpenRouter scale-out generation: \*\*HTTP 402 Payment Required\*\* \(billing\/account state\): HTTP 402 Payment Required\n/);
+    assert.match(report, /- `data\/mixes\/stage1\.jsonl` — 1,200 rows/);
+    assert.match(report, /\| Claude \| 0 \| 1 \| 0 \| 1 \| \$1\.50 \|/);
+    assert.match(report, /## ➡️ NEXT STEPS\n\n1\. /);
+  });
+});

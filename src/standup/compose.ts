@@ -31,12 +31,12 @@ export function composeStandup(input: StandupInput): string {
     '',
     ...section(
       'Done since the last standup',
-      finished.map((e) => `- **${e.title}**${e.agent ? ` — ${e.agent}` : ''}${e.detail ? `: ${e.detail}` : ''}`),
+      finished.map((e) => `- ${bold(e.title)}${e.agent ? ` — ${e.agent}` : ''}${e.detail ? `: ${e.detail}` : ''}`),
       'nothing finished',
     ),
-    ...section(COLUMN_TITLES.in_progress, inColumn('in_progress').map((c) => `- **${c.title}**${c.owner ? ` — ${c.owner}` : ''}`), 'nothing in progress'),
-    ...section(COLUMN_TITLES.review, inColumn('review').map((c) => `- **${c.title}**${c.owner ? ` — ${c.owner}` : ''}`), 'nothing waiting for review'),
-    ...section(COLUMN_TITLES.blocked, inColumn('blocked').map((c) => `- **${c.title}**${c.blockedReason ? `: ${c.blockedReason}` : ''}`), 'nothing blocked'),
+    ...section(COLUMN_TITLES.in_progress, inColumn('in_progress').map((c) => `- ${bold(c.title)}${c.owner ? ` — ${c.owner}` : ''}`), 'nothing in progress'),
+    ...section(COLUMN_TITLES.review, inColumn('review').map((c) => `- ${bold(c.title)}${c.owner ? ` — ${c.owner}` : ''}`), 'nothing waiting for review'),
+    ...section(COLUMN_TITLES.blocked, inColumn('blocked').map((c) => `- ${bold(c.title)}${c.blockedReason ? `: ${c.blockedReason}` : ''}`), 'nothing blocked'),
     ...section('Decisions', decisions(board.text), 'none recorded'),
     ...section(
       'Cost',
@@ -72,4 +72,9 @@ function latestBy(events: readonly CardEvent[]): CardEvent[] {
   const byCard = new Map<string, CardEvent>();
   for (const event of events) byCard.set(event.cardId, event);
   return [...byCard.values()].sort((a, b) => a.at - b.at);
+}
+
+/** A title in bold, unless it already has bold parts of its own (the seed's Blocked card). */
+export function bold(title: string): string {
+  return title.includes('**') ? title : `**${title}**`;
 }

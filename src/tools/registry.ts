@@ -9,6 +9,7 @@ import { dataAudit } from './data/audit.ts';
 import { dataDedup } from './data/dedup.ts';
 import { dataMix } from './data/mix.ts';
 import { doctor } from './doctor.ts';
+import { reportWeek } from './report-week.ts';
 import { standup } from './standup.ts';
 import { ToolError } from './errors.ts';
 import type { AnyTool } from './tool.ts';
@@ -27,11 +28,13 @@ export const TOOLS: readonly AnyTool[] = [
   dataMix,
   doctor,
   standup,
+  reportWeek,
 ];
 
 /** What each command group is for, for `quimbot --help`. */
 export const TOOL_GROUPS: Record<string, string> = {
   board: 'Read and edit the Markdown board (kanban/KANBAN.md)',
+  report: 'Status reports for people: the weekly summary',
   data: 'Dataset tools for chat JSONL: audit, dedup, mix (clean, convert, scrub, validate, recipe, report to come)',
 };
 
