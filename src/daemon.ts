@@ -1,16 +1,34 @@
+import { dirname, join, resolve } from 'node:path';
+import type { AgentBackend } from './agents/backend.ts';
+import { RunError } from './agents/errors.ts';
+import { cliBackend } from './agents/backends/cli.ts';
+import { pipelineBackend } from './agents/backends/pipeline.ts';
+import { AgentRuntime } from './agents/runtime.ts';
+import type { AgentSpec } from './agents/spec.ts';
 import { BoardFile, COLUMN_TITLES, watchBoard } from './board/index.ts';
 import type { Board, BoardWatch } from './board/index.ts';
+import type { Config } from './config.ts';
+import { lockWorkspace } from './daemon-lock.ts';
 import type { Logger } from './log.ts';
+import { standupDue, standupWritten, writeStandup } from './standup/index.ts';
+import { Store } from './store/index.ts';
+import { TOOLS } from './tools/index.ts';
 
-/** What the daemon needs to run; everything with a default that works offline. */
+/** The backends by kind; tests may replace one (a loopback provider, say). */
+export type Backends = Record<AgentSpec['backend'], AgentBackend>;
+
+/** What the daemon needs to run; the config's defaults work offline. */
 export interface DaemonOptions {
-  boardPath: string;
+  config: Config;
   log: Logger;
+  backends?: Partial<Backends>;
 }
 
 /** A running daemon. */
 export interface Daemon {
   readonly board: BoardFile;
+  readonly runtime: AgentRuntime;
+  readonly store: Store;
   stop(): Promise<void>;
 }
 
@@ -20,29 +38,83 @@ export function summarizeBoard(board: Board): string {
   return `${columns} (${board.cards.length} cards)`;
 }
 
+/** A backend not built into this version: its cards are blocked with a reason saying so. */
+function unavailable(kind: string): AgentBackend {
+  return {
+    kind,
+    run: () => Promise.reject(new RunError('PROVIDER_ERROR', `the ${kind} backend is not available in this version`, false)),
+  };
+}
+
 /**
  * The composition root: reads the board (a bad board stops the start with a clear error),
- * watches it, and logs a summary at start and on every change. The agent runtime plugs in here.
+ * opens the state, puts back what an earlier process left running, then watches the board
+ * and lets the agents claim cards until stopped.
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { log } = options;
-  const file = new BoardFile(options.boardPath, (event) => log.warn(event.message, event));
-  const board = await file.read();
-  log.info(`board ${options.boardPath}: ${summarizeBoard(board)}`, { backend: 'pipeline (offline)' });
-  const watch: BoardWatch = watchBoard(file, (change) => {
-    if (change.kind === 'invalid') {
-      log.warn(change.error.message, { code: change.error.code });
-      return;
-    }
-    const who = change.own ? 'quimbot' : 'human';
-    log.info(`board changed by ${who}: ${summarizeBoard(change.board)}`, { hash: change.hash.slice(0, 12) });
-  });
-  await watch.ready;
-  log.info(`watching ${options.boardPath}; Ctrl-C to stop`);
-  return {
-    board: file,
-    async stop() {
-      await watch.close();
-    },
-  };
+  const { config, log } = options;
+  const boardPath = resolve(config.workspace, config.board);
+  const statePath = resolve(config.workspace, config.state);
+  const unlock = lockWorkspace(join(dirname(statePath), 'daemon.pid'));
+  try {
+    const file = new BoardFile(boardPath, (event) => log.warn(event.message, event));
+    const board = await file.read();
+    const store = await Store.open(statePath, (warning) => log.warn(warning.message));
+    const backends: Backends = {
+      pipeline: pipelineBackend(),
+      cli: cliBackend(),
+      anthropic: unavailable('anthropic'),
+      openai: unavailable('openai'),
+      ...options.backends,
+    };
+    const runtime = new AgentRuntime({
+      file,
+      store,
+      agents: config.agents,
+      backends,
+      tools: TOOLS,
+      workspace: config.workspace,
+      runsDir: join(dirname(statePath), 'runs'),
+      settings: config.scheduler,
+      prices: config.prices,
+      log,
+    });
+    log.info(`board ${config.board}: ${summarizeBoard(board)}`);
+    log.info(`team: ${config.agents.map((a) => `${a.name} (${a.role}, ${a.backend}${a.concurrency > 1 ? ` x${a.concurrency}` : ''})`).join(', ')}`);
+    const watch: BoardWatch = watchBoard(file, (change) => {
+      if (change.kind === 'invalid') {
+        log.warn(change.error.message, { code: change.error.code });
+        return;
+      }
+      if (!change.own) log.info(`board changed: ${summarizeBoard(change.board)}`, { hash: change.hash.slice(0, 12) });
+      runtime.boardChanged(change.board, change.own);
+    });
+    await watch.ready;
+    await runtime.start();
+    const memoryDir = resolve(config.workspace, config.memory);
+    const standups = setInterval(() => {
+      const kind = standupDue(Date.now(), config.standup, (date, k) => standupWritten(memoryDir, date, k));
+      if (!kind) return;
+      writeStandup({ boardPath, memoryDir, state: store.state, timeZone: config.standup.timeZone, kind, author: config.name }).then(
+        (written) => log.info(`${kind} standup written to ${written.path}`),
+        (error: unknown) => log.error(`standup failed: ${(error as Error).message}`),
+      );
+    }, 60_000);
+    standups.unref();
+    log.info(`watching ${config.board}; Ctrl-C to stop`);
+    return {
+      board: file,
+      runtime,
+      store,
+      async stop() {
+        clearInterval(standups);
+        await watch.close();
+        await runtime.stop();
+        unlock();
+      },
+    };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 }

@@ -148,8 +148,9 @@ describe('quimbot CLI', () => {
     assert.equal(quimbot('data', 'audit', 'missing.jsonl').status, 3);
   });
 
-  test('start logs a summary at start and on change, and stops cleanly on SIGTERM', async () => {
+  test('start logs a summary at start and on change, and stops cleanly on SIGTERM', async (t) => {
     const child = spawn(process.execPath, [BIN, 'start', '--log-format', 'json'], { cwd: workspace });
+    t.after(() => child.kill('SIGKILL'));
     let log = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     const waitFor = async (pattern: RegExp) => {
@@ -159,7 +160,7 @@ describe('quimbot CLI', () => {
     await waitFor(/"msg":"watching kanban\/KANBAN.md/);
     assert.match(log, /"msg":"board kanban\/KANBAN.md: Done 8 · In Progress 3 · Backlog 5 · Blocked 2 \(18 cards\)"/);
     writeFileSync(boardFile(), `${readFileSync(boardFile(), 'utf8')}\n## Review\n- a human card\n`);
-    await waitFor(/board changed by human: .*Review 1/);
+    await waitFor(/board changed: .*Review 1/);
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exit, 0);

@@ -290,8 +290,22 @@ export class AgentRuntime {
         ]);
         await this.#event(card, 'returned', lease.agent, 'interrupted run');
       }
-      const run = this.#o.store.state.runs.find((r) => r.id === lease.runId);
-      if (run && run.outcome === null) await this.#o.store.recordRun({ ...run, outcome: 'interrupted', endedAt: this.#now() });
+      // The process may have died between taking the lease and recording the run.
+      const run = this.#o.store.state.runs.find((r) => r.id === lease.runId) ?? {
+        id: lease.runId,
+        cardId: lease.cardId,
+        title: lease.title,
+        agent: lease.agent,
+        backend: this.#o.agents.find((a) => a.name === lease.agent)?.backend ?? 'unknown',
+        startedAt: lease.acquiredAt,
+        endedAt: null,
+        attempts: 0,
+        outcome: null,
+        summary: null,
+        error: null,
+        log: join(this.#o.runsDir, `${lease.runId}.log`),
+      };
+      if (run.outcome === null) await this.#o.store.recordRun({ ...run, outcome: 'interrupted', endedAt: this.#now() });
       await this.#o.store.release(lease.runId);
       this.#o.log.warn(`released the lease on "${lease.title}" left by an earlier run`, { card: lease.cardId, run: lease.runId });
     }

@@ -6,6 +6,7 @@ import { addToolCommands, runTool, TOOLS, workspaceResolver } from '../tools/ind
 import type { ToolInvocation } from '../tools/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { terminalProgress } from './progress.ts';
+import { runConfigCheck } from './config-check.ts';
 import { runStart } from './start.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,11 +28,23 @@ export async function runMain(argv: readonly string[]): Promise<number> {
   program
     .command('start')
     .description('Start the daemon: watch the board and log every change (Ctrl-C or SIGTERM stops it cleanly).')
-    .option('--board <path>', 'board file', 'kanban/KANBAN.md')
+    .option('--config <path>', 'config file (default: quimbot.config.json or .yaml in the current directory, else defaults)')
+    .option('--board <path>', 'board file (default: the config\'s, kanban/KANBAN.md)')
     .option('--log-format <format>', 'log lines as json or pretty (default: pretty on a terminal)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
-    .action(async (options: { board: string; logFormat?: 'json' | 'pretty'; logLevel: LogLevel }) => {
+    .action(async (options: { config?: string; board?: string; logFormat?: 'json' | 'pretty'; logLevel: LogLevel }) => {
       status = await runStart(options);
+    });
+  program
+    .command('config')
+    .description('Check the configuration')
+    .command('check')
+    .description('Print the resolved configuration (API keys named, never shown) or every error with its path.')
+    .option('--config <path>', 'config file (default: quimbot.config.json or .yaml in the current directory)')
+    .option('--json', 'print the resolved configuration as JSON')
+    .action((options: { config?: string; json?: boolean }) => {
+      json = options.json === true;
+      status = runConfigCheck(options);
     });
 
   try {

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startDaemon } from '../src/daemon.ts';
+import { silentLogger } from '../src/log.ts';
+import { plantedDataset } from './helpers/datasets.ts';
+import { addCardByHand, EMPTY_BOARD, workspace } from './helpers/workspace.ts';
+
+const FLAWS = { clean: 40, parseErrors: 2, missingMessages: 0, emptyAssistant: 3, alternation: 1, exactDuplicates: 2, emails: 1, phones: 0, ips: 0, noFinalPunct: 0, weightOutOfRange: 0, blankLines: 0 };
+
+describe('the daemon', () => {
+  test('a card a human writes is claimed, run through the tool and moved to Done with the counts', async (t) => {
+    const ws = workspace(t);
+    ws.write('data/x.jsonl', plantedDataset(FLAWS).text);
+    const daemon = await startDaemon({ config: ws.config(), log: silentLogger });
+    t.after(() => daemon.stop());
+    ws.write('kanban/KANBAN.md', addCardByHand(ws.read('kanban/KANBAN.md'), 'Backlog', '- **Audit X** `/data audit data/x.jsonl --no-near`'));
+    const board = await ws.waitFor((b) => b.cards.some((c) => c.title === 'Audit X' && c.column === 'done'), 'the card in Done');
+    const card = board.cards.find((c) => c.title === 'Audit X')!;
+    assert.equal(card.owner, 'Cursor');
+    assert.match(card.text, /✅ .*49 rows/);
+    assert.match(card.text, /\[log\]\(\.\.\/\.quimbot\/runs\/[\w-]+\.log\)/);
+    assert.match(board.text, /## Notes\n- keep me\n$/);
+    // The board is written first; the run's record and the lease release follow.
+    await waitUntil(() => daemon.store.state.leases.length === 0, 'the lease to be released');
+    const kinds = daemon.store.state.history.filter((e) => e.cardId === card.id).map((e) => e.kind);
+    assert.deepEqual(kinds, ['claimed', 'done']);
+    const run = daemon.store.state.runs.find((r) => r.cardId === card.id)!;
+    assert.equal(run.outcome, 'done');
+    assert.match(readFileSync(run.log, 'utf8'), /parse errors\s+2/);
+    assert.deepEqual(daemon.store.state.leases, []);
+  });
+
+  test('a tool error that retrying cannot fix blocks the card with the reason in words', async (t) => {
+    const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Audit missing** `/data audit data/nope.jsonl`'));
+    const daemon = await startDaemon({ config: ws.config(), log: silentLogger });
+    t.after(() => daemon.stop());
+    const board = await ws.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the card in Blocked');
+    const card = board.cards.find((c) => c.title === 'Audit missing')!;
+    assert.match(card.blockedReason ?? '', /FILE_NOT_FOUND/);
+    assert.equal(daemon.store.cardState(card.id)?.blocked, true);
+  });
+});
+
+describe('the daemon with a cli agent', () => {
+  const slowAgent = (script: string) => ({
+    agents: [{ name: 'Worker', role: 'execution', backend: 'cli', command: `node -e '${script}' {card}`, timeoutMs: 30_000 }],
+  });
+
+  test('a human moving a running card out of In Progress cancels its run and kills the process', async (t) => {
+    const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Slow job** @Worker'));
+    const script = 'require("fs").writeFileSync("pid.txt", String(process.pid)); setTimeout(() => {}, 60000)';
+    const daemon = await startDaemon({ config: ws.config(slowAgent(script)), log: silentLogger });
+    t.after(() => daemon.stop());
+    await ws.waitFor((b) => b.cards.some((c) => c.column === 'in_progress'), 'the card In Progress');
+    await waitUntil(() => existsSync(join(ws.dir, 'pid.txt')), 'the agent process to start');
+    const pid = Number(ws.read('pid.txt'));
+    const text = ws.read('kanban/KANBAN.md');
+    const line = text.split('\n').find((l) => l.includes('Slow job'))!;
+    ws.write('kanban/KANBAN.md', addCardByHand(text.replace(`${line}\n`, ''), 'Blocked', `${line} (I'll take it)`));
+    await waitUntil(() => daemon.store.state.runs.some((r) => r.outcome === 'cancelled'), 'the run to be cancelled');
+    await waitUntil(() => !alive(pid), 'the agent process to be gone');
+    const board = ws.board();
+    assert.equal(board.cards.find((c) => c.title === 'Slow job')!.column, 'blocked');
+    assert.deepEqual(daemon.store.state.leases, []);
+  });
+
+  test('kill -9 mid-run: the restarted daemon runs the card again, once, and it ends in Done', async (t) => {
+    const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Survivor** @Worker'));
+    const script = 'setTimeout(() => console.log("finished the work"), 1500)';
+    ws.write('quimbot.config.json', JSON.stringify({ ...slowAgent(script), scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 } }));
+    const first = spawnDaemon(ws.dir);
+    await ws.waitFor((b) => b.cards.some((c) => c.column === 'in_progress'), 'the card In Progress');
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    const second = spawnDaemon(ws.dir);
+    t.after(() => {
+      second.kill('SIGTERM');
+    });
+    const board = await ws.waitFor((b) => b.cards.some((c) => c.column === 'done'), 'the card in Done', 20_000);
+    assert.equal(board.cards.filter((c) => c.title === 'Survivor').length, 1);
+    const card = board.cards.find((c) => c.title === 'Survivor')!;
+    assert.match(card.text, /↩️ run .* was interrupted/);
+    assert.match(card.text, /✅ finished the work/);
+    second.kill('SIGTERM');
+    await new Promise((resolve) => second.once('exit', resolve));
+    const state = JSON.parse(ws.read('.quimbot/state.json')) as { leases: unknown[]; runs: Array<{ outcome: string }> };
+    assert.deepEqual(state.leases, []);
+    assert.deepEqual(state.runs.map((r) => r.outcome), ['interrupted', 'done']);
+  });
+});
+
+function spawnDaemon(cwd: string): ChildProcess {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/quimbot.js', import.meta.url)), 'start', '--log-format', 'json'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.resume();
+  return child;
+}
+
+async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
