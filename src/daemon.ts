@@ -1,7 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
 import type { AgentBackend } from './agents/backend.ts';
-import { RunError } from './agents/errors.ts';
+import { anthropicBackend } from './agents/backends/anthropic.ts';
 import { cliBackend } from './agents/backends/cli.ts';
+import { openaiBackend } from './agents/backends/openai.ts';
 import { pipelineBackend } from './agents/backends/pipeline.ts';
 import { AgentRuntime } from './agents/runtime.ts';
 import type { AgentSpec } from './agents/spec.ts';
@@ -38,14 +39,6 @@ export function summarizeBoard(board: Board): string {
   return `${columns} (${board.cards.length} cards)`;
 }
 
-/** A backend not built into this version: its cards are blocked with a reason saying so. */
-function unavailable(kind: string): AgentBackend {
-  return {
-    kind,
-    run: () => Promise.reject(new RunError('PROVIDER_ERROR', `the ${kind} backend is not available in this version`, false)),
-  };
-}
-
 /**
  * The composition root: reads the board (a bad board stops the start with a clear error),
  * opens the state, puts back what an earlier process left running, then watches the board
@@ -63,8 +56,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const backends: Backends = {
       pipeline: pipelineBackend(),
       cli: cliBackend(),
-      anthropic: unavailable('anthropic'),
-      openai: unavailable('openai'),
+      anthropic: anthropicBackend(),
+      openai: openaiBackend(),
       ...options.backends,
     };
     const runtime = new AgentRuntime({

@@ -18,7 +18,7 @@ describe('the daemon', () => {
     const ws = workspace(t);
     ws.write('data/x.jsonl', plantedDataset(FLAWS).text);
     const daemon = await startDaemon({ config: ws.config(), log: silentLogger });
-    t.after(() => daemon.stop());
+    ws.cleanup(() => daemon.stop());
     ws.write('kanban/KANBAN.md', addCardByHand(ws.read('kanban/KANBAN.md'), 'Backlog', '- **Audit X** `/data audit data/x.jsonl --no-near`'));
     const board = await ws.waitFor((b) => b.cards.some((c) => c.title === 'Audit X' && c.column === 'done'), 'the card in Done');
     const card = board.cards.find((c) => c.title === 'Audit X')!;
@@ -39,7 +39,7 @@ describe('the daemon', () => {
   test('a tool error that retrying cannot fix blocks the card with the reason in words', async (t) => {
     const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Audit missing** `/data audit data/nope.jsonl`'));
     const daemon = await startDaemon({ config: ws.config(), log: silentLogger });
-    t.after(() => daemon.stop());
+    ws.cleanup(() => daemon.stop());
     const board = await ws.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the card in Blocked');
     const card = board.cards.find((c) => c.title === 'Audit missing')!;
     assert.match(card.blockedReason ?? '', /FILE_NOT_FOUND/);
@@ -56,7 +56,7 @@ describe('the daemon with a cli agent', () => {
     const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Slow job** @Worker'));
     const script = 'require("fs").writeFileSync("pid.txt", String(process.pid)); setTimeout(() => {}, 60000)';
     const daemon = await startDaemon({ config: ws.config(slowAgent(script)), log: silentLogger });
-    t.after(() => daemon.stop());
+    ws.cleanup(() => daemon.stop());
     await ws.waitFor((b) => b.cards.some((c) => c.column === 'in_progress'), 'the card In Progress');
     await waitUntil(() => existsSync(join(ws.dir, 'pid.txt')), 'the agent process to start');
     const pid = Number(ws.read('pid.txt'));

@@ -59,6 +59,8 @@ export class AgentRuntime {
   #ticking: Promise<void> | null = null;
   #again = false;
   #stopping = false;
+  /** Store writes made outside a run's own sequence (usage from a stream), awaited on stop. */
+  readonly #pending = new Set<Promise<unknown>>();
 
   constructor(options: RuntimeOptions) {
     this.#o = options;
@@ -128,6 +130,13 @@ export class AgentRuntime {
     if (this.#timer) clearInterval(this.#timer);
     for (const run of this.#active.values()) run.controller.abort('the daemon is stopping');
     await Promise.allSettled([this.#ticking, ...[...this.#active.values()].map((r) => r.done)]);
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  #track(write: Promise<unknown>): void {
+    const tracked = write.catch((error: unknown) => this.#o.log.error(`state write failed: ${(error as Error).message}`));
+    this.#pending.add(tracked);
+    void tracked.finally(() => this.#pending.delete(tracked));
   }
 
   async #pass(): Promise<void> {
@@ -211,7 +220,7 @@ export class AgentRuntime {
           await store.updateCard(card.id, { attempts: attempt, ...(error ? { lastError: error.reason } : {}) });
           if (error) await this.#event(card, 'retry', agent.name, error.reason);
         },
-        onUsage: (usage) => void this.#recordUsage(lease.runId, agent.name, usage),
+        onUsage: (usage) => this.#track(this.#recordUsage(lease.runId, agent.name, usage)),
       });
     } finally {
       clearInterval(renew);

@@ -21,12 +21,18 @@ export interface Workspace {
   /** Resolves with the board once `match` holds, or fails after `timeoutMs` showing the board. */
   waitFor(match: (board: Board) => boolean, what: string, timeoutMs?: number): Promise<Board>;
   config(raw?: Record<string, unknown>): Config;
+  /** Runs `stop` (a daemon, a server) before the directory is removed, last registered first. */
+  cleanup(stop: () => unknown): void;
 }
 
 /** Makes a workspace in a fresh temp dir. */
 export function workspace(t: TestContext, board = EMPTY_BOARD): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'quimbot-ws-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const stops: Array<() => unknown> = [];
+  t.after(async () => {
+    for (const stop of stops.reverse()) await stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const write = (path: string, text: string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
@@ -40,6 +46,7 @@ export function workspace(t: TestContext, board = EMPTY_BOARD): Workspace {
     write,
     read: (path) => readFileSync(join(dir, path), 'utf8'),
     board: current,
+    cleanup: (stop) => stops.push(stop),
     async waitFor(match, what, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
