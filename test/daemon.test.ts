@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +44,14 @@ describe('the daemon', () => {
     const card = board.cards.find((c) => c.title === 'Audit missing')!;
     assert.match(card.blockedReason ?? '', /FILE_NOT_FOUND/);
     assert.equal(daemon.store.cardState(card.id)?.blocked, true);
+
+    // The human fixes the cause and moves the card back to Backlog: it is tried afresh.
+    ws.write('data/nope.jsonl', plantedDataset(FLAWS).text);
+    const text = ws.read('kanban/KANBAN.md');
+    const lines = card.text;
+    ws.write('kanban/KANBAN.md', addCardByHand(text.replace(lines, ''), 'Backlog', lines.split('\n')[0]!.replace(/ — Cursor$/, '')));
+    const after = await ws.waitFor((b) => b.cards.some((c) => c.title === 'Audit missing' && c.column === 'done'), 'the card in Done');
+    assert.match(after.cards.find((c) => c.title === 'Audit missing')!.text, /✅ .*49 rows/);
   });
 });
 
@@ -117,3 +125,33 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe('cli agents in a git repository', () => {
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=Test', ...args], { cwd, encoding: 'utf8' }).trim();
+
+  test('each card runs in its own worktree and branch; a clean one is removed, a dirty one kept', async (t) => {
+    const ws = workspace(t, addCardByHand(addCardByHand(EMPTY_BOARD, 'Backlog', '- **Commit work** @Worker'), 'Backlog', '- **Leave a mess** @Worker'));
+    git(ws.dir, 'init', '-q', '-b', 'main');
+    git(ws.dir, 'add', '.');
+    git(ws.dir, 'commit', '-qm', 'start');
+    const script = [
+      'const fs = require("fs"), cp = require("child_process");',
+      'fs.writeFileSync("out.txt", process.argv[1]);',
+      'if (process.argv[1].includes("Commit")) cp.execSync("git add out.txt && git -c user.email=a@b -c user.name=A commit -qm work");',
+      'console.log("wrote out.txt");',
+    ].join(' ');
+    const config = ws.config({ agents: [{ name: 'Worker', role: 'execution', backend: 'cli', command: `node -e '${script}' {title}`, concurrency: 2 }] });
+    const daemon = await startDaemon({ config, log: silentLogger });
+    ws.cleanup(() => daemon.stop());
+    const board = await ws.waitFor((b) => b.cards.filter((c) => c.column === 'done').length === 2, 'both cards in Done');
+    await waitUntil(() => daemon.store.state.leases.length === 0, 'the leases to be released');
+    const committed = board.cards.find((c) => c.title === 'Commit work')!;
+    const messy = board.cards.find((c) => c.title === 'Leave a mess')!;
+    assert.match(committed.text, new RegExp(`✅ wrote out\\.txt .* · branch quimbot/${committed.id}`));
+    assert.equal(git(ws.dir, 'show', `quimbot/${committed.id}:out.txt`), 'Commit work');
+    assert.equal(existsSync(join(ws.dir, '.quimbot', 'worktrees', committed.id)), false);
+    assert.equal(readFileSync(join(ws.dir, '.quimbot', 'worktrees', messy.id, 'out.txt'), 'utf8'), 'Leave a mess');
+    assert.equal(existsSync(join(ws.dir, 'out.txt')), false, 'the main checkout is untouched');
+    assert.doesNotMatch(git(ws.dir, 'status', '--porcelain'), /\.quimbot/);
+  });
+});

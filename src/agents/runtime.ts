@@ -260,7 +260,8 @@ export class AgentRuntime {
     if (execution.ok) {
       const summary = oneLine(execution.result.summary);
       const to = kind === 'review' || !agent.review ? 'done' : 'review';
-      const note = kind === 'review' ? `✔️ checked by ${agent.name}: ${summary} ([log](${link}))` : `✅ ${summary} ([log](${link}))`;
+      const extra = (execution.result.links ?? []).map((l) => ` · ${l}`).join('');
+      const note = kind === 'review' ? `✔️ checked by ${agent.name}: ${summary} ([log](${link}))${extra}` : `✅ ${summary} ([log](${link}))${extra}`;
       const written = await this.#edit([
         { kind: 'move', card: card.id, to, expect },
         { kind: 'note', card: card.id, text: note },

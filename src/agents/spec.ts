@@ -22,6 +22,8 @@ export const AgentSpecSchema = z
     review: z.boolean().default(false),
     /** For `cli`: the command template, e.g. `claude -p {prompt}`; `{prompt}` and `{card}` are filled in. */
     command: z.string().min(1).optional(),
+    /** For `cli`: in a git repository, run each card in its own worktree and branch `quimbot/<card>`. */
+    worktree: z.boolean().default(true),
     /** For `openai`/`anthropic`: an API base URL (OpenRouter, vLLM, Ollama, LM Studio, a proxy). */
     baseURL: z.url().optional(),
     /** The environment variable holding the API key; the key itself is never written anywhere. */

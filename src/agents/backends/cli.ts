@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { splitWords } from '../../board/index.ts';
 import type { AgentBackend, RunContext, RunResult } from '../backend.ts';
 import { RunError } from '../errors.ts';
+import { cardWorktree } from './worktree.ts';
 
 const KILL_GRACE_MS = 2000;
 const TAIL_LINES = 20;
@@ -15,19 +16,30 @@ const TAIL_LINES = 20;
 export function cliBackend(): AgentBackend {
   return {
     kind: 'cli',
-    run: (context) => runCli(context),
+    async run(context) {
+      // In a git repository each card gets its own worktree and branch, linked from the card.
+      const worktree = context.agent.worktree ? await cardWorktree(context.workspace, context.card.id) : null;
+      if (!worktree) return runCli(context, context.workspace);
+      context.output(`# working in ${worktree.path} on branch ${worktree.branch}\n`);
+      try {
+        const result = await runCli(context, worktree.path);
+        return { ...result, links: [...(result.links ?? []), `branch ${worktree.branch}`] };
+      } finally {
+        context.output(`# ${await worktree.finish()}\n`);
+      }
+    },
   };
 }
 
-function runCli(context: RunContext): Promise<RunResult> {
+function runCli(context: RunContext, cwd: string): Promise<RunResult> {
   const template = context.agent.command;
-  if (!template) throw new RunError('CLI_FAILED', `agent ${context.agent.name} has no command template`, false);
+  if (!template) return Promise.reject(new RunError('CLI_FAILED', `agent ${context.agent.name} has no command template`, false));
   const fill: Record<string, string> = { prompt: context.prompt, card: context.card.id, title: context.card.title };
   const [program, ...args] = splitWords(template).map((word) => word.replace(/\{(prompt|card|title)\}/g, (_, key: string) => fill[key]!));
-  if (!program) throw new RunError('CLI_FAILED', `agent ${context.agent.name}: empty command template`, false);
+  if (!program) return Promise.reject(new RunError('CLI_FAILED', `agent ${context.agent.name}: empty command template`, false));
   return new Promise((resolve, reject) => {
     // Its own process group, so a cancel stops the agent and everything it started.
-    const child = spawn(program, args, { cwd: context.workspace, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     let lastError = '';
     const collect = (stream: NodeJS.ReadableStream, isError: boolean) => {
