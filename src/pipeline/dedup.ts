@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { canonicalJson, hashString } from './canonical.ts';
+import { messagesHash, messagesText } from './canonical.ts';
 import { sha256File } from './digest.ts';
 import { PipelineError } from './errors.ts';
 import { HashIndex } from './hash-index.ts';
@@ -77,7 +77,7 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
       if (row.issue === 'blank') tally.blank++;
       else if (!row.chat) tally.unparsed++;
       else {
-        const [hi, lo] = messagesKey(row);
+        const [hi, lo] = messagesHash(row.value, row.chat!);
         const first = exact[plan.domainOf[row.source]!]!.add(hi, lo, id);
         const kind = first !== -1 ? 'exact' : nearOf?.has(id) ? 'near' : null;
         if (kind) {
@@ -143,22 +143,15 @@ async function findNearDuplicates(rows: AsyncIterable<SourceRow>, plan: DedupPla
     const current = id++;
     if (!row.chat) continue;
     const domain = plan.domainOf[row.source]!;
-    const [hi, lo] = messagesKey(row);
+    const [hi, lo] = messagesHash(row.value, row.chat!);
     if (exact[domain]!.add(hi, lo, current) !== -1) continue;
-    indexes[domain]!.add(current, row.chat.messages.map((m) => m.content).join('\n'));
+    indexes[domain]!.add(current, messagesText(row.chat));
   }
   const keptOf = new Map<number, number>();
   for (const index of indexes) {
     for (const { rows: members } of index.clusters()) for (const member of members.slice(1)) keptOf.set(member, members[0]!);
   }
   return keptOf;
-}
-
-/** The hash rows are compared by: `messages` as written (OpenAI, Unsloth) or as read (others), canonically. */
-function messagesKey(row: SourceRow): [number, number] {
-  const chat = row.chat!;
-  const messages = chat.format === 'openai' || chat.format === 'unsloth' ? (row.value as { messages: unknown }).messages : chat.messages;
-  return hashString(canonicalJson(messages));
 }
 
 /** Numbers every line of every source in input order, and maps a number back to its place. */

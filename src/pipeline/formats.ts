@@ -195,3 +195,39 @@ function textOfParts(content: unknown): string {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A copy of a row with every message text passed through `fn`, in its own format: OpenAI and
+ * Unsloth `content` (strings or text parts), ShareGPT `value` and `system`, Alpaca
+ * `instruction`, `input`, `output` and `system`. Every other field is kept as it was.
+ */
+export function mapRowTexts(value: unknown, fn: (text: string) => string): unknown {
+  const format = detectFormat(value);
+  if (!format || !isRecord(value)) return value;
+  const text = (v: unknown) => (typeof v === 'string' ? fn(v) : v);
+  switch (format) {
+    case 'openai':
+    case 'unsloth':
+      return {
+        ...value,
+        messages: (value.messages as unknown[]).map((m) => {
+          if (!isRecord(m)) return m;
+          const content = Array.isArray(m.content)
+            ? m.content.map((part) => (isRecord(part) && typeof part.text === 'string' ? { ...part, text: fn(part.text) } : part))
+            : text(m.content);
+          return { ...m, content };
+        }),
+      };
+    case 'sharegpt':
+      return {
+        ...value,
+        ...('system' in value ? { system: text(value.system) } : {}),
+        conversations: (value.conversations as unknown[]).map((t) => (isRecord(t) ? { ...t, value: text(t.value) } : t)),
+      };
+    case 'alpaca': {
+      const out: Record<string, unknown> = { ...value };
+      for (const key of ['instruction', 'input', 'output', 'system']) if (key in out) out[key] = text(out[key]);
+      return out;
+    }
+  }
+}

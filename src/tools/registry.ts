@@ -6,8 +6,11 @@ import { boardMove } from './board/move.ts';
 import { boardNote } from './board/note.ts';
 import { boardShow } from './board/show.ts';
 import { dataAudit } from './data/audit.ts';
+import { dataClean } from './data/clean.ts';
+import { dataConvert } from './data/convert.ts';
 import { dataDedup } from './data/dedup.ts';
 import { dataMix } from './data/mix.ts';
+import { dataScrub } from './data/scrub.ts';
 import { doctor } from './doctor.ts';
 import { reportWeek } from './report-week.ts';
 import { standup } from './standup.ts';
@@ -24,8 +27,11 @@ export const TOOLS: readonly AnyTool[] = [
   boardBlock,
   boardLint,
   dataAudit,
+  dataClean,
   dataDedup,
   dataMix,
+  dataConvert,
+  dataScrub,
   doctor,
   standup,
   reportWeek,
@@ -35,7 +41,7 @@ export const TOOLS: readonly AnyTool[] = [
 export const TOOL_GROUPS: Record<string, string> = {
   board: 'Read and edit the Markdown board (kanban/KANBAN.md)',
   report: 'Status reports for people: the weekly summary',
-  data: 'Dataset tools for chat JSONL: audit, dedup, mix (clean, convert, scrub, validate, recipe, report to come)',
+  data: 'Dataset tools for chat JSONL: audit, clean, dedup, mix, convert, scrub (validate, recipe, report to come)',
 };
 
 /** The tool with this registry name; UNKNOWN_TOOL otherwise. */

@@ -1,9 +1,9 @@
 import { cookbookErrors, toChatRow } from '../formats.ts';
-import type { ChatMessage } from '../formats.ts';
+import type { ChatMessage, ChatRow } from '../formats.ts';
 import type { JsonlLine } from '../jsonl.ts';
 import { scanPii } from '../pii.ts';
 import type { TokenCounter } from '../tokens.ts';
-import { countWords, hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation } from './checks.ts';
+import { countWords, hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, messageTokens, ROW_TOKENS_BASE, rowWeights } from './checks.ts';
 import type { CountName } from './report.ts';
 import { NumberStats, Occurrences, TOKEN_EDGES, TURN_EDGES, ValueCounts, WORD_EDGES } from './stats.ts';
 
@@ -16,11 +16,8 @@ export interface AuditSettings {
   keep: number;
 }
 
-/**
- * Called for every row that parsed, for duplicate detection by the caller: its messages as
- * read, and `messagesValue`, the messages as written (OpenAI rows) to compare canonically.
- */
-export type RowSink = (row: { source: number; line: number; messages: readonly ChatMessage[]; messagesValue: unknown }) => void;
+/** Called for every row that parsed, for duplicate detection by the caller: the JSON value and the row read from it. */
+export type RowSink = (row: { source: number; line: number; value: unknown; chat: ChatRow }) => void;
 
 
 /**
@@ -87,8 +84,7 @@ export class AuditAccumulator {
       this.rowsWithField++;
       this.fieldValues.add(typeof field === 'string' ? field : JSON.stringify(field));
     }
-    const messagesValue = row.format === 'openai' || row.format === 'unsloth' ? (value as { messages: unknown }).messages : messages;
-    sink?.({ source, line: line.line, messages, messagesValue });
+    sink?.({ source, line: line.line, value, chat: row });
   }
 
   /** Records a finding the caller determined (duplicates are found across all rows, outside). */
@@ -122,7 +118,7 @@ export class AuditAccumulator {
   }
 
   private checkWeights(rowWeight: number | null, messages: readonly ChatMessage[], source: number, line: number): void {
-    const weights = rowWeight !== null ? [rowWeight] : messages.flatMap((m) => (m.weight === undefined ? [] : [m.weight]));
+    const weights = rowWeights(rowWeight, messages);
     if (weights.length === 0) return;
     this.rowsWithWeight++;
     const [low, high] = this.settings.weightRange;
@@ -136,11 +132,10 @@ export class AuditAccumulator {
   }
 
   private measure(messages: readonly ChatMessage[], source: number, line: number): void {
-    // OpenAI's accounting: 3 tokens a message for its framing, the role, the content, then 3 to prime the reply.
-    let rowTokens = 3;
+    let rowTokens = ROW_TOKENS_BASE;
     for (const { role, content } of messages) {
       const tokens = this.counter.count(content);
-      rowTokens += 3 + this.counter.count(role) + tokens;
+      rowTokens += messageTokens(role, tokens, this.counter);
       statsFor(this.words, role, WORD_EDGES).add(countWords(content));
       statsFor(this.tokens, role, TOKEN_EDGES).add(tokens);
     }

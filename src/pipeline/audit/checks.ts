@@ -48,3 +48,27 @@ export function countWords(text: string): number {
   }
   return words;
 }
+
+/** The weights a row carries: its row-level weight (Unsloth), else its messages' weights. */
+export function rowWeights(weight: number | null, messages: readonly ChatMessage[]): number[] {
+  return weight !== null ? [weight] : messages.flatMap((m) => (m.weight === undefined ? [] : [m.weight]));
+}
+
+// OpenAI's accounting: 3 tokens a message for its framing, the role, the content, then 3 to prime the reply.
+const MESSAGE_FRAMING = 3;
+const REPLY_PRIMING = 3;
+
+/** Tokens one message costs in a fine-tuning row, given its content's count. */
+export function messageTokens(role: string, contentTokens: number, counter: { count(text: string): number }): number {
+  return MESSAGE_FRAMING + counter.count(role) + contentTokens;
+}
+
+/** Tokens a whole row costs for fine-tuning, counted the way OpenAI does. */
+export function rowTokens(messages: readonly ChatMessage[], counter: { count(text: string): number }): number {
+  let total = REPLY_PRIMING;
+  for (const { role, content } of messages) total += messageTokens(role, counter.count(content), counter);
+  return total;
+}
+
+/** The row tokens before any message: what `rowTokens` starts from. */
+export const ROW_TOKENS_BASE = REPLY_PRIMING;

@@ -1,4 +1,4 @@
-import { canonicalJson, hashString } from '../canonical.ts';
+import { messagesHash, messagesText } from '../canonical.ts';
 import { PipelineError } from '../errors.ts';
 import { HashIndex } from '../hash-index.ts';
 import { readJsonl } from '../jsonl.ts';
@@ -68,15 +68,15 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
       options.onProgress?.({ bytes: bytesBefore + bytes, totalBytes, rows: perSource.reduce((n, t) => n + t.rows, 0) });
     for await (const batch of readJsonl(path, { signal: options.signal, onBytes: report })) {
       for (const line of batch) {
-        tally.add(source, line, ({ messages, messagesValue }) => {
+        tally.add(source, line, ({ value, chat }) => {
           const row = places.push(source, line.line);
-          const [hi, lo] = hashString(canonicalJson(messagesValue));
+          const [hi, lo] = messagesHash(value, chat);
           const first = exact.add(hi, lo, row);
           if (first !== -1) {
             tally.flag('exact_duplicate_rows', source, line.line);
             groups.set(first, (groups.get(first) ?? 1) + 1);
           }
-          near?.add(row, messages.map((m) => m.content).join('\n'));
+          near?.add(row, messagesText(chat));
         });
       }
     }

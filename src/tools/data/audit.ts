@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AuditReport, auditFiles, auditMarkdown } from '../../pipeline/index.ts';
 import { writeFileAtomic } from '../../board/index.ts';
 import { defineTool } from '../tool.ts';
+import { rowProgress } from './progress.ts';
 
 /** `data audit`: exact counts of everything that can be wrong with chat JSONL, in one pass. */
 export const dataAudit = defineTool({
@@ -37,8 +38,7 @@ export const dataAudit = defineTool({
       weightRange: [input.weightMin, input.weightMax],
       names: input.files,
       signal: context.signal,
-      onProgress: ({ bytes, totalBytes, rows }) =>
-        context.progress({ done: bytes, total: totalBytes, unit: 'bytes', message: `${rows.toLocaleString('en-US')} rows` }),
+      onProgress: rowProgress(context),
     });
     if (input.report) writeFileAtomic(context.resolvePath(input.report), auditMarkdown(report));
     return report;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEDUP_SCOPES, DedupReport, dedupFiles } from '../../pipeline/index.ts';
 import { writeFileAtomic } from '../../board/index.ts';
 import { defineTool } from '../tool.ts';
+import { rowProgress } from './progress.ts';
 
 const MANIFEST = 'dedup.manifest.json';
 
@@ -40,8 +41,7 @@ export const dataDedup = defineTool({
       groups: input.group,
       names: input.files,
       signal: context.signal,
-      onProgress: ({ bytes, totalBytes, rows }) =>
-        context.progress({ done: bytes, total: totalBytes, unit: 'bytes', message: `${rows.toLocaleString('en-US')} rows` }),
+      onProgress: rowProgress(context),
     });
     writeFileAtomic(join(outDir, MANIFEST), `${JSON.stringify(report, null, 2)}\n`);
     return { ...report, manifest: join(input.outDir, MANIFEST) };

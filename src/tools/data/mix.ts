@@ -3,6 +3,7 @@ import { MixReport, mixFiles, ON_SHORT, parseMixSource } from '../../pipeline/in
 import { writeFileAtomic } from '../../board/index.ts';
 import { ToolError } from '../errors.ts';
 import { defineTool } from '../tool.ts';
+import { rowProgress } from './progress.ts';
 
 /** `data mix`: sources sampled by ratio into one shuffled file, reproducible from the seed. */
 export const dataMix = defineTool({
@@ -37,8 +38,7 @@ export const dataMix = defineTool({
       replacement: input.replacement,
       ...(input.onShort ? { onShort: input.onShort } : {}),
       signal: context.signal,
-      onProgress: ({ bytes, totalBytes, rows }) =>
-        context.progress({ done: bytes, total: totalBytes, unit: 'bytes', message: `${rows.toLocaleString('en-US')} rows` }),
+      onProgress: rowProgress(context),
     });
     const manifest = `${input.out}.manifest.json`;
     writeFileAtomic(context.resolvePath(manifest), `${JSON.stringify(report, null, 2)}\n`);

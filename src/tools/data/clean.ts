@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { writeFileAtomic } from '../../board/index.ts';
+import { auditFiles, CLEAN_RULES, cleanFiles, DEFAULT_DROP, parseRules } from '../../pipeline/index.ts';
+import type { AuditReport } from '../../pipeline/index.ts';
+import { defineTool } from '../tool.ts';
+import { rowProgress } from './progress.ts';
+
+const KEY_COUNTS = ['parse_errors', 'empty_assistant_rows', 'alternation_violation_rows', 'exact_duplicate_rows', 'rows_with_email', 'rows_with_phone', 'rows_with_ip', 'no_final_punct_rows', 'weight_out_of_range_rows'] as const;
+const AuditCounts = z.object({ rows: z.number().int(), counts: z.record(z.string(), z.number().int()) });
+
+const Output = z.object({
+  drop: z.array(z.enum(CLEAN_RULES)),
+  sources: z.array(z.object({ path: z.string(), sha256: z.string(), lines: z.number().int(), blank: z.number().int(), rows: z.number().int(), kept: z.number().int(), dropped: z.number().int() })),
+  output: z.object({ path: z.string(), rows: z.number().int(), bytes: z.number().int(), sha256: z.string() }),
+  dropped_by_rule: z.record(z.string(), z.number().int()),
+  dropped_rows: z.number().int(),
+  before: AuditCounts,
+  after: AuditCounts,
+  manifest: z.string(),
+});
+
+/** `data clean`: sources concatenated, rows dropped by named rules, a manifest and a before/after audit. */
+export const dataClean = defineTool({
+  name: 'data_clean',
+  command: ['data', 'clean'],
+  title: 'Clean and concatenate JSONL datasets',
+  description:
+    `Concatenates the inputs into OUT, dropping rows by rule (${CLEAN_RULES.join(', ')}; default ${DEFAULT_DROP.join(', ')}), and writes ` +
+    'OUT.manifest.json with every dropped row (source, line, reasons), input and output sha256, and the audit counts before and after.',
+  positionals: ['inputs'],
+  input: z.object({
+    inputs: z.array(z.string().min(1)).min(1).describe('JSONL files, concatenated in this order'),
+    out: z.string().min(1).describe('the cleaned JSONL file'),
+    drop: z.array(z.string()).default([...DEFAULT_DROP]).describe(`rules, comma-separated: ${CLEAN_RULES.join(', ')}`),
+    weightMin: z.number().default(0).describe('lowest allowed weight (rule weight)'),
+    weightMax: z.number().default(1).describe('highest allowed weight (rule weight)'),
+    model: z.string().default('gpt-4o-mini').describe('model whose context limit applies (rule over-context)'),
+  }),
+  output: Output,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  async run(input, context) {
+    const drop = parseRules(input.drop);
+    const inputs = input.inputs.map(context.resolvePath);
+    const out = context.resolvePath(input.out);
+    const auditOf = async (paths: string[]): Promise<z.infer<typeof AuditCounts>> => {
+      const report: AuditReport = await auditFiles(paths, { near: false, signal: context.signal, model: input.model });
+      return { rows: report.rows, counts: Object.fromEntries(KEY_COUNTS.map((name) => [name, report.counts[name].count])) };
+    };
+    const before = await auditOf(inputs);
+    const result = await cleanFiles(inputs, {
+      out,
+      drop,
+      weightRange: [input.weightMin, input.weightMax],
+      model: input.model,
+      names: input.inputs,
+      signal: context.signal,
+      onProgress: rowProgress(context),
+    });
+    const after = await auditOf([out]);
+    const manifest = `${input.out}.manifest.json`;
+    const summary = { ...result, output: { ...result.output, path: input.out }, dropped_rows: result.dropped.length, before, after, manifest };
+    writeFileAtomic(context.resolvePath(manifest), `${JSON.stringify({ ...summary, dropped: result.dropped }, null, 2)}\n`);
+    const { dropped: _, ...output } = summary;
+    return output;
+  },
+  summarize(o) {
+    const n = (x: number) => x.toLocaleString('en-US');
+    const rules = Object.entries(o.dropped_by_rule).filter(([, c]) => c > 0).map(([r, c]) => `${r} ${n(c)}`);
+    const changed = Object.keys(o.before.counts).filter((k) => o.before.counts[k] !== o.after.counts[k]);
+    return [
+      `${n(o.sources.reduce((s, x) => s + x.rows, 0))} rows in ${o.sources.length} file(s) -> ${n(o.output.rows)} kept in ${o.output.path}; dropped ${n(o.dropped_rows)}${rules.length ? ` (${rules.join(', ')})` : ''}`,
+      ...o.sources.map((s) => `  ${s.path}: ${n(s.rows)} rows, kept ${n(s.kept)}, dropped ${n(s.dropped)}${s.blank ? `, ${n(s.blank)} blank lines left out` : ''}`),
+      `  before -> after: ${changed.map((k) => `${k} ${n(o.before.counts[k]!)} -> ${n(o.after.counts[k]!)}`).join(', ') || 'no audit count changed'}`,
+      `  manifest: ${o.manifest}`,
+    ].join('\n');
+  },
+});

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { silentLogger } from '../src/log.ts';
+import { auditFiles, cleanFiles, convertFile, OpenAIRow, scrubFile } from '../src/pipeline/index.ts';
+import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
+import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
+import type { PlantedCounts } from './helpers/datasets.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'quimbot-transform-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const COUNTS: PlantedCounts = { clean: 60, parseErrors: 3, missingMessages: 2, emptyAssistant: 4, alternation: 5, exactDuplicates: 3, emails: 2, phones: 3, ips: 1, noFinalPunct: 2, weightOutOfRange: 2, blankLines: 4 };
+const planted = plantedDataset(COUNTS);
+const source = join(dir, 'planted.jsonl');
+writeFileSync(source, planted.text);
+const lines = planted.text.split('\n').filter((l) => l.trim() !== '');
+
+const context = (signal = new AbortController().signal) => ({
+  workspace: dir,
+  resolvePath: workspaceResolver(dir, true),
+  signal,
+  progress: () => {},
+  log: silentLogger,
+});
+
+describe('data clean', () => {
+  test('the default rules drop unparsable, empty-assistant and alternation rows; kept rows are copied as written', async () => {
+    const out = join(dir, 'clean-default.jsonl');
+    const result = await cleanFiles([source], { out });
+    assert.deepEqual(result.dropped_by_rule.parse, COUNTS.parseErrors + COUNTS.missingMessages);
+    assert.deepEqual([result.dropped_by_rule['empty-assistant'], result.dropped_by_rule.alternation], [COUNTS.emptyAssistant, COUNTS.alternation]);
+    const dropped = COUNTS.parseErrors + COUNTS.missingMessages + COUNTS.emptyAssistant + COUNTS.alternation;
+    assert.equal(result.dropped.length, dropped);
+    assert.equal(result.sources[0]!.blank, COUNTS.blankLines);
+    const kept = readFileSync(out, 'utf8').split('\n').slice(0, -1);
+    assert.equal(kept.length, planted.rows - dropped);
+    assert.equal(result.output.rows, kept.length);
+    // In input order, byte for byte.
+    let at = 0;
+    for (const line of kept) at = lines.indexOf(line, at) + 1;
+    assert.ok(kept.every((line) => lines.includes(line)) && at > 0);
+    const audit = await auditFiles([out], { near: false });
+    assert.deepEqual([audit.counts.parse_errors.count, audit.counts.empty_assistant_rows.count, audit.counts.alternation_violation_rows.count], [0, 0, 0]);
+  });
+
+  test('more rules: PII, exact duplicates (the first stays) and weights, several sources tagged in the manifest', async () => {
+    const second = join(dir, 'second.jsonl');
+    const random = rng(9);
+    writeFileSync(second, `${JSON.stringify(cleanRow(random, 1000))}\n${lines[0]}\n`);
+    const result = await cleanFiles([source, second], { out: join(dir, 'clean-more.jsonl'), drop: ['parse', 'pii', 'exact-duplicate', 'weight'], names: ['planted.jsonl', 'second.jsonl'] });
+    assert.equal(result.dropped_by_rule.pii, COUNTS.emails + COUNTS.phones + COUNTS.ips);
+    assert.equal(result.dropped_by_rule['exact-duplicate'], COUNTS.exactDuplicates + 1);
+    assert.equal(result.dropped_by_rule.weight, COUNTS.weightOutOfRange);
+    assert.deepEqual(result.dropped.at(-1), { source: 'second.jsonl', line: 2, reasons: ['exact-duplicate'] });
+    assert.equal(result.sources[1]!.kept, 1);
+  });
+
+  test('an unknown rule is an error that lists the known ones', async () => {
+    await assert.rejects(
+      runTool(findTool('data_clean'), { inputs: ['planted.jsonl'], out: 'x.jsonl', drop: ['parse,typo'] }, context()),
+      /unknown drop rule "typo"; known: parse, format, empty-assistant/,
+    );
+  });
+
+  test('through the registry: OUT, its manifest with every dropped row, and the audit before and after', async () => {
+    const output = (await runTool(findTool('data_clean'), { inputs: ['planted.jsonl'], out: 'out/clean.jsonl', drop: ['parse,empty-assistant', 'alternation'] }, context())) as {
+      manifest: string;
+      before: { counts: Record<string, number> };
+      after: { counts: Record<string, number> };
+    };
+    assert.equal(output.before.counts.empty_assistant_rows, COUNTS.emptyAssistant);
+    assert.equal(output.after.counts.empty_assistant_rows, 0);
+    const manifest = JSON.parse(readFileSync(join(dir, output.manifest), 'utf8')) as { dropped: Array<{ line: number; reasons: string[] }> };
+    assert.equal(manifest.dropped.length, COUNTS.parseErrors + COUNTS.missingMessages + COUNTS.emptyAssistant + COUNTS.alternation);
+    assert.ok(manifest.dropped.every((d) => d.line > 0 && d.reasons.length === 1));
+  });
+
+  test('a cancelled clean leaves no output and no temp file', async () => {
+    const big = join(dir, 'big.jsonl');
+    writeFileSync(big, plantedDataset({ ...COUNTS, clean: 20_000 }).text);
+    const controller = new AbortController();
+    await assert.rejects(
+      cleanFiles([big], { out: join(dir, 'cancelled.jsonl'), signal: controller.signal, onProgress: () => controller.abort() }),
+      (e: { code?: string }) => e.code === 'CANCELLED',
+    );
+    assert.equal(existsSync(join(dir, 'cancelled.jsonl')), false);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  });
+});
+
+describe('data scrub', () => {
+  test('every email, phone and IP is replaced; a re-audit finds none; other rows are copied as written', async () => {
+    const out = join(dir, 'scrubbed.jsonl');
+    const result = await scrubFile(source, { out });
+    assert.deepEqual(result.replaced, { email: COUNTS.emails, phone: COUNTS.phones, ip: COUNTS.ips });
+    assert.equal(result.rows_changed, COUNTS.emails + COUNTS.phones + COUNTS.ips);
+    assert.equal(result.unparsed_copied, COUNTS.parseErrors + COUNTS.missingMessages);
+    const audit = await auditFiles([out], { near: false });
+    assert.deepEqual([audit.counts.rows_with_email.count, audit.counts.rows_with_phone.count, audit.counts.rows_with_ip.count], [0, 0, 0]);
+    const text = readFileSync(out, 'utf8');
+    assert.match(text, /Write to \[EMAIL\] about it\./);
+    assert.match(text, /Call \[PHONE\] for help\./);
+    const unchanged = lines.filter((l) => !/@example|\(555\)|10\.0\./.test(l));
+    assert.equal(unchanged.filter((l) => text.includes(l)).length, unchanged.length);
+  });
+
+  test('--consistent gives one value one numbered placeholder, across formats', async () => {
+    const input = join(dir, 'pii-formats.jsonl');
+    writeFileSync(
+      input,
+      [
+        { messages: [{ role: 'user', content: 'mail ann@example.com' }, { role: 'assistant', content: 'ann@example.com, or bob@example.com.' }], weight: 0.5, difficulty: 'easy' },
+        { conversations: [{ from: 'human', value: 'ANN@example.com at 10.1.2.3' }, { from: 'gpt', value: 'ok.' }] },
+        { instruction: 'Call +1 555 123 4567', input: '', output: 'Done.' },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const out = join(dir, 'pii-out.jsonl');
+    await scrubFile(input, { out, consistent: true });
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(rows[0], { messages: [{ role: 'user', content: 'mail [EMAIL_1]' }, { role: 'assistant', content: '[EMAIL_1], or [EMAIL_2].' }], weight: 0.5, difficulty: 'easy' });
+    assert.deepEqual(rows[1], { conversations: [{ from: 'human', value: '[EMAIL_1] at [IP_1]' }, { from: 'gpt', value: 'ok.' }] });
+    assert.deepEqual(rows[2], { instruction: 'Call [PHONE_1]', input: '', output: 'Done.' });
+  });
+});
+
+describe('data convert', () => {
+  const input = join(dir, 'mixed-formats.jsonl');
+  writeFileSync(
+    input,
+    [
+      { messages: [{ role: 'system', content: 'Tutor.' }, { role: 'user', content: 'Hi?' }, { role: 'assistant', content: 'Hello.' }], weight: 0.8, difficulty: 'easy', agent: 'a1' },
+      { messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A.', weight: 1 }] },
+      { conversations: [{ from: 'human', value: 'One?' }, { from: 'gpt', value: 'Two.' }, { from: 'human', value: 'Three?' }, { from: 'gpt', value: 'Four.' }] },
+      { instruction: 'Translate', input: 'hola', output: 'hello' },
+      { messages: [{ role: 'narrator', content: 'x' }, { role: 'assistant', content: 'y.' }] },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\nnot json\n',
+  );
+
+  test('Unsloth -> OpenAI strips row weights and metadata and says so; every output row passes OpenAI\'s schema', async () => {
+    const out = join(dir, 'openai.jsonl');
+    const result = await convertFile(input, { out, to: 'openai' });
+    assert.equal(result.converted, 4);
+    assert.deepEqual(result.dropped, { 'metadata field difficulty': 1, 'metadata field agent': 1, 'row weight': 1 });
+    assert.deepEqual(result.skipped.first, [
+      { line: 5, reason: 'role "narrator" is not an OpenAI role' },
+      { line: 6, reason: 'not JSON' },
+    ]);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    for (const row of rows) assert.equal(OpenAIRow.safeParse(row).success, true);
+    assert.deepEqual(rows[1], { messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A.', weight: 1 }] });
+    assert.deepEqual(rows[3], { messages: [{ role: 'user', content: 'Translate\n\nhola' }, { role: 'assistant', content: 'hello' }] });
+  });
+
+  test('to Alpaca, multi-turn rows are skipped with their lines; to ShareGPT, roles become from/value', async () => {
+    const alpaca = await convertFile(input, { out: join(dir, 'alpaca.jsonl'), to: 'alpaca' });
+    assert.equal(alpaca.skipped.first.find((s) => s.line === 3)?.reason, 'Alpaca holds one user turn and one assistant reply; this row has other turns');
+    const first = JSON.parse(readFileSync(join(dir, 'alpaca.jsonl'), 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    assert.deepEqual(first, { instruction: 'Hi?', input: '', output: 'Hello.', system: 'Tutor.', difficulty: 'easy', agent: 'a1', weight: 0.8 });
+    const sharegpt = await convertFile(input, { out: join(dir, 'sharegpt.jsonl'), to: 'sharegpt' });
+    assert.equal(sharegpt.converted, 5);
+    const row = JSON.parse(readFileSync(join(dir, 'sharegpt.jsonl'), 'utf8').split('\n')[1]!) as unknown;
+    assert.deepEqual(row, { conversations: [{ from: 'human', value: 'Q?' }, { from: 'gpt', value: 'A.' }] });
+  });
+
+  test('through the registry with --to checked', async () => {
+    await assert.rejects(runTool(findTool('data_convert'), { input: 'mixed-formats.jsonl', out: 'y.jsonl', to: 'csv' }, context()), /to: Invalid option/);
+    const output = (await runTool(findTool('data_convert'), { input: 'mixed-formats.jsonl', out: 'y.jsonl', to: 'unsloth' }, context())) as { converted: number };
+    assert.equal(output.converted, 5);
+  });
+});
