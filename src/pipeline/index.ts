@@ -38,3 +38,5 @@ export { convertFile, convertRow } from './convert.ts';
 export type { ConvertOptions, ConvertResult } from './convert.ts';
 export { scrubFile } from './scrub.ts';
 export type { ScrubOptions, ScrubResult } from './scrub.ts';
+export { OPENAI_FILE_RULES, VALIDATE_TARGETS, validateFile } from './validate.ts';
+export type { ValidateTarget, ValidationCheck, ValidationReport } from './validate.ts';

@@ -11,6 +11,7 @@ import { dataConvert } from './data/convert.ts';
 import { dataDedup } from './data/dedup.ts';
 import { dataMix } from './data/mix.ts';
 import { dataScrub } from './data/scrub.ts';
+import { dataValidate } from './data/validate.ts';
 import { doctor } from './doctor.ts';
 import { reportWeek } from './report-week.ts';
 import { standup } from './standup.ts';
@@ -32,6 +33,7 @@ export const TOOLS: readonly AnyTool[] = [
   dataMix,
   dataConvert,
   dataScrub,
+  dataValidate,
   doctor,
   standup,
   reportWeek,
@@ -41,7 +43,7 @@ export const TOOLS: readonly AnyTool[] = [
 export const TOOL_GROUPS: Record<string, string> = {
   board: 'Read and edit the Markdown board (kanban/KANBAN.md)',
   report: 'Status reports for people: the weekly summary',
-  data: 'Dataset tools for chat JSONL: audit, clean, dedup, mix, convert, scrub (validate, recipe, report to come)',
+  data: 'Dataset tools for chat JSONL: audit, clean, dedup, mix, convert, scrub, validate (recipe, report to come)',
 };
 
 /** The tool with this registry name; UNKNOWN_TOOL otherwise. */

@@ -1,0 +1,99 @@
+import { stat } from 'node:fs/promises';
+import { rowTokens } from './audit/checks.ts';
+import { PipelineError } from './errors.ts';
+import { COOKBOOK_ERRORS, cookbookErrors, OpenAIRow, toChatRow } from './formats.ts';
+import { fineTuneModel } from './models.ts';
+import { readRows } from './rows.ts';
+import type { RowProgress } from './rows.ts';
+import { TokenCounter } from './tokens.ts';
+
+/** Providers whose upload rules `validate` knows. */
+export const VALIDATE_TARGETS = ['openai'] as const;
+/** One of the validation targets. */
+export type ValidateTarget = (typeof VALIDATE_TARGETS)[number];
+
+/** OpenAI's published limits for a fine-tuning file. */
+export const OPENAI_FILE_RULES = { minExamples: 10, maxBytes: 512 * 1024 * 1024 } as const;
+
+/** One rule and the rows that break it. */
+export interface ValidationCheck {
+  name: string;
+  message: string;
+  count: number;
+  lines: number[];
+}
+
+/** Would the provider accept the file: every rule with its count and first lines. */
+export interface ValidationReport {
+  valid: boolean;
+  target: ValidateTarget;
+  model: string;
+  bytes: number;
+  rows: number;
+  checks: ValidationCheck[];
+}
+
+const MESSAGES: Record<string, string> = {
+  not_json: 'the line is not JSON',
+  min_examples: `OpenAI needs at least ${OPENAI_FILE_RULES.minExamples} examples`,
+  file_size: `the file is over OpenAI's ${OPENAI_FILE_RULES.maxBytes / 1024 / 1024} MB upload limit`,
+  unrecognized_row_key: 'a key OpenAI does not accept beside messages (e.g. a row weight or metadata)',
+  invalid_weight: 'weight must be 0 or 1, and only on assistant messages',
+  too_many_tokens: "the example is longer than the model's training context",
+  data_type: 'the row is not a JSON object',
+  missing_messages_list: 'no messages list',
+  message_missing_key: 'a message without role or content',
+  message_unrecognized_key: 'a message key OpenAI does not accept',
+  unrecognized_role: 'a role OpenAI does not accept',
+  missing_content: 'a message without content',
+  example_missing_assistant_message: 'no assistant message',
+};
+
+/**
+ * Checks a JSONL file against what OpenAI's fine-tuning accepts: the cookbook's format checks,
+ * the strict row schema (no row weight, no metadata), weights only 0/1 on assistant turns,
+ * the model's per-example token limit, at least 10 examples and the file size limit.
+ */
+export async function validateFile(
+  path: string,
+  options: { target?: ValidateTarget; model?: string; keep?: number; signal?: AbortSignal; onProgress?: (p: RowProgress) => void } = {},
+): Promise<ValidationReport> {
+  const modelName = options.model ?? 'gpt-4o-mini';
+  const model = fineTuneModel(modelName);
+  if (!model) throw new PipelineError('INVALID_ARGUMENT', `unknown model "${modelName}"; known: gpt-4o-mini, gpt-4o, gpt-4.1, gpt-4.1-mini, gpt-4.1-nano, gpt-3.5-turbo`);
+  const keep = options.keep ?? 10;
+  const counter = new TokenCounter(model.encoding);
+  const found = new Map<string, ValidationCheck>();
+  const flag = (name: string, line: number) => {
+    let check = found.get(name);
+    if (!check) found.set(name, (check = { name, message: MESSAGES[name] ?? name, count: 0, lines: [] }));
+    check.count++;
+    if (check.lines.length < keep && line > 0) check.lines.push(line);
+  };
+  let rows = 0;
+  for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress })) {
+    if (row.issue === 'blank') continue;
+    rows++;
+    if (row.value === undefined) {
+      flag('not_json', row.line);
+      continue;
+    }
+    const errors = cookbookErrors(row.value);
+    for (const error of errors) flag(error, row.line);
+    if (errors.includes('data_type') || errors.includes('missing_messages_list')) continue;
+    const schema = OpenAIRow.safeParse(row.value);
+    if (!schema.success && schema.error.issues.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0)) flag('unrecognized_row_key', row.line);
+    const messages = (row.value as { messages: Array<Record<string, unknown>> }).messages;
+    if (messages.some((m) => typeof m === 'object' && m !== null && 'weight' in m && !(m.role === 'assistant' && (m.weight === 0 || m.weight === 1)))) {
+      flag('invalid_weight', row.line);
+    }
+    const chat = toChatRow(row.value);
+    if (chat && rowTokens(chat.messages, counter) > model.contextLimit) flag('too_many_tokens', row.line);
+  }
+  const bytes = (await stat(path)).size;
+  if (rows < OPENAI_FILE_RULES.minExamples) flag('min_examples', 0);
+  if (bytes > OPENAI_FILE_RULES.maxBytes) flag('file_size', 0);
+  const order = ['not_json', ...COOKBOOK_ERRORS, 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples', 'file_size'];
+  const checks = order.flatMap((name) => found.get(name) ?? []);
+  return { valid: checks.length === 0, target: options.target ?? 'openai', model: model.name, bytes, rows, checks };
+}

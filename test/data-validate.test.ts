@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { silentLogger } from '../src/log.ts';
+import { validateFile } from '../src/pipeline/index.ts';
+import type { ValidationReport } from '../src/pipeline/index.ts';
+import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
+import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'quimbot-validate-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, rows: unknown[]) => {
+  const path = join(dir, name);
+  writeFileSync(path, rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n');
+  return path;
+};
+const random = rng(3);
+const clean = (n: number) => Array.from({ length: n }, (_, i) => cleanRow(random, i));
+const counts = (report: ValidationReport) => Object.fromEntries(report.checks.map((c) => [c.name, [c.count, c.lines]]));
+
+describe('data validate --target openai', () => {
+  test('a clean OpenAI file of twelve examples is valid', async () => {
+    const report = await validateFile(file('ok.jsonl', clean(12)));
+    assert.deepEqual([report.valid, report.rows, report.checks], [true, 12, []]);
+  });
+
+  test('Unsloth rows are rejected for their row weight, with every line counted', async () => {
+    const planted = plantedDataset({ clean: 15, parseErrors: 1, missingMessages: 0, emptyAssistant: 0, alternation: 0, exactDuplicates: 0, emails: 0, phones: 0, ips: 0, noFinalPunct: 0, weightOutOfRange: 2, blankLines: 1 });
+    const path = join(dir, 'unsloth.jsonl');
+    writeFileSync(path, planted.text);
+    const report = await validateFile(path);
+    assert.equal(report.valid, false);
+    assert.equal(report.rows, 18);
+    const found = counts(report);
+    assert.equal((found.unrecognized_row_key as [number])[0], 17);
+    assert.equal((found.not_json as [number])[0], 1);
+  });
+
+  test('weights other than 0/1, or on other roles; missing assistant; too few examples', async () => {
+    const rows = [
+      ...clean(5),
+      { messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A.', weight: 0.5 }] },
+      { messages: [{ role: 'user', content: 'Q?', weight: 1 }, { role: 'assistant', content: 'A.' }] },
+      { messages: [{ role: 'user', content: 'Only a question?' }] },
+      { messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A.', weight: 0 }] },
+    ];
+    const report = await validateFile(file('weights.jsonl', rows));
+    assert.deepEqual(counts(report), {
+      example_missing_assistant_message: [1, [8]],
+      invalid_weight: [2, [6, 7]],
+      min_examples: [1, []],
+    });
+  });
+
+  test("an example longer than the model's training context", async () => {
+    const long = { messages: [{ role: 'user', content: 'word '.repeat(20_000) }, { role: 'assistant', content: 'Fine.' }] };
+    const report = await validateFile(file('long.jsonl', [...clean(10), long]), { model: 'gpt-3.5-turbo' });
+    assert.deepEqual(counts(report).too_many_tokens, [1, [11]]);
+    assert.equal((await validateFile(join(dir, 'long.jsonl'), { model: 'gpt-4o-mini' })).valid, true);
+  });
+
+  test('through the registry, the exit status says whether it would be rejected', async () => {
+    const tool = findTool('data_validate');
+    const context = { workspace: dir, resolvePath: workspaceResolver(dir, true), signal: new AbortController().signal, progress: () => {}, log: silentLogger };
+    assert.equal(tool.exitCode!(await runTool(tool, { file: 'ok.jsonl' }, context)), 0);
+    assert.equal(tool.exitCode!(await runTool(tool, { file: 'weights.jsonl' }, context)), 1);
+    await assert.rejects(runTool(tool, { file: 'ok.jsonl', model: 'gpt-9' }, context), /unknown model "gpt-9"/);
+  });
+});
