@@ -29,6 +29,8 @@ const BY_CODE: Record<string, number> = {
   PATH_OUTSIDE_WORKSPACE: EXIT.input,
   READ_FAILED: EXIT.input,
   NOT_ENOUGH_ROWS: EXIT.input,
+  INVALID_RECIPE: EXIT.input,
+  COUNT_MISMATCH: EXIT.problems,
   EDIT_CONFLICT: EXIT.conflict,
   EDIT_DROPPED: EXIT.conflict,
   WRITE_FAILED: EXIT.conflict,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createLogger } from '../log.ts';
 import type { LogLevel } from '../log.ts';
@@ -8,8 +7,8 @@ import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { terminalProgress } from './progress.ts';
 import { runConfigCheck } from './config-check.ts';
 import { runStart } from './start.ts';
+import { VERSION } from '../version.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Runs the `quimbot` command line and returns its exit status. Every error is reported here, once. */
 export async function runMain(argv: readonly string[]): Promise<number> {
@@ -17,7 +16,7 @@ export async function runMain(argv: readonly string[]): Promise<number> {
   let json = false;
   const program = new Command('quimbot')
     .description('Quimbot: a Markdown Kanban board as the work queue for a team of LLM agents and humans.')
-    .version(version, '-v, --version')
+    .version(VERSION, '-v, --version')
     .exitOverride()
     .showSuggestionAfterError()
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });

@@ -40,3 +40,8 @@ export { scrubFile } from './scrub.ts';
 export type { ScrubOptions, ScrubResult } from './scrub.ts';
 export { OPENAI_FILE_RULES, VALIDATE_TARGETS, validateFile } from './validate.ts';
 export type { ValidateTarget, ValidationCheck, ValidationReport } from './validate.ts';
+export { buildRecipe } from './recipe/build.ts';
+export type { BuildManifest } from './recipe/build.ts';
+export { meets, planRecipe, readRecipe } from './recipe/plan.ts';
+export type { RecipePlan, Tier } from './recipe/plan.ts';
+export { Recipe, RecipeStep } from './recipe/schema.ts';

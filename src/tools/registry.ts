@@ -10,6 +10,7 @@ import { dataClean } from './data/clean.ts';
 import { dataConvert } from './data/convert.ts';
 import { dataDedup } from './data/dedup.ts';
 import { dataMix } from './data/mix.ts';
+import { dataRecipeBuild, dataRecipePlan } from './data/recipe.ts';
 import { dataScrub } from './data/scrub.ts';
 import { dataValidate } from './data/validate.ts';
 import { doctor } from './doctor.ts';
@@ -34,6 +35,8 @@ export const TOOLS: readonly AnyTool[] = [
   dataConvert,
   dataScrub,
   dataValidate,
+  dataRecipePlan,
+  dataRecipeBuild,
   doctor,
   standup,
   reportWeek,
@@ -43,7 +46,8 @@ export const TOOLS: readonly AnyTool[] = [
 export const TOOL_GROUPS: Record<string, string> = {
   board: 'Read and edit the Markdown board (kanban/KANBAN.md)',
   report: 'Status reports for people: the weekly summary',
-  data: 'Dataset tools for chat JSONL: audit, clean, dedup, mix, convert, scrub, validate (recipe, report to come)',
+  data: 'Dataset tools for chat JSONL: audit, clean, dedup, mix, convert, scrub, validate, recipe (report to come)',
+  recipe: 'Declarative dataset builds: plan and build a recipe',
 };
 
 /** The tool with this registry name; UNKNOWN_TOOL otherwise. */
