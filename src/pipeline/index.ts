@@ -45,3 +45,7 @@ export type { BuildManifest } from './recipe/build.ts';
 export { meets, planRecipe, readRecipe } from './recipe/plan.ts';
 export type { RecipePlan, Tier } from './recipe/plan.ts';
 export { Recipe, RecipeStep } from './recipe/schema.ts';
+export { auditCharts } from './audit/charts.ts';
+export type { AuditChart } from './audit/charts.ts';
+export { barChart, escapeXml, histogramBars } from './charts.ts';
+export type { Bar } from './charts.ts';

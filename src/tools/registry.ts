@@ -11,6 +11,7 @@ import { dataConvert } from './data/convert.ts';
 import { dataDedup } from './data/dedup.ts';
 import { dataMix } from './data/mix.ts';
 import { dataRecipeBuild, dataRecipePlan } from './data/recipe.ts';
+import { dataReport } from './data/report.ts';
 import { dataScrub } from './data/scrub.ts';
 import { dataValidate } from './data/validate.ts';
 import { doctor } from './doctor.ts';
@@ -37,6 +38,7 @@ export const TOOLS: readonly AnyTool[] = [
   dataValidate,
   dataRecipePlan,
   dataRecipeBuild,
+  dataReport,
   doctor,
   standup,
   reportWeek,
@@ -46,7 +48,7 @@ export const TOOLS: readonly AnyTool[] = [
 export const TOOL_GROUPS: Record<string, string> = {
   board: 'Read and edit the Markdown board (kanban/KANBAN.md)',
   report: 'Status reports for people: the weekly summary',
-  data: 'Dataset tools for chat JSONL: audit, clean, dedup, mix, convert, scrub, validate, recipe (report to come)',
+  data: 'Dataset tools for chat JSONL: audit, clean, dedup, mix, convert, scrub, validate, recipe, report',
   recipe: 'Declarative dataset builds: plan and build a recipe',
 };
 
