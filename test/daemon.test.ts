@@ -73,9 +73,9 @@ describe('the daemon with a cli agent', () => {
     ws.write('kanban/KANBAN.md', addCardByHand(text.replace(`${line}\n`, ''), 'Blocked', `${line} (I'll take it)`));
     await waitUntil(() => daemon.store.state.runs.some((r) => r.outcome === 'cancelled'), 'the run to be cancelled');
     await waitUntil(() => !alive(pid), 'the agent process to be gone');
+    await waitUntil(() => daemon.store.state.leases.length === 0, 'the lease to be released');
     const board = ws.board();
     assert.equal(board.cards.find((c) => c.title === 'Slow job')!.column, 'blocked');
-    assert.deepEqual(daemon.store.state.leases, []);
   });
 
   test('kill -9 mid-run: the restarted daemon runs the card again, once, and it ends in Done', async (t) => {
