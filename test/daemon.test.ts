@@ -55,6 +55,31 @@ describe('the daemon', () => {
   });
 });
 
+describe('roles', () => {
+  test('an executor with review: true sends its card to Review; the quality agent re-runs it and moves it to Done', async (t) => {
+    const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Audit X** `/data audit data/x.jsonl --no-near`'));
+    ws.write('data/x.jsonl', plantedDataset(FLAWS).text);
+    const config = ws.config({
+      agents: [
+        { name: 'Cursor', role: 'execution', review: true },
+        { name: 'Codex', role: 'quality' },
+      ],
+    });
+    const daemon = await startDaemon({ config, log: silentLogger });
+    ws.cleanup(() => daemon.stop());
+    const board = await ws.waitFor((b) => b.cards.some((c) => c.column === 'done'), 'the card in Done');
+    const card = board.cards[0]!;
+    assert.equal(card.owner, 'Cursor');
+    assert.match(card.text, /✅ .*49 rows/);
+    assert.match(card.text, /✔️ checked by Codex: .*49 rows/);
+    await waitUntil(() => daemon.store.state.leases.length === 0, 'the leases to be released');
+    assert.deepEqual(
+      daemon.store.state.history.map((e) => `${e.kind} ${e.agent}`),
+      ['claimed Cursor', 'review Cursor', 'review Codex', 'verified Codex'],
+    );
+  });
+});
+
 describe('the daemon with a cli agent', () => {
   const slowAgent = (script: string) => ({
     agents: [{ name: 'Worker', role: 'execution', backend: 'cli', command: `node -e '${script}' {card}`, timeoutMs: 30_000 }],
