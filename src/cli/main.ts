@@ -6,6 +6,7 @@ import type { ToolInvocation } from '../tools/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { terminalProgress } from './progress.ts';
 import { runConfigCheck } from './config-check.ts';
+import { runMcp } from './mcp.ts';
 import { runStart } from './start.ts';
 import { VERSION } from '../version.ts';
 
@@ -33,6 +34,15 @@ export async function runMain(argv: readonly string[]): Promise<number> {
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .action(async (options: { config?: string; board?: string; logFormat?: 'json' | 'pretty'; logLevel: LogLevel }) => {
       status = await runStart(options);
+    });
+  program
+    .command('mcp')
+    .description('Serve every tool, the board, cards, daily notes and reports to an MCP client over stdio (Claude Desktop, Claude Code, Cursor).')
+    .option('--config <path>', 'config file (default: quimbot.config.json or .yaml in the current directory)')
+    .option('--board <path>', "board file (default: the config's, kanban/KANBAN.md)")
+    .option('--log-level <level>', 'debug, info, warn or error (logs go to stderr)', 'warn')
+    .action(async (options: { config?: string; board?: string; logLevel: LogLevel }) => {
+      status = await runMcp(options);
     });
   program
     .command('config')
