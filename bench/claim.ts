@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     mkdirSync(join(dir, 'kanban'));
     const boardPath = join(dir, 'kanban', 'KANBAN.md');
     writeFileSync(boardPath, BOARD);
-    const parsed = ConfigSchema.parse({ scheduler: { pollMs: 60_000 }, agents: [{ name: 'Cursor', role: 'execution', concurrency: 4 }] });
+    const parsed = ConfigSchema.parse({ scheduler: { pollMs: 60_000 }, listen: { port: 0 }, agents: [{ name: 'Cursor', role: 'execution', concurrency: 4 }] });
     const config: Config = { ...parsed, workspace: dir, file: null, agents: parsed.agents.map((a) => ({ ...a, backend: 'pipeline' as const })) };
     const daemon = await startDaemon({ config, log: silentLogger });
     try {

@@ -36,7 +36,16 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    listen: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8787) }).strict().prefault({}),
+    listen: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        /** 0 picks a free port. */
+        port: z.number().int().min(0).max(65535).default(8787),
+        /** The environment variable with the bearer token clients must send when bound beyond loopback. */
+        tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('QUIMBOT_TOKEN'),
+      })
+      .strict()
+      .prefault({}),
     peers: z.array(z.object({ name: z.string().min(1), url: z.url(), tokenEnv: z.string().optional() }).strict()).default([]),
     standup: z
       .object({ morning: Clock.default('09:00'), evening: Clock.default('19:00'), timeZone: z.string().default('America/New_York') })

@@ -10,6 +10,9 @@ import { BoardFile, COLUMN_TITLES, watchBoard } from './board/index.ts';
 import type { Board, BoardWatch } from './board/index.ts';
 import type { Config } from './config.ts';
 import { lockWorkspace } from './daemon-lock.ts';
+import { listen } from './protocol/http.ts';
+import type { Listener } from './protocol/http.ts';
+import { createMcpServer } from './protocol/mcp/server.ts';
 import type { Logger } from './log.ts';
 import { standupDue, standupWritten, writeStandup } from './standup/index.ts';
 import { Store } from './store/index.ts';
@@ -30,6 +33,8 @@ export interface Daemon {
   readonly board: BoardFile;
   readonly runtime: AgentRuntime;
   readonly store: Store;
+  /** The HTTP listener's base URL (MCP at `/mcp`). */
+  readonly url: string;
   stop(): Promise<void>;
 }
 
@@ -74,6 +79,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
     log.info(`board ${config.board}: ${summarizeBoard(board)}`);
     log.info(`team: ${config.agents.map((a) => `${a.name} (${a.role}, ${a.backend}${a.concurrency > 1 ? ` x${a.concurrency}` : ''})`).join(', ')}`);
+    const listener: Listener = await listen({
+      host: config.listen.host,
+      port: config.listen.port,
+      token: process.env[config.listen.tokenEnv] || null,
+      mcp: () =>
+        createMcpServer({
+          workspace: config.workspace,
+          boardPath,
+          memoryDir: resolve(config.workspace, config.memory),
+          reportsDir: join(config.workspace, 'reports'),
+          log,
+        }),
+      log,
+    });
     const watch: BoardWatch = watchBoard(file, (change) => {
       if (change.kind === 'invalid') {
         log.warn(change.error.message, { code: change.error.code });
@@ -81,6 +100,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
       if (!change.own) log.info(`board changed: ${summarizeBoard(change.board)}`, { hash: change.hash.slice(0, 12) });
       runtime.boardChanged(change.board, change.own);
+      listener.boardChanged();
     });
     await watch.ready;
     await runtime.start();
@@ -94,14 +114,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       );
     }, 60_000);
     standups.unref();
+    log.info(`listening on ${listener.url} (MCP: ${listener.url}/mcp)`);
     log.info(`watching ${config.board}; Ctrl-C to stop`);
     return {
       board: file,
       runtime,
       store,
+      url: listener.url,
       async stop() {
         clearInterval(standups);
         await watch.close();
+        await listener.close();
         await runtime.stop();
         unlock();
       },

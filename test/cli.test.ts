@@ -149,7 +149,7 @@ describe('quimbot CLI', () => {
   });
 
   test('start logs a summary at start and on change, and stops cleanly on SIGTERM', async (t) => {
-    const child = spawn(process.execPath, [BIN, 'start', '--log-format', 'json'], { cwd: workspace });
+    const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--log-format', 'json'], { cwd: workspace });
     t.after(() => child.kill('SIGKILL'));
     let log = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));

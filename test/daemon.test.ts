@@ -106,7 +106,7 @@ describe('the daemon with a cli agent', () => {
   test('kill -9 mid-run: the restarted daemon runs the card again, once, and it ends in Done', async (t) => {
     const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Survivor** @Worker'));
     const script = 'setTimeout(() => console.log("finished the work"), 1500)';
-    ws.write('quimbot.config.json', JSON.stringify({ ...slowAgent(script), scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 } }));
+    ws.write('quimbot.config.json', JSON.stringify({ ...slowAgent(script), scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 }, listen: { port: 0 } }));
     const first = spawnDaemon(ws.dir);
     await ws.waitFor((b) => b.cards.some((c) => c.column === 'in_progress'), 'the card In Progress');
     first.kill('SIGKILL');

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { RequestOptions } from 'node:http';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { startDaemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
+import { listen } from '../src/protocol/http.ts';
 import { createMcpServer } from '../src/protocol/mcp/server.ts';
 import { findTool, TOOLS } from '../src/tools/index.ts';
 import { plantedDataset } from './helpers/datasets.ts';
@@ -127,3 +132,56 @@ describe('quimbot mcp over stdio', () => {
     assert.deepEqual(updated, ['kanban://board']);
   });
 });
+
+describe('MCP over Streamable HTTP', () => {
+  test('the daemon serves /mcp: tools, calls, and board notifications to a subscribed session', async (t) => {
+    const ws = workspace(t, SEED);
+    const daemon = await startDaemon({ config: ws.config({ agents: [{ name: 'Cursor', role: 'execution' }] }), log: silentLogger });
+    ws.cleanup(() => daemon.stop());
+    assert.match(daemon.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const client = new Client({ name: 'quimbot-http-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`)));
+    ws.cleanup(() => client.close());
+    const updated: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      updated.push(n.params.uri);
+    });
+    assert.equal((await client.listTools()).tools.length, TOOLS.length);
+    const show = await client.callTool({ name: 'board_show', arguments: {} });
+    assert.equal((show.structuredContent as { columns: unknown[] }).columns.length, 4);
+    await client.subscribeResource({ uri: 'kanban://board' });
+    writeFileSync(ws.boardPath, `${SEED}- a human note\n`);
+    const deadline = Date.now() + 5000;
+    while (!updated.includes('kanban://board') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(updated, ['kanban://board']);
+  });
+
+  test('DNS rebinding: a foreign Host header is refused; a token, when set, is required', async (t) => {
+    const ws = workspace(t, SEED);
+    const mcp = () => createMcpServer({ workspace: ws.dir, boardPath: ws.boardPath, memoryDir: join(ws.dir, 'memory'), reportsDir: join(ws.dir, 'reports'), log: silentLogger });
+    const open = await listen({ host: '127.0.0.1', port: 0, token: null, mcp, log: silentLogger });
+    ws.cleanup(() => open.close());
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+    const post = (url: string, headers: Record<string, string>) =>
+      request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, JSON.stringify(init));
+    assert.equal((await post(`${open.url}/mcp`, { host: 'evil.example:80' })).status, 403);
+    assert.equal((await post(`${open.url}/mcp`, {})).status, 200);
+    const guarded = await listen({ host: '127.0.0.1', port: 0, token: 's3cret-token', mcp, log: silentLogger });
+    ws.cleanup(() => guarded.close());
+    assert.equal((await post(`${guarded.url}/mcp`, {})).status, 401);
+    assert.equal((await post(`${guarded.url}/mcp`, { authorization: 'Bearer s3cret-token' })).status, 200);
+    await assert.rejects(listen({ host: '0.0.0.0', port: 0, token: null, mcp, log: silentLogger }), (e: { code?: string }) => e.code === 'TOKEN_REQUIRED');
+  });
+});
+
+/** A raw HTTP request (node:http, so the Host header can be set), answering the status. */
+function request(url: string, options: RequestOptions, body: string): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, options, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0 });
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}

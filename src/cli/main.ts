@@ -30,9 +30,11 @@ export async function runMain(argv: readonly string[]): Promise<number> {
     .description('Start the daemon: watch the board and log every change (Ctrl-C or SIGTERM stops it cleanly).')
     .option('--config <path>', 'config file (default: quimbot.config.json or .yaml in the current directory, else defaults)')
     .option('--board <path>', 'board file (default: the config\'s, kanban/KANBAN.md)')
+    .option('--host <host>', "address to listen on (default: the config's, 127.0.0.1)")
+    .option('--port <n>', "port to listen on, 0 for any free one (default: the config's, 8787)", (v: string) => Number(v))
     .option('--log-format <format>', 'log lines as json or pretty (default: pretty on a terminal)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
-    .action(async (options: { config?: string; board?: string; logFormat?: 'json' | 'pretty'; logLevel: LogLevel }) => {
+    .action(async (options: { config?: string; board?: string; host?: string; port?: number; logFormat?: 'json' | 'pretty'; logLevel: LogLevel }) => {
       status = await runStart(options);
     });
   program

@@ -57,7 +57,7 @@ export function workspace(t: TestContext, board = EMPTY_BOARD): Workspace {
       }
     },
     config(raw = {}) {
-      const parsed = ConfigSchema.parse({ scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 }, ...raw });
+      const parsed = ConfigSchema.parse({ scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 }, listen: { port: 0 }, ...raw });
       return { ...parsed, workspace: dir, file: null, agents: parsed.agents.map((a) => ({ ...a, backend: a.backend === 'auto' ? 'pipeline' : a.backend })) };
     },
   };

@@ -1,0 +1,141 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../log.ts';
+import type { QuimbotMcp } from './mcp/server.ts';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const IDLE_MS = 30 * 60_000;
+
+/** Where and how the daemon listens. */
+export interface ListenOptions {
+  host: string;
+  port: number;
+  /** Required from clients (`Authorization: Bearer …`) when bound beyond loopback. */
+  token: string | null;
+  /** A fresh MCP server for each session. */
+  mcp: () => QuimbotMcp;
+  log: Logger;
+}
+
+/** The daemon's HTTP listener: where it is, its sessions, and how to stop it. */
+export interface Listener {
+  url: string;
+  boardChanged(): void;
+  close(): Promise<void>;
+}
+
+/** A listener error with a stable code and what to do about it. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  constructor(
+    readonly code: 'ADDRESS_IN_USE' | 'TOKEN_REQUIRED' | 'LISTEN_FAILED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One HTTP listener for the daemon (127.0.0.1 by default): MCP over Streamable HTTP at `/mcp`
+ * with sessions, and `/healthz`. Host headers are checked against DNS rebinding on loopback;
+ * beyond loopback a bearer token is required. Idle sessions are closed after 30 minutes.
+ */
+export async function listen(options: ListenOptions): Promise<Listener> {
+  const loopback = LOOPBACK.has(options.host);
+  if (!loopback && !options.token) {
+    throw new ListenError('TOKEN_REQUIRED', `listening on ${options.host} needs a token: set the QUIMBOT_TOKEN environment variable (or listen.tokenEnv)`);
+  }
+  const app = createMcpExpressApp({ host: options.host });
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; mcp: QuimbotMcp; seen: number }>();
+
+  if (options.token) app.use(bearer(options.token));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true, sessions: sessions.size });
+  });
+  app.post('/mcp', async (req, res) => {
+    const id = req.header('mcp-session-id');
+    const known = id ? sessions.get(id) : undefined;
+    if (known) {
+      known.seen = Date.now();
+      return known.transport.handleRequest(req, res, req.body);
+    }
+    if (id || !isInitializeRequest(req.body)) {
+      res.status(id ? 404 : 400).json({ jsonrpc: '2.0', error: { code: -32000, message: id ? 'unknown or expired session; initialize again' : 'no session: send initialize first' }, id: null });
+      return;
+    }
+    const mcp = options.mcp();
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (sessionId) => {
+        sessions.set(sessionId, { transport, mcp, seen: Date.now() });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await mcp.server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  });
+  const bySession = async (req: Request, res: Response) => {
+    const session = sessions.get(req.header('mcp-session-id') ?? '');
+    if (!session) {
+      res.status(404).json({ jsonrpc: '2.0', error: { code: -32000, message: 'unknown or expired session' }, id: null });
+      return;
+    }
+    session.seen = Date.now();
+    await session.transport.handleRequest(req, res);
+  };
+  app.get('/mcp', bySession);
+  app.delete('/mcp', bySession);
+
+  const server = await new Promise<HttpServer>((resolve, reject) => {
+    const s = app.listen(options.port, options.host);
+    s.once('listening', () => resolve(s));
+    s.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ListenError('ADDRESS_IN_USE', `${options.host}:${options.port} is in use: set listen.port in quimbot.config.json (0 picks a free port)`)
+          : new ListenError('LISTEN_FAILED', `cannot listen on ${options.host}:${options.port}: ${error.message}`),
+      ),
+    );
+  });
+  const sweep = setInterval(() => {
+    for (const [id, session] of sessions) {
+      if (Date.now() - session.seen > IDLE_MS) {
+        sessions.delete(id);
+        void session.transport.close();
+      }
+    }
+  }, 60_000);
+  sweep.unref();
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}`,
+    boardChanged() {
+      for (const session of sessions.values()) void session.mcp.boardChanged();
+    },
+    async close() {
+      clearInterval(sweep);
+      await Promise.allSettled([...sessions.values()].map((s) => s.transport.close()));
+      sessions.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Rejects requests without `Authorization: Bearer <token>` (compared in constant time). */
+function bearer(token: string) {
+  const expected = Buffer.from(token);
+  return (req: Request, res: Response, next: NextFunction) => {
+    const given = Buffer.from((req.header('authorization') ?? '').replace(/^Bearer\s+/i, ''));
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    res.status(401).set('www-authenticate', 'Bearer').json({ error: 'a bearer token is required' });
+  };
+}
