@@ -49,3 +49,4 @@ export { auditCharts } from './audit/charts.ts';
 export type { AuditChart } from './audit/charts.ts';
 export { barChart, escapeXml, histogramBars } from './charts.ts';
 export type { Bar } from './charts.ts';
+export { splitRanges } from './ranges.ts';

@@ -15,11 +15,16 @@ export interface JsonlLine {
   issue: 'blank' | 'invalid_utf8' | 'truncated' | null;
 }
 
-/** How to read: cancellation, progress in file bytes, and the read size. */
+/** How to read: cancellation, progress in file bytes, the read size, and a byte range. */
 export interface ReadOptions {
   signal?: AbortSignal | undefined;
   onBytes?: ((bytesRead: number) => void) | undefined;
   bufferSize?: number;
+  /** Read only `[start, end)` of an uncompressed file (cut at line starts); line numbers then count from the range. */
+  start?: number;
+  end?: number;
+  /** Whether the range reaches the end of the file, where a last line without a newline may be truncated. */
+  endsAtEof?: boolean;
 }
 
 /**
@@ -27,8 +32,14 @@ export interface ReadOptions {
  * size and the longest line, whatever the file size. Bad lines are reported, never thrown.
  */
 export async function* readJsonl(path: string, options: ReadOptions = {}): AsyncGenerator<JsonlLine[]> {
-  const gzip = await isGzip(path);
-  const file = createReadStream(path, { highWaterMark: options.bufferSize ?? 1 << 20 });
+  const gzip = await isGzipFile(path);
+  const start = options.start ?? 0;
+  const file = createReadStream(path, {
+    highWaterMark: options.bufferSize ?? 1 << 20,
+    start,
+    ...(options.end !== undefined ? { end: options.end - 1 } : {}),
+  });
+  const atEof = options.endsAtEof ?? options.end === undefined;
   let bytesRead = 0;
   file.on('data', (chunk) => {
     bytesRead += chunk.length;
@@ -36,23 +47,23 @@ export async function* readJsonl(path: string, options: ReadOptions = {}): Async
   });
   const source: AsyncIterable<Buffer> = gzip ? file.pipe(createGunzip()) : file;
   let carry: Buffer | null = null;
-  let offset = 0;
+  let offset = start;
   let line = 0;
   try {
     for await (const chunk of source) {
       options.signal?.throwIfAborted();
       const buffer: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       const batch: JsonlLine[] = [];
-      let start = 0;
-      for (let nl = buffer.indexOf(10, start); nl !== -1; nl = buffer.indexOf(10, start)) {
-        batch.push(toLine(buffer, start, nl, ++line, offset, false));
-        offset += nl + 1 - start;
-        start = nl + 1;
+      let from = 0;
+      for (let nl = buffer.indexOf(10, from); nl !== -1; nl = buffer.indexOf(10, from)) {
+        batch.push(toLine(buffer, from, nl, ++line, offset, false));
+        offset += nl + 1 - from;
+        from = nl + 1;
       }
-      carry = start < buffer.length ? Buffer.from(buffer.subarray(start)) : null;
+      carry = from < buffer.length ? Buffer.from(buffer.subarray(from)) : null;
       if (batch.length) yield batch;
     }
-    if (carry) yield [toLine(carry, 0, carry.length, ++line, offset, true)];
+    if (carry) yield [toLine(carry, 0, carry.length, ++line, offset, atEof)];
   } catch (error) {
     if (options.signal?.aborted) throw new PipelineError('CANCELLED', `${path}: cancelled`);
     const code = (error as NodeJS.ErrnoException).code;
@@ -68,7 +79,7 @@ function toLine(buffer: Buffer, start: number, end: number, line: number, offset
   let contentEnd = end;
   if (contentEnd > start && buffer[contentEnd - 1] === 13) contentEnd--;
   let from = start;
-  if (line === 1 && buffer[from] === 0xef && buffer[from + 1] === 0xbb && buffer[from + 2] === 0xbf) from += 3;
+  if (offset === 0 && buffer[from] === 0xef && buffer[from + 1] === 0xbb && buffer[from + 2] === 0xbf) from += 3;
   const bytes = buffer.subarray(from, contentEnd);
   const text = bytes.toString('utf8');
   let issue: JsonlLine['issue'] = null;
@@ -87,7 +98,8 @@ function parses(text: string): boolean {
   }
 }
 
-async function isGzip(path: string): Promise<boolean> {
+/** True when the file starts with the gzip magic bytes. */
+export async function isGzipFile(path: string): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'r');

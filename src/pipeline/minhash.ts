@@ -7,7 +7,8 @@ export interface NearDupOptions {
   seed?: number;
 }
 
-const PERMUTATIONS = 128;
+/** Values in one row's MinHash signature. */
+export const PERMUTATIONS = 128;
 // 16 bands of 8 rows: a pair at Jaccard 0.8 becomes a candidate with probability 0.95, one at 0.5 with 0.06.
 const BANDS = 16;
 const ROWS_PER_BAND = PERMUTATIONS / BANDS;
@@ -47,8 +48,32 @@ export class NearDupIndex {
 
   /** Adds a row's text; rows must be added in increasing row order. */
   add(row: number, text: string): void {
+    const signature = new Uint32Array(PERMUTATIONS);
+    if (this.signature(text, signature, 0)) this.insert(row, signature, 0);
+  }
+
+  /**
+   * Writes the MinHash signature of a text (`PERMUTATIONS` values) into `out` at `offset`;
+   * false when the text has no words. Pure: worker threads compute signatures, and the
+   * index inserts them in row order.
+   */
+  signature(text: string, out: Uint32Array, offset: number): boolean {
     const words = shingleWords(text);
-    if (words.length === 0) return;
+    if (words.length === 0) return false;
+    out.fill(0xffffffff, offset, offset + PERMUTATIONS);
+    const span = Math.min(5, words.length);
+    for (let i = 0; i + span <= words.length; i++) {
+      const shingle = hashString(words.slice(i, i + span).join(' '))[0];
+      for (let p = 0; p < PERMUTATIONS; p++) {
+        const h = fmix32(shingle ^ this.#seeds[p]!);
+        if (h < out[offset + p]!) out[offset + p] = h;
+      }
+    }
+    return true;
+  }
+
+  /** Adds a row by its signature (from `signature`); rows must be added in increasing row order. */
+  insert(row: number, signatures: Uint32Array, offset: number): void {
     const index = this.#rowIds.length;
     this.#rowIds.push(row);
     if ((index + 1) * PERMUTATIONS > this.#signatures.length) {
@@ -57,15 +82,7 @@ export class NearDupIndex {
       this.#signatures = grown;
     }
     const base = index * PERMUTATIONS;
-    this.#signatures.fill(0xffffffff, base, base + PERMUTATIONS);
-    const span = Math.min(5, words.length);
-    for (let i = 0; i + span <= words.length; i++) {
-      const shingle = hashString(words.slice(i, i + span).join(' '))[0];
-      for (let p = 0; p < PERMUTATIONS; p++) {
-        const h = fmix32(shingle ^ this.#seeds[p]!);
-        if (h < this.#signatures[base + p]!) this.#signatures[base + p] = h;
-      }
-    }
+    this.#signatures.set(signatures.subarray(offset, offset + PERMUTATIONS), base);
     for (let band = 0; band < BANDS; band++) {
       let key = band;
       for (let r = 0; r < ROWS_PER_BAND; r++) key = fmix32(key ^ this.#signatures[base + band * ROWS_PER_BAND + r]!);

@@ -6,6 +6,7 @@ import type { TokenCounter } from '../tokens.ts';
 import { countWords, hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, messageTokens, ROW_TOKENS_BASE, rowWeights } from './checks.ts';
 import type { CountName } from './report.ts';
 import { NumberStats, Occurrences, TOKEN_EDGES, TURN_EDGES, ValueCounts, WORD_EDGES } from './stats.ts';
+import type { NumberStatsData, Place } from './stats.ts';
 
 /** What the audit checks against: the allowed weight range, the metadata field, the model's limits. */
 export interface AuditSettings {
@@ -14,6 +15,27 @@ export interface AuditSettings {
   contextLimit: number;
   /** How many first lines to keep per finding. */
   keep: number;
+}
+
+type CountsData = { counts: Array<[string, number]>; other: number };
+
+/** An accumulator's tallies as plain data (structured-clonable). */
+export interface AccumulatorSnapshot {
+  lines: number;
+  rows: number;
+  totalTokens: number;
+  billedTokens: number;
+  rowsWithField: number;
+  rowsWithWeight: number;
+  counts: Array<[CountName, { count: number; first: Place[] }]>;
+  formats: CountsData;
+  weightStats: NumberStatsData;
+  weightValues: CountsData;
+  words: Array<[string, NumberStatsData]>;
+  tokens: Array<[string, NumberStatsData]>;
+  turns: NumberStatsData;
+  rowTokens: NumberStatsData;
+  fieldValues: CountsData;
 }
 
 /** Called for every row that parsed, for duplicate detection by the caller: the JSON value and the row read from it. */
@@ -92,6 +114,50 @@ export class AuditAccumulator {
     let tally = this.counts.get(name);
     if (!tally) this.counts.set(name, (tally = new Occurrences(this.settings.keep)));
     tally.add(source, line);
+  }
+
+  /** The tallies as plain data, to send from a worker thread. */
+  snapshot(): AccumulatorSnapshot {
+    return {
+      lines: this.lines,
+      rows: this.rows,
+      totalTokens: this.totalTokens,
+      billedTokens: this.billedTokens,
+      rowsWithField: this.rowsWithField,
+      rowsWithWeight: this.rowsWithWeight,
+      counts: [...this.counts].map(([name, tally]) => [name, tally.toData()]),
+      formats: this.formats.toData(),
+      weightStats: this.weightStats.toData(),
+      weightValues: this.weightValues.toData(),
+      words: [...this.words].map(([role, stats]) => [role, stats.toData()]),
+      tokens: [...this.tokens].map(([role, stats]) => [role, stats.toData()]),
+      turns: this.turns.toData(),
+      rowTokens: this.rowTokens.toData(),
+      fieldValues: this.fieldValues.toData(),
+    };
+  }
+
+  /** Adds the tallies of a snapshot of later input, its line numbers moved by `lineOffset`. */
+  mergeSnapshot(data: AccumulatorSnapshot, lineOffset: number): void {
+    const other = new AuditAccumulator(this.settings, this.counter);
+    Object.assign(other, {
+      lines: data.lines,
+      rows: data.rows,
+      totalTokens: data.totalTokens,
+      billedTokens: data.billedTokens,
+      rowsWithField: data.rowsWithField,
+      rowsWithWeight: data.rowsWithWeight,
+    });
+    for (const [name, tally] of data.counts) other.counts.set(name, Occurrences.fromData(tally, this.settings.keep, lineOffset));
+    other.formats.mergeData(data.formats);
+    other.weightStats.merge(NumberStats.fromData(data.weightStats, this.weightStats.edges));
+    other.weightValues.mergeData(data.weightValues);
+    for (const [role, stats] of data.words) other.words.set(role, NumberStats.fromData(stats, WORD_EDGES));
+    for (const [role, stats] of data.tokens) other.tokens.set(role, NumberStats.fromData(stats, TOKEN_EDGES));
+    other.turns.merge(NumberStats.fromData(data.turns, TURN_EDGES));
+    other.rowTokens.merge(NumberStats.fromData(data.rowTokens, TOKEN_EDGES));
+    other.fieldValues.mergeData(data.fieldValues);
+    this.merge(other);
   }
 
   /** Adds the tallies of an accumulator that read later input. */

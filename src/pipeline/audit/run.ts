@@ -1,8 +1,9 @@
 import { messagesHash, messagesText } from '../canonical.ts';
 import { PipelineError } from '../errors.ts';
 import { HashIndex } from '../hash-index.ts';
-import { readJsonl } from '../jsonl.ts';
-import { NearDupIndex } from '../minhash.ts';
+import { isGzipFile, readJsonl } from '../jsonl.ts';
+import { NearDupIndex, PERMUTATIONS } from '../minhash.ts';
+import { splitRanges } from '../ranges.ts';
 import { fileSizes } from '../rows.ts';
 import { fineTuneModel } from '../models.ts';
 import { TokenCounter } from '../tokens.ts';
@@ -10,6 +11,7 @@ import type { TokenEncoding } from '../tokens.ts';
 import { AuditAccumulator } from './accumulator.ts';
 import type { AuditSettings } from './accumulator.ts';
 import { RowPlaces } from './places.ts';
+import { defaultThreads, runRanges, THREADED_MIN_BYTES } from './threads.ts';
 import { COUNT_NAMES } from './report.ts';
 import type { AuditReport, CountName } from './report.ts';
 import type { Place } from './stats.ts';
@@ -26,6 +28,8 @@ export interface AuditOptions {
   epochs?: number;
   pricePerMillion?: number;
   keep?: number;
+  /** Worker threads for large uncompressed files (default: every core; 1 keeps it on this thread). */
+  threads?: number;
   /** How the report names each file (default: its path as given). */
   names?: readonly string[];
   signal?: AbortSignal;
@@ -60,24 +64,47 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
   const near = options.near === false ? null : new NearDupIndex({ threshold: options.nearThreshold ?? 0.8 });
 
   const perSource: AuditAccumulator[] = [];
+  const threads = Math.max(1, options.threads ?? defaultThreads());
   let bytesBefore = 0;
   for (const [source, path] of paths.entries()) {
     const tally = new AuditAccumulator(settings, counter);
     perSource.push(tally);
     const report = (bytes: number) =>
       options.onProgress?.({ bytes: bytesBefore + bytes, totalBytes, rows: perSource.reduce((n, t) => n + t.rows, 0) });
-    for await (const batch of readJsonl(path, { signal: options.signal, onBytes: report })) {
-      for (const line of batch) {
-        tally.add(source, line, ({ value, chat }) => {
-          const row = places.push(source, line.line);
-          const [hi, lo] = messagesHash(value, chat);
-          const first = exact.add(hi, lo, row);
-          if (first !== -1) {
-            tally.flag('exact_duplicate_rows', source, line.line);
-            groups.set(first, (groups.get(first) ?? 1) + 1);
-          }
-          near?.add(row, messagesText(chat));
-        });
+    const duplicates = (line: number, hi: number, lo: number) => {
+      const row = places.push(source, line);
+      const first = exact.add(hi, lo, row);
+      if (first !== -1) {
+        tally.flag('exact_duplicate_rows', source, line);
+        groups.set(first, (groups.get(first) ?? 1) + 1);
+      }
+      return row;
+    };
+    if (threads > 1 && sizes[source]! >= THREADED_MIN_BYTES && !(await isGzipFile(path))) {
+      // Ranges are audited in parallel; their tallies and rows join here in file order, so the
+      // report is the same as a single pass would give.
+      const ranges = await splitRanges(path, threads);
+      let done = 0;
+      const tasks = ranges.map((range, i) => ({ path, source, ...range, endsAtEof: i === ranges.length - 1, settings, encoding, near: near ? { threshold: near.threshold } : null }));
+      const results = await runRanges(tasks, threads, options.signal, (bytes) => report((done += bytes)));
+      let lineOffset = 0;
+      for (const result of results) {
+        tally.mergeSnapshot(result.snapshot, lineOffset);
+        for (let r = 0; r < result.rowLines.length; r++) {
+          const row = duplicates(lineOffset + result.rowLines[r]!, result.hashes[r * 2]!, result.hashes[r * 2 + 1]!);
+          if (near && result.signatures && result.hasSignature![r]) near.insert(row, result.signatures, r * PERMUTATIONS);
+        }
+        lineOffset += result.lines;
+      }
+    } else {
+      for await (const batch of readJsonl(path, { signal: options.signal, onBytes: report })) {
+        for (const line of batch) {
+          tally.add(source, line, ({ value, chat }) => {
+            const [hi, lo] = messagesHash(value, chat);
+            const row = duplicates(line.line, hi, lo);
+            near?.add(row, messagesText(chat));
+          });
+        }
       }
     }
     bytesBefore += sizes[source]!;

@@ -20,6 +20,28 @@ export class Occurrences {
     this.count += other.count;
     for (const place of other.first) if (this.first.length < this.keep) this.first.push(place);
   }
+
+  /** The tally as plain data (to cross a worker boundary). */
+  toData(): { count: number; first: Place[] } {
+    return { count: this.count, first: this.first };
+  }
+
+  /** A tally from plain data, its lines moved by `lineOffset` (a range's place in its file). */
+  static fromData(data: { count: number; first: Place[] }, keep: number, lineOffset: number): Occurrences {
+    const tally = new Occurrences(keep);
+    tally.count = data.count;
+    for (const place of data.first) tally.first.push({ source: place.source, line: place.line + lineOffset });
+    return tally;
+  }
+}
+
+/** NumberStats as plain data. */
+export interface NumberStatsData {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  bins: number[];
 }
 
 /** Count, sum, min and max of a stream of numbers, and a histogram over fixed bin edges. */
@@ -51,6 +73,18 @@ export class NumberStats {
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
     other.bins.forEach((n, i) => (this.bins[i]! += n));
+  }
+
+  toData(): NumberStatsData {
+    return { count: this.count, sum: this.sum, min: this.min, max: this.max, bins: this.bins };
+  }
+
+  /** Stats over the same edges from plain data. */
+  static fromData(data: NumberStatsData, edges: readonly number[]): NumberStats {
+    const stats = new NumberStats(edges);
+    Object.assign(stats, { count: data.count, sum: data.sum, min: data.min, max: data.max });
+    data.bins.forEach((n, i) => (stats.bins[i] = n));
+    return stats;
   }
 
   /** The smallest bin edge at or below which `q` of the values fall (an upper bound from the histogram). */
@@ -94,6 +128,16 @@ export class ValueCounts {
   merge(other: ValueCounts): void {
     for (const [value, n] of other.counts) this.add(value, n);
     this.other += other.other;
+  }
+
+  toData(): { counts: Array<[string, number]>; other: number } {
+    return { counts: [...this.counts], other: this.other };
+  }
+
+  /** Adds counts given as plain data. */
+  mergeData(data: { counts: Array<[string, number]>; other: number }): void {
+    for (const [value, n] of data.counts) this.add(value, n);
+    this.other += data.other;
   }
 
   /** Values by count, most frequent first, with their share of all values counted. */

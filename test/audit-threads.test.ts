@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { auditFiles, splitRanges } from '../src/pipeline/index.ts';
+import type { AuditReport } from '../src/pipeline/index.ts';
+import { plantedDataset } from './helpers/datasets.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'quimbot-threads-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// About 10 MB (over the threshold for threads): planted flaws, duplicates of the first row all
+// through the file (so across range cuts), a BOM, CRLF, and a truncated last line.
+const COUNTS = { clean: 22_000, parseErrors: 40, missingMessages: 10, emptyAssistant: 60, alternation: 30, exactDuplicates: 300, emails: 25, phones: 25, ips: 10, noFinalPunct: 50, weightOutOfRange: 20, blankLines: 30 };
+const big = join(dir, 'big.jsonl');
+writeFileSync(big, `\ufeff${plantedDataset(COUNTS, 3, '\r\n').text}{"messages": [{"role": "user", "content": "cut off`);
+const second = join(dir, 'second.jsonl');
+writeFileSync(second, plantedDataset({ ...COUNTS, clean: 20_000 }, 4).text);
+
+const comparable = (report: AuditReport) => ({ ...report, elapsed_ms: 0 });
+
+describe('threaded audit', () => {
+  test('ranges start at line starts and cover the file exactly', async () => {
+    const bytes = readFileSync(big);
+    for (const parts of [1, 2, 3, 7]) {
+      const ranges = await splitRanges(big, parts);
+      assert.equal(ranges[0]!.start, 0);
+      assert.equal(ranges.at(-1)!.end, bytes.length);
+      for (const [i, range] of ranges.entries()) {
+        if (i > 0) assert.equal(bytes[range.start - 1], 10, 'a range starts right after a newline');
+        if (i > 0) assert.equal(range.start, ranges[i - 1]!.end);
+      }
+    }
+  });
+
+  test('2 and 3 threads give the same report as one, with near duplicates, over several files', async () => {
+    const options = { near: true, names: ['big.jsonl', 'second.jsonl'] };
+    const single = comparable(await auditFiles([big, second], { ...options, threads: 1 }));
+    assert.equal(single.counts.exact_duplicate_rows.count, 2 * COUNTS.exactDuplicates);
+    assert.equal(single.counts.truncated_lines.count, 1);
+    for (const threads of [2, 3]) {
+      assert.deepEqual(comparable(await auditFiles([big, second], { ...options, threads })), single, `${threads} threads`);
+    }
+  });
+
+  test('a cancelled threaded audit rejects with CANCELLED', async () => {
+    const controller = new AbortController();
+    const audit = auditFiles([big], { threads: 2, near: false, signal: controller.signal, onProgress: () => controller.abort() });
+    await assert.rejects(audit, (e: { code?: string }) => e.code === 'CANCELLED');
+  });
+});
