@@ -27,7 +27,7 @@ export async function runMain(argv: readonly string[]): Promise<number> {
   });
   program
     .command('start')
-    .description('Start the daemon: watch the board and log every change (Ctrl-C or SIGTERM stops it cleanly).')
+    .description('Start the daemon: the agents claim and run cards from the board, MCP is served over HTTP at /mcp, standups are written on schedule (Ctrl-C or SIGTERM stops it cleanly).')
     .option('--config <path>', 'config file (default: quimbot.config.json or .yaml in the current directory, else defaults)')
     .option('--board <path>', 'board file (default: the config\'s, kanban/KANBAN.md)')
     .option('--host <host>', "address to listen on (default: the config's, 127.0.0.1)")
