@@ -87,3 +87,32 @@ describe('model backends through the daemon', () => {
     assert.equal(daemon.store.state.ledger[0]!.costUsd, (100 * 3 + 20 * 15) / 1e6);
   });
 });
+
+describe('the lead splits a card', () => {
+  test('Claude adds sub-cards for Cursor with board_add; Cursor runs them; all end in Done', async (t) => {
+    const script: Reply[] = [
+      { tool: { name: 'board_add', input: { title: '**Audit part A** `/data audit data/x.jsonl --no-near` @Cursor' } } },
+      { tool: { name: 'board_add', input: { title: '**Audit part B** `/data audit data/x.jsonl --no-near` @Cursor' } } },
+      { text: 'Split into two audits for Cursor.' },
+    ];
+    const provider = await anthropicProvider(script);
+    t.after(() => provider.close());
+    const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Plan the audits** @Claude'));
+    ws.write('data/x.jsonl', DATA);
+    const config = ws.config({
+      agents: [
+        { name: 'Claude', role: 'lead', backend: 'anthropic', model: 'anthropic-test', apiKeyEnv: KEY_ENV, baseURL: provider.url },
+        { name: 'Cursor', role: 'execution', concurrency: 2 },
+      ],
+    });
+    const daemon = await startDaemon({ config, log: silentLogger });
+    ws.cleanup(() => daemon.stop());
+    const board = await ws.waitFor((b) => b.cards.length === 3 && b.cards.every((c) => c.column === 'done'), 'all three cards in Done');
+    assert.deepEqual(
+      Object.fromEntries(board.cards.map((c) => [c.title, c.owner])),
+      { 'Plan the audits': 'Claude', 'Audit part A': 'Cursor', 'Audit part B': 'Cursor' },
+    );
+    assert.match(board.cards.find((c) => c.title === 'Plan the audits')!.text, /✅ Split into two audits for Cursor\./);
+    assert.match(board.cards.find((c) => c.title === 'Audit part B')!.text, /✅ .*23 rows/);
+  });
+});
