@@ -103,6 +103,22 @@ describe('the daemon with a cli agent', () => {
     assert.equal(board.cards.find((c) => c.title === 'Slow job')!.column, 'blocked');
   });
 
+  test('a lease is renewed while its run lives, past its first expiry', async (t) => {
+    const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Long job** @Worker'));
+    const config = ws.config({ ...slowAgent('setTimeout(() => console.log("long job done"), 2500)'), scheduler: { pollMs: 100, leaseMs: 1000, backoffMs: 50 } });
+    const daemon = await startDaemon({ config, log: silentLogger });
+    ws.cleanup(() => daemon.stop());
+    await waitUntil(() => daemon.store.state.leases.length === 1, 'the claim');
+    const first = daemon.store.state.leases[0]!.expiresAt;
+    await sleep(1500);
+    const lease = daemon.store.state.leases[0];
+    assert.ok(lease && lease.expiresAt > first + 500, 'the lease was pushed forward');
+    assert.ok(lease.expiresAt > Date.now(), 'and has not expired');
+    const board = await ws.waitFor((b) => b.cards.some((c) => c.column === 'done'), 'the card in Done');
+    assert.match(board.cards[0]!.text, /✅ long job done/);
+    assert.equal(daemon.store.state.runs.length, 1);
+  });
+
   test('kill -9 mid-run: the restarted daemon runs the card again, once, and it ends in Done', async (t) => {
     const ws = workspace(t, addCardByHand(EMPTY_BOARD, 'Backlog', '- **Survivor** @Worker'));
     const script = 'setTimeout(() => console.log("finished the work"), 1500)';
