@@ -29,6 +29,21 @@ export function splitLines(text: string): Line[] {
   return lines;
 }
 
+/** UTF-8 byte length of `text[start, end)`, counted in place: no slice, no copy. */
+export function utf8Length(text: string, start: number, end: number): number {
+  let bytes = end - start;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
 /** True for an empty line or one of only spaces and tabs (and other whitespace). */
 export function isBlank(content: string): boolean {
   return firstNonBlank(content) === -1;
@@ -38,10 +53,15 @@ const SPACE = /\s/;
 
 /** Offset of the first character that is not whitespace (as `\s` reads it), or -1 on a blank line. */
 export function firstNonBlank(content: string): number {
-  for (let i = 0; i < content.length; i++) {
-    const c = content.charCodeAt(i);
+  return firstNonBlankIn(content, 0, content.length);
+}
+
+/** The same within `text[start, end)`, without slicing: an offset into `text`, or -1. */
+export function firstNonBlankIn(text: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c === 32 || (c >= 9 && c <= 13)) continue;
-    if (c < 128 || !SPACE.test(content[i]!)) return i;
+    if (c < 128 || !SPACE.test(text[i]!)) return i;
   }
   return -1;
 }
@@ -59,9 +79,14 @@ export function dominantEol(text: string): '\n' | '\r\n' {
 
 /** Width of leading whitespace, tabs to the next multiple of 4 as in CommonMark. */
 export function indentWidth(content: string): number {
+  return indentWidthAt(content, 0, content.length);
+}
+
+/** The indent width of the line `text[start, end)`, without slicing. */
+export function indentWidthAt(text: string, start: number, end: number): number {
   let width = 0;
-  for (let i = 0; i < content.length; i++) {
-    const c = content.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c === 32) width++;
     else if (c === 9) width += 4 - (width % 4);
     else break;

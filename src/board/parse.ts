@@ -1,9 +1,7 @@
 import { recognizeColumn } from './columns.ts';
-import type { ColumnKind } from './columns.ts';
 import { cardFields } from './card-fields.ts';
 import { assignIds } from './identity.ts';
-import { dominantEol, firstNonBlank, indentWidth, splitLines } from './lines.ts';
-import type { Line } from './lines.ts';
+import { dominantEol, firstNonBlankIn, indentWidthAt, utf8Length } from './lines.ts';
 import { closesFence, matchFence, matchListItem } from './list-item.ts';
 import type { Board, Card, Column, OtherSection, Region } from './types.ts';
 
@@ -30,17 +28,42 @@ export function parseBoard(text: string): Board {
   return board;
 }
 
+/** Where each line is: `[start, contentEnd)` is its content, its line break runs to `end`. */
+interface LineTable {
+  count: number;
+  starts: number[];
+  contentEnds: number[];
+  ends: number[];
+}
+
+/** The line table of a text: offsets only, no strings, so a big board costs little to scan. */
+function lineTable(text: string): LineTable {
+  const starts: number[] = [];
+  const contentEnds: number[] = [];
+  const ends: number[] = [];
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl + 1;
+    starts.push(start);
+    contentEnds.push(nl === -1 ? end : nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+    ends.push(end);
+    start = end;
+  }
+  return { count: starts.length, starts, contentEnds, ends };
+}
+
 function parseText(text: string): Board {
-  const lines = splitLines(text);
-  const owners: Owner[] = new Array<Owner>(lines.length).fill('verbatim');
+  const table = lineTable(text);
+  const { starts, contentEnds, ends } = table;
+  const owners: Owner[] = new Array<Owner>(table.count).fill('verbatim');
   const columns: Column[] = [];
   const others: OtherSection[] = [];
   const drafts: Array<{ column: Column; first: number; last: number; indent: number }> = [];
   let lastSynced: Board['lastSynced'] = null;
 
-  const frontEnd = frontMatterEnd(lines);
+  const frontEnd = frontMatterEnd(text, table);
   for (let i = 0; i < frontEnd; i++) owners[i] = 'front-matter';
-  const obsidian = frontEnd > 0 && /^kanban-plugin:/m.test(text.slice(0, lines[frontEnd - 1]!.end));
+  const obsidian = frontEnd > 0 && /^kanban-plugin:/m.test(text.slice(0, ends[frontEnd - 1]));
 
   let column: Column | null = null;
   let inSubsection = false;
@@ -55,87 +78,87 @@ function parseText(text: string): Board {
 
   // A byte order mark is part of the first line's bytes but not of its Markdown.
   const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (let i = frontEnd; i < lines.length; i++) {
-    const line = lines[i]!;
-    const skip = i === 0 ? bom : 0;
-    const content = skip ? line.content.slice(skip) : line.content;
-    const start = line.start + skip;
-    const first = firstNonBlank(content);
+  for (let i = frontEnd; i < table.count; i++) {
+    const start = starts[i]! + (i === 0 ? bom : 0);
+    const contentEnd = contentEnds[i]!;
+    const first = firstNonBlankIn(text, start, contentEnd);
     const blank = first === -1;
     if (fence) {
       const inCard = fence.inCard && card !== null;
       // Inside a card a fence lasts only as long as the card: a line indented no deeper than
       // the card's marker ends both (CommonMark), so an unclosed fence cannot eat the board.
-      if (inCard && !blank && indentWidth(content) <= card!.indent) {
+      if (inCard && !blank && indentWidthAt(text, start, contentEnd) <= card!.indent) {
         fence = null;
       } else {
         if (inCard && !blank) extendCard(card!, i);
-        if (closesFence(content, fence.fence)) fence = null;
+        if (closesFence(text.slice(start, contentEnd), fence.fence)) fence = null;
         continue;
       }
     }
     if (inComment) {
-      if (content.trimEnd().endsWith('%%')) inComment = false;
+      if (text.slice(start, contentEnd).trimEnd().endsWith('%%')) inComment = false;
       continue;
     }
     if (blank) continue;
     // Every construct below starts with a known character: dispatch on it rather than trying
     // each pattern on every line (the board has one line a card or more).
-    const lead = content.charCodeAt(first);
+    const lead = text.charCodeAt(first);
     const fenceLead = lead === 96 || lead === 126;
+    // From here on the line's text is sliced only for the few lines a pattern must read.
     if (card) {
-      if (indentWidth(content) > card.indent) {
+      if (indentWidthAt(text, start, contentEnd) > card.indent) {
         extendCard(card, i);
-        const open = fenceLead ? matchFence(content) : null;
+        const open = fenceLead ? matchFence(text.slice(start, contentEnd)) : null;
         if (open) fence = { fence: open.fence, inCard: true };
         continue;
       }
       card = null;
     }
 
-    if (lead === 37 && content.charCodeAt(first + 1) === 37) {
+    if (lead === 37 && text.charCodeAt(first + 1) === 37) {
+      const line = text.slice(start, contentEnd);
       // Obsidian Kanban keeps its settings in a comment after the last lane: it is not part
       // of that lane, so a column created after it goes before the settings, not below them.
-      if (/^%%\s*kanban:settings/.test(content)) {
+      if (/^%%\s*kanban:settings/.test(line)) {
         closeSection(start);
         column = null;
         inSubsection = false;
       }
-      inComment = !(content.trim().length > 2 && content.trimEnd().endsWith('%%'));
+      inComment = !(line.trim().length > 2 && line.trimEnd().endsWith('%%'));
       continue;
     }
-    const open = fenceLead ? matchFence(content) : null;
+    const open = fenceLead ? matchFence(text.slice(start, contentEnd)) : null;
     if (open) {
       fence = { fence: open.fence, inCard: false };
       continue;
     }
-    const heading = lead === 35 ? HEADING.exec(content) : null;
+    const heading = lead === 35 ? HEADING.exec(text.slice(start, contentEnd)) : null;
     if (heading) {
       const level = (heading[1] ?? '').length;
       const title = (heading[2] ?? '').trim();
       if (level <= 2) {
         closeSection(start);
         const kind = level === 2 ? recognizeColumn(title) : null;
-        column = kind ? newColumn(kind, title, line, start) : null;
+        column = kind ? { kind, heading: title, line: i + 1, span: { start, end: -1 }, bodyStart: ends[i]!, cards: [] } : null;
         inSubsection = false;
         if (column) {
           columns.push(column);
           owners[i] = 'heading';
         } else {
-          others.push({ heading: title, level, line: line.number, span: { start, end: -1 } });
+          others.push({ heading: title, level, line: i + 1, span: { start, end: -1 } });
         }
       } else if (column) {
         inSubsection = true;
       }
       continue;
     }
-    const synced = lead === 95 ? LAST_SYNCED.exec(content) : null;
+    const synced = lead === 95 ? LAST_SYNCED.exec(text.slice(start, contentEnd)) : null;
     if (synced && !lastSynced) {
-      lastSynced = { line: line.number, span: { start, end: line.contentEnd }, value: synced[1] ?? '' };
+      lastSynced = { line: i + 1, span: { start, end: contentEnd }, value: synced[1] ?? '' };
       continue;
     }
     if (column && !inSubsection && isListLead(lead)) {
-      const item = matchListItem(content);
+      const item = matchListItem(text.slice(start, contentEnd));
       if (item && item.indent <= 3) {
         card = { column, first: i, last: i, indent: item.indent };
         drafts.push(card);
@@ -144,7 +167,7 @@ function parseText(text: string): Board {
   }
   closeSection(text.length);
 
-  const cards = buildCards(text, lines, drafts);
+  const cards = buildCards(text, table, drafts);
   drafts.forEach((draft, n) => {
     for (let i = draft.first; i <= draft.last; i++) owners[i] = n;
   });
@@ -155,7 +178,7 @@ function parseText(text: string): Board {
     columns,
     cards,
     others,
-    regions: toRegions(lines, owners),
+    regions: toRegions(table, owners),
     lastSynced,
   };
 }
@@ -169,36 +192,37 @@ function extendCard(card: { last: number }, i: number): void {
   card.last = i;
 }
 
-function newColumn(kind: ColumnKind, heading: string, line: Line, start: number): Column {
-  return { kind, heading, line: line.number, span: { start, end: -1 }, bodyStart: line.end, cards: [] };
-}
-
 /** Lines `0..n` are YAML front matter when the file opens with `---` and closes it. */
-function frontMatterEnd(lines: readonly Line[]): number {
-  if (lines[0]?.content.replace(/^\uFEFF/, '') !== '---') return 0;
-  for (let i = 1; i < lines.length; i++) {
-    const content = lines[i]!.content;
+function frontMatterEnd(text: string, table: LineTable): number {
+  const line = (i: number) => text.slice(table.starts[i], table.contentEnds[i]);
+  if (table.count === 0 || line(0).replace(/^\uFEFF/, '') !== '---') return 0;
+  for (let i = 1; i < table.count; i++) {
+    const content = line(i);
     if (content === '---' || content === '...') return i + 1;
   }
   return 0;
 }
 
-function buildCards(
-  text: string,
-  lines: readonly Line[],
-  drafts: ReadonlyArray<{ column: Column; first: number; last: number }>,
-): Card[] {
+function buildCards(text: string, table: LineTable, drafts: ReadonlyArray<{ column: Column; first: number; last: number }>): Card[] {
   const partial = drafts.map((draft) => {
-    const first = lines[draft.first]!;
-    const last = lines[draft.last]!;
-    const cardText = text.slice(first.start, last.end);
+    const cardText = text.slice(table.starts[draft.first], table.ends[draft.last]);
     const fields = cardFields(cardText);
-    return { draft, first, last, cardText, fields, marker: fields.head.marker, derivedId: fields.derivedId };
+    return { draft, cardText, fields, marker: fields.head.marker, derivedId: fields.derivedId };
   });
   const ids = assignIds(partial);
-  return partial.map(({ draft, first, last, cardText, fields }, n) => {
+  // Byte offsets are counted once, forward, at the card boundaries (cards are in file order).
+  let at = 0;
+  let bytes = 0;
+  const byteOffset = (offset: number) => {
+    bytes += utf8Length(text, at, offset);
+    at = offset;
+    return bytes;
+  };
+  return partial.map(({ draft, cardText, fields }, n) => {
     const { item, head, body } = fields;
     const kind = draft.column.kind;
+    const start = table.starts[draft.first]!;
+    const end = table.ends[draft.last]!;
     const card: Card = {
       id: ids[n]!,
       marker: head.marker,
@@ -212,10 +236,10 @@ function buildCards(
       links: body.links,
       checkbox: item.checked === null ? null : item.checked ? 'done' : 'open',
       blockedReason: body.blockedNote ?? (kind === 'blocked' ? fields.inlineReason : null),
-      line: first.number,
-      endLine: last.number,
-      span: { start: first.start, end: last.end },
-      bytes: { start: first.byteStart, end: last.byteEnd },
+      line: draft.first + 1,
+      endLine: draft.last + 1,
+      span: { start, end },
+      bytes: { start: byteOffset(start), end: byteOffset(end) },
       text: cardText,
     };
     draft.column.cards.push(card);
@@ -223,19 +247,19 @@ function buildCards(
   });
 }
 
-function toRegions(lines: readonly Line[], owners: readonly Owner[]): Region[] {
+function toRegions(table: LineTable, owners: readonly Owner[]): Region[] {
   const regions: Region[] = [];
   let previous: Owner | null = null;
-  lines.forEach((line, i) => {
+  let last: Region | null = null;
+  for (let i = 0; i < table.count; i++) {
     const owner = owners[i]!;
-    const last = regions.at(-1);
     if (last && owner === previous && owner !== 'heading') {
-      last.span.end = line.end;
+      last.span.end = table.ends[i]!;
     } else {
-      const kind = typeof owner === 'number' ? 'card' : owner;
-      regions.push({ kind, span: { start: line.start, end: line.end } });
+      last = { kind: typeof owner === 'number' ? 'card' : owner, span: { start: table.starts[i]!, end: table.ends[i]! } };
+      regions.push(last);
     }
     previous = owner;
-  });
+  }
   return regions;
 }
