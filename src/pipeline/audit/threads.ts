@@ -23,7 +23,7 @@ export async function runRanges(tasks: readonly RangeTask[], threads: number, si
   const runOne = (task: RangeTask, index: number) =>
     new Promise<void>((resolve, reject) => {
       // A streaming pass needs little heap: a cap makes the worker collect early instead of growing.
-      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
+      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
       running.add(worker);
       const fail = (code: PipelineErrorCode, message: string) => {
         running.delete(worker);
