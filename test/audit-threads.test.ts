@@ -44,6 +44,14 @@ describe('threaded audit', () => {
     }
   });
 
+  test('a row too long for a worker sends the file back to the main thread, with the same report', async () => {
+    const huge = join(dir, 'huge.jsonl');
+    const row = { messages: [{ role: 'user', content: 'word '.repeat(5_000_000) }, { role: 'assistant', content: 'Fine.' }] };
+    writeFileSync(huge, `${JSON.stringify(row)}\n${JSON.stringify(row)}\n`);
+    const report = await auditFiles([huge], { threads: 2, near: false });
+    assert.deepEqual([report.rows, report.counts.exact_duplicate_rows.count], [2, 1]);
+  });
+
   test('a cancelled threaded audit rejects with CANCELLED', async () => {
     const controller = new AbortController();
     const audit = auditFiles([big], { threads: 2, near: false, signal: controller.signal, onProgress: () => controller.abort() });

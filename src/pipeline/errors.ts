@@ -1,5 +1,5 @@
 /** Stable codes for pipeline failures. */
-export type PipelineErrorCode = 'FILE_NOT_FOUND' | 'READ_FAILED' | 'INVALID_ARGUMENT' | 'INVALID_RECIPE' | 'NOT_ENOUGH_ROWS' | 'COUNT_MISMATCH' | 'CANCELLED';
+export type PipelineErrorCode = 'FILE_NOT_FOUND' | 'READ_FAILED' | 'INVALID_ARGUMENT' | 'INVALID_RECIPE' | 'NOT_ENOUGH_ROWS' | 'COUNT_MISMATCH' | 'OUT_OF_MEMORY' | 'CANCELLED';
 
 /** A pipeline failure with a stable code and a message that names the file and what to fix. */
 export class PipelineError extends Error {

@@ -12,6 +12,7 @@ import { AuditAccumulator } from './accumulator.ts';
 import type { AuditSettings } from './accumulator.ts';
 import { RowPlaces } from './places.ts';
 import { defaultThreads, runRanges, THREADED_MIN_BYTES } from './threads.ts';
+import type { RangeResult } from './worker.ts';
 import { COUNT_NAMES } from './report.ts';
 import type { AuditReport, CountName } from './report.ts';
 import type { Place } from './stats.ts';
@@ -80,13 +81,14 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
       }
       return row;
     };
-    if (threads > 1 && sizes[source]! >= THREADED_MIN_BYTES && !(await isGzipFile(path))) {
-      // Ranges are audited in parallel; their tallies and rows join here in file order, so the
-      // report is the same as a single pass would give.
-      const ranges = await splitRanges(path, threads);
-      let done = 0;
-      const tasks = ranges.map((range, i) => ({ path, source, ...range, endsAtEof: i === ranges.length - 1, settings, encoding, near: near ? { threshold: near.threshold } : null }));
-      const results = await runRanges(tasks, threads, options.signal, (bytes) => report((done += bytes)));
+    // Ranges are audited in parallel; their tallies and rows join here in file order, so the
+    // report is the same as a single pass would give. A row too big for a worker's heap sends
+    // the file back to this thread, which has more.
+    const results =
+      threads > 1 && sizes[source]! >= THREADED_MIN_BYTES && !(await isGzipFile(path))
+        ? await auditRanges(path, source, threads, { settings, encoding, near, signal: options.signal, report })
+        : null;
+    if (results) {
       let lineOffset = 0;
       for (const result of results) {
         tally.mergeSnapshot(result.snapshot, lineOffset);
@@ -180,4 +182,23 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
     },
     elapsed_ms: Math.round(performance.now() - started),
   };
+}
+
+/** A source audited on worker threads, or null when a range did not fit in a worker. */
+async function auditRanges(
+  path: string,
+  source: number,
+  threads: number,
+  context: { settings: AuditSettings; encoding: TokenEncoding; near: NearDupIndex | null; signal: AbortSignal | undefined; report: (bytes: number) => void },
+): Promise<RangeResult[] | null> {
+  const ranges = await splitRanges(path, threads);
+  let done = 0;
+  const near = context.near ? { threshold: context.near.threshold } : null;
+  const tasks = ranges.map((range, i) => ({ path, source, ...range, endsAtEof: i === ranges.length - 1, settings: context.settings, encoding: context.encoding, near }));
+  try {
+    return await runRanges(tasks, threads, context.signal, (bytes) => context.report((done += bytes)));
+  } catch (error) {
+    if ((error as { code?: string }).code === 'OUT_OF_MEMORY') return null;
+    throw error;
+  }
 }

@@ -40,7 +40,11 @@ export async function runRanges(tasks: readonly RangeTask[], threads: number, si
           resolve();
         }
       });
-      worker.once('error', (error) => fail('READ_FAILED', `${task.path}: audit worker failed: ${error.message}`));
+      worker.once('error', (error: Error & { code?: string }) =>
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? fail('OUT_OF_MEMORY', `${task.path}: a range needed more memory than a worker has (a very long row)`)
+          : fail('READ_FAILED', `${task.path}: audit worker failed: ${error.message}`),
+      );
       // Terminated (a cancel) or gone without an answer: the task ends either way.
       worker.once('exit', () => {
         if (results[index] !== undefined) return;
