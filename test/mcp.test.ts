@@ -108,6 +108,19 @@ describe('MCP server', () => {
     await assert.rejects(client.readResource({ uri: 'kanban://card/nope' }), /no resource/);
     const prompt = await client.getPrompt({ name: 'triage', arguments: { goal: 'Build the stage 1 mix' } });
     assert.match(JSON.stringify(prompt.messages), /Build the stage 1 mix/);
+    const standup = await client.getPrompt({ name: 'standup' });
+    assert.match(JSON.stringify(standup.messages), /kanban:\/\/board.*Write a short standup/);
+  });
+
+  test('daily notes and reports are resources too', async (t) => {
+    const { ws, client } = await connected(t);
+    ws.write('memory/2026-02-17.md', '# 2026-02-17\n\n## Evening standup\n');
+    ws.write('reports/training_quality_audit.md', '# Dataset audit\n');
+    const uris = (await client.listResources()).resources.map((r) => r.uri);
+    assert.deepEqual(uris, ['kanban://board', 'memory://2026-02-17', 'report://training_quality_audit']);
+    assert.match(((await client.readResource({ uri: 'memory://2026-02-17' })).contents[0] as { text: string }).text, /Evening standup/);
+    assert.match(((await client.readResource({ uri: 'report://training_quality_audit' })).contents[0] as { text: string }).text, /Dataset audit/);
+    await assert.rejects(client.readResource({ uri: 'report://../secrets' }), /no resource/);
   });
 });
 
@@ -165,6 +178,8 @@ describe('MCP over Streamable HTTP', () => {
     const post = (url: string, headers: Record<string, string>) =>
       request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, JSON.stringify(init));
     assert.equal((await post(`${open.url}/mcp`, { host: 'evil.example:80' })).status, 403);
+    assert.equal((await post(`${open.url}/mcp`, { origin: 'https://evil.example' })).status, 403);
+    assert.equal((await post(`${open.url}/mcp`, { origin: 'http://localhost:3000' })).status, 200);
     assert.equal((await post(`${open.url}/mcp`, {})).status, 200);
     const guarded = await listen({ host: '127.0.0.1', port: 0, token: 's3cret-token', mcp, log: silentLogger });
     ws.cleanup(() => guarded.close());

@@ -53,6 +53,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const app = createMcpExpressApp({ host: options.host });
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; mcp: QuimbotMcp; seen: number }>();
 
+  if (loopback) app.use(localOrigin);
   if (options.token) app.use(bearer(options.token));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, sessions: sessions.size });
@@ -138,4 +139,21 @@ function bearer(token: string) {
     if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
     res.status(401).set('www-authenticate', 'Bearer').json({ error: 'a bearer token is required' });
   };
+}
+
+/**
+ * On loopback, a browser page from another site must not reach the daemon: a request that
+ * carries an Origin header gets through only when that origin is itself on this machine.
+ */
+function localOrigin(req: Request, res: Response, next: NextFunction): void {
+  const origin = req.header('origin');
+  if (origin === undefined) return next();
+  let host = '';
+  try {
+    host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    // An origin that is not a URL is refused below.
+  }
+  if (LOOPBACK.has(host)) return next();
+  res.status(403).json({ error: `origin ${origin} may not use this daemon` });
 }
