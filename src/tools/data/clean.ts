@@ -4,6 +4,7 @@ import { auditFiles, CLEAN_RULES, cleanFiles, DEFAULT_DROP, parseRules } from '.
 import type { AuditReport } from '../../pipeline/index.ts';
 import { defineTool } from '../tool.ts';
 import { rowProgress } from './progress.ts';
+import { OutputFile } from './schemas.ts';
 
 const KEY_COUNTS = ['parse_errors', 'empty_assistant_rows', 'alternation_violation_rows', 'exact_duplicate_rows', 'rows_with_email', 'rows_with_phone', 'rows_with_ip', 'no_final_punct_rows', 'weight_out_of_range_rows'] as const;
 const AuditCounts = z.object({ rows: z.number().int(), counts: z.record(z.string(), z.number().int()) });
@@ -11,7 +12,7 @@ const AuditCounts = z.object({ rows: z.number().int(), counts: z.record(z.string
 const Output = z.object({
   drop: z.array(z.enum(CLEAN_RULES)),
   sources: z.array(z.object({ path: z.string(), sha256: z.string(), lines: z.number().int(), blank: z.number().int(), rows: z.number().int(), kept: z.number().int(), dropped: z.number().int() })),
-  output: z.object({ path: z.string(), rows: z.number().int(), bytes: z.number().int(), sha256: z.string() }),
+  output: OutputFile,
   dropped_by_rule: z.record(z.string(), z.number().int()),
   dropped_rows: z.number().int(),
   before: AuditCounts,

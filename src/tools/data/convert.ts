@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { convertFile, FORMATS } from '../../pipeline/index.ts';
 import { defineTool } from '../tool.ts';
 import { rowProgress } from './progress.ts';
+import { OutputFile } from './schemas.ts';
 
 /** `data convert`: rows rewritten in another format, with what the conversion dropped counted. */
 export const dataConvert = defineTool({
@@ -20,7 +21,7 @@ export const dataConvert = defineTool({
   output: z.object({
     to: z.enum(FORMATS),
     input: z.object({ sha256: z.string(), lines: z.number().int(), rows: z.number().int(), formats: z.record(z.string(), z.number().int()) }),
-    output: z.object({ path: z.string(), rows: z.number().int(), bytes: z.number().int(), sha256: z.string() }),
+    output: OutputFile,
     converted: z.number().int(),
     skipped: z.object({ count: z.number().int(), first: z.array(z.object({ line: z.number().int(), reason: z.string() })) }),
     dropped: z.record(z.string(), z.number().int()),

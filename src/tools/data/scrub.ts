@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { scrubFile } from '../../pipeline/index.ts';
 import { defineTool } from '../tool.ts';
 import { rowProgress } from './progress.ts';
+import { OutputFile } from './schemas.ts';
 
 /** `data scrub`: emails, phones and IPs replaced by typed placeholders, everything else kept. */
 export const dataScrub = defineTool({
@@ -19,7 +20,7 @@ export const dataScrub = defineTool({
   }),
   output: z.object({
     input: z.object({ sha256: z.string(), lines: z.number().int(), rows: z.number().int() }),
-    output: z.object({ path: z.string(), rows: z.number().int(), bytes: z.number().int(), sha256: z.string() }),
+    output: OutputFile,
     replaced: z.object({ email: z.number().int(), phone: z.number().int(), ip: z.number().int() }),
     rows_changed: z.number().int(),
     unparsed_copied: z.number().int(),
