@@ -87,7 +87,7 @@ function promptFor(card: Card): string {
 }
 
 /** Waits, or rejects as soon as the signal aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {

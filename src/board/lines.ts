@@ -44,19 +44,9 @@ export function utf8Length(text: string, start: number, end: number): number {
   return bytes;
 }
 
-/** True for an empty line or one of only spaces and tabs (and other whitespace). */
-export function isBlank(content: string): boolean {
-  return firstNonBlank(content) === -1;
-}
-
 const SPACE = /\s/;
 
-/** Offset of the first character that is not whitespace (as `\s` reads it), or -1 on a blank line. */
-export function firstNonBlank(content: string): number {
-  return firstNonBlankIn(content, 0, content.length);
-}
-
-/** The same within `text[start, end)`, without slicing: an offset into `text`, or -1. */
+/** Offset in `text` of the first character of `text[start, end)` that is not whitespace (as `\s` reads it), or -1 on a blank line. */
 export function firstNonBlankIn(text: string, start: number, end: number): number {
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
