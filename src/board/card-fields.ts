@@ -15,7 +15,7 @@ export interface CardFields {
   derivedId: string;
 }
 
-const LIMIT = 50_000;
+const LIMIT = 20_000;
 const cache = new Map<string, CardFields>();
 
 /**
