@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
 import { canonicalJson, findPii, hashString, HashIndex, NearDupIndex, readJsonl, scanPii, Scrubber, TokenCounter } from '../src/pipeline/index.ts';
+import { wordHashes } from '../src/pipeline/minhash.ts';
 import type { PiiKind } from '../src/pipeline/index.ts';
 import { rng, sentence } from './helpers/datasets.ts';
 
@@ -69,6 +70,19 @@ describe('duplicate indexes', () => {
     }
     assert.equal(index.size, seen.size);
     assert.ok(index.bytes / seen.size <= 32, `${index.bytes / seen.size} bytes a row`);
+  });
+
+  test('wordHashes finds the words /[\\p{L}\\p{N}]+/ finds after NFKC and lowercasing, equal words equal hashes', () => {
+    const random = rng(8);
+    const pieces = ['Hello', ' ', 'world', '!', 'ÉCOLE', 'ﬁne', '½', '٣', 'x\u0301y', '😀', '𝐀𝐁', '中文', ' 123 ', "don't", '\n', 'Straße', 'İstanbul'];
+    for (let t = 0; t < 3000; t++) {
+      let text = '';
+      for (let j = 0; j < 8; j++) text += pieces[Math.floor(random() * pieces.length)];
+      const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+      const hashes = wordHashes(text);
+      assert.equal(hashes.length, words.length, JSON.stringify(text));
+      words.forEach((word, i) => words.forEach((other, k) => assert.equal(hashes[i] === hashes[k], word === other, `${word} / ${other}`)));
+    }
   });
 
   test('NearDupIndex finds planted near duplicates and few decoys', () => {

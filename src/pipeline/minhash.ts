@@ -1,4 +1,4 @@
-import { hashString } from './canonical.ts';
+import { wordCharTable } from './pretokenize.ts';
 
 /** Options for near-duplicate detection. */
 export interface NearDupOptions {
@@ -9,6 +9,7 @@ export interface NearDupOptions {
 
 /** Values in one row's MinHash signature. */
 export const PERMUTATIONS = 128;
+const EMPTY = 0xffffffff;
 // 16 bands of 8 rows: a pair at Jaccard 0.8 becomes a candidate with probability 0.95, one at 0.5 with 0.06.
 const BANDS = 16;
 const ROWS_PER_BAND = PERMUTATIONS / BANDS;
@@ -22,9 +23,45 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Lowercased NFKC words without punctuation. */
-export function shingleWords(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+const ASTRAL_WORD = /[\p{L}\p{N}]/u;
+
+/**
+ * A hash of each word of the text: runs of letters and numbers, NFKC-normalised and lowercased
+ * (the same words as `/[\p{L}\p{N}]+/gu` finds), hashed as they are scanned, with no strings made.
+ */
+export function wordHashes(text: string): number[] {
+  // NFKC leaves ASCII as it is: skip it for the common case.
+  const normal = /[^\x00-\x7f]/.test(text) ? text.normalize('NFKC').toLowerCase() : text.toLowerCase();
+  const isWord = wordCharTable();
+  const hashes: number[] = [];
+  let h = 0;
+  let inWord = false;
+  for (let i = 0; i < normal.length; i++) {
+    let c = normal.charCodeAt(i);
+    let word: boolean;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < normal.length) {
+      const cp = normal.codePointAt(i)!;
+      word = cp > 0xffff && ASTRAL_WORD.test(String.fromCodePoint(cp));
+      if (cp > 0xffff) {
+        c = cp;
+        i++;
+      }
+    } else {
+      word = isWord[c] === 1;
+    }
+    if (word) {
+      if (!inWord) {
+        h = 0x811c9dc5;
+        inWord = true;
+      }
+      h = Math.imul(h ^ c, 16777619);
+    } else if (inWord) {
+      hashes.push(fmix32(h));
+      inWord = false;
+    }
+  }
+  if (inWord) hashes.push(fmix32(h));
+  return hashes;
 }
 
 /**
@@ -54,20 +91,29 @@ export class NearDupIndex {
 
   /**
    * Writes the MinHash signature of a text (`PERMUTATIONS` values) into `out` at `offset`;
-   * false when the text has no words. Pure: worker threads compute signatures, and the
-   * index inserts them in row order.
+   * false when the text has no words. One permutation hashing: each 5-shingle is hashed once
+   * and kept as the minimum of one of the bins its hash picks, and empty bins borrow from the
+   * next filled one (rotation densification). A row costs one hash a shingle instead of 128.
+   * Pure: worker threads compute signatures, and the index inserts them in row order.
    */
   signature(text: string, out: Uint32Array, offset: number): boolean {
-    const words = shingleWords(text);
-    if (words.length === 0) return false;
-    out.fill(0xffffffff, offset, offset + PERMUTATIONS);
-    const span = Math.min(5, words.length);
-    for (let i = 0; i + span <= words.length; i++) {
-      const shingle = hashString(words.slice(i, i + span).join(' '))[0];
-      for (let p = 0; p < PERMUTATIONS; p++) {
-        const h = fmix32(shingle ^ this.#seeds[p]!);
-        if (h < out[offset + p]!) out[offset + p] = h;
-      }
+    const wordHash = wordHashes(text);
+    if (wordHash.length === 0) return false;
+    const end = offset + PERMUTATIONS;
+    out.fill(EMPTY, offset, end);
+    const span = Math.min(5, wordHash.length);
+    for (let i = 0; i + span <= wordHash.length; i++) {
+      let h = this.#seeds[0]!;
+      for (let j = 0; j < span; j++) h = fmix32(h ^ wordHash[i + j]!);
+      const bin = h >>> 25;
+      const value = fmix32(h ^ this.#seeds[1]!) >>> 1;
+      if (value < out[offset + bin]!) out[offset + bin] = value;
+    }
+    for (let bin = 0; bin < PERMUTATIONS; bin++) {
+      if (out[offset + bin] !== EMPTY) continue;
+      let distance = 1;
+      while (out[offset + ((bin + distance) % PERMUTATIONS)] === EMPTY || out[offset + ((bin + distance) % PERMUTATIONS)]! > 0x7fffffff) distance++;
+      out[offset + bin] = 0x80000000 | (fmix32(out[offset + ((bin + distance) % PERMUTATIONS)]! + Math.imul(distance, 0x9e3779b1)) >>> 1);
     }
     return true;
   }

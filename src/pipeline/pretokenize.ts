@@ -41,6 +41,17 @@ function table(): Uint8Array {
   return bmp;
 }
 
+let words: Uint8Array | null = null;
+
+/** 1 for every BMP code unit that is a letter or a number (`[\p{L}\p{N}]`), else 0. */
+export function wordCharTable(): Uint8Array {
+  if (words) return words;
+  const t = table();
+  words = new Uint8Array(65536);
+  for (let c = 0; c < 65536; c++) words[c] = t[c] === UPPER || t[c] === LOWER || t[c] === BOTH || t[c] === NUMBER ? 1 : 0;
+  return words;
+}
+
 /** Code points and their classes for a text: one entry per code unit, 0 on the low half of a pair. */
 function classesOf(text: string, out: Uint8Array): void {
   const t = table();
