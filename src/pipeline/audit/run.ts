@@ -12,7 +12,7 @@ import { AuditAccumulator } from './accumulator.ts';
 import type { AuditSettings } from './accumulator.ts';
 import { RowPlaces } from './places.ts';
 import { defaultThreads, runRanges, THREADED_MIN_BYTES } from './threads.ts';
-import type { RangeResult } from './worker.ts';
+import type { RangeResult } from './range.ts';
 import { COUNT_NAMES } from './report.ts';
 import type { AuditReport, CountName } from './report.ts';
 import type { Place } from './stats.ts';

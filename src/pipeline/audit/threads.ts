@@ -2,7 +2,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PipelineError } from '../errors.ts';
 import type { PipelineErrorCode } from '../errors.ts';
-import type { RangeResult, RangeTask, WorkerMessage } from './worker.ts';
+import { auditRange } from './range.ts';
+import type { RangeResult, RangeTask } from './range.ts';
+import type { WorkerMessage } from './worker.ts';
 
 /** Files smaller than this are audited on the main thread: starting workers would cost more. */
 export const THREADED_MIN_BYTES = 8 << 20;
@@ -13,8 +15,9 @@ export function defaultThreads(): number {
 }
 
 /**
- * Runs range tasks on worker threads, `threads` at a time, and returns their results in task
- * order. The signal terminates every worker; a worker's error rejects with its code.
+ * Runs range tasks on `threads` threads: the first task on this thread, the others on worker
+ * threads (`threads - 1` at a time), and returns their results in task order. The signal
+ * terminates every worker; a worker's error rejects with its code.
  */
 export async function runRanges(tasks: readonly RangeTask[], threads: number, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<RangeResult[]> {
   const results: RangeResult[] = new Array<RangeResult>(tasks.length);
@@ -53,13 +56,19 @@ export async function runRanges(tasks: readonly RangeTask[], threads: number, si
       });
       worker.postMessage(task);
     });
-  const lanes = Array.from({ length: Math.min(threads, tasks.length) }, async () => {
+  // This thread takes the first range itself: one isolate (and its memory) fewer.
+  next = 1;
+  const here = auditRange(tasks[0]!, onBytes, signal).then((result) => {
+    results[0] = result;
+  });
+  const lanes = Array.from({ length: Math.min(threads - 1, tasks.length - 1) }, async () => {
     while (next < tasks.length) {
       signal?.throwIfAborted();
       const index = next++;
       await runOne(tasks[index]!, index);
     }
   });
+  lanes.push(here);
   const onAbort = () => {
     for (const worker of running) void worker.terminate();
   };
