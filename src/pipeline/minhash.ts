@@ -103,8 +103,13 @@ export class NearDupIndex {
     out.fill(EMPTY, offset, end);
     const span = Math.min(5, wordHash.length);
     for (let i = 0; i + span <= wordHash.length; i++) {
+      // The shingle's words, each rotated by its place so order counts, mixed once.
       let h = this.#seeds[0]!;
-      for (let j = 0; j < span; j++) h = fmix32(h ^ wordHash[i + j]!);
+      for (let j = 0; j < span; j++) {
+        const w = wordHash[i + j]!;
+        h ^= (w << (j * 7)) | (w >>> (32 - j * 7));
+      }
+      h = fmix32(h);
       const bin = h >>> 25;
       const value = fmix32(h ^ this.#seeds[1]!) >>> 1;
       if (value < out[offset + bin]!) out[offset + bin] = value;
