@@ -1,6 +1,16 @@
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 import { pretokenize } from './pretokenize.ts';
+
+const require = createRequire(import.meta.url);
+const loaded: Partial<Record<TokenEncoding, (text: string) => number>> = {};
+
+/**
+ * gpt-tokenizer's counter for an encoding, loaded on first use: its merge tables take 20 MB
+ * (cl100k) to 70 MB (o200k), which a daemon that never counts tokens should not hold.
+ */
+function referenceCounter(encoding: TokenEncoding): (text: string) => number {
+  return (loaded[encoding] ??= (require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { countTokens: (text: string) => number }).countTokens);
+}
 
 /** The BPE encodings fine-tuning models use. */
 export type TokenEncoding = 'o200k_base' | 'cl100k_base';
@@ -19,7 +29,7 @@ export class TokenCounter {
   readonly #cache = new Map<string, number>();
 
   constructor(readonly encoding: TokenEncoding) {
-    this.#count = encoding === 'o200k_base' ? countO200k : countCl100k;
+    this.#count = referenceCounter(encoding);
   }
 
   count(text: string): number {

@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import type { AgentBackend, RunResult } from '../backend.ts';
 import { apiKey, Budget, callForModel, summaryOf, systemPrompt, toolDefs } from './loop.ts';
@@ -15,7 +15,9 @@ export function anthropicBackend(options: { env?: NodeJS.ProcessEnv } = {}): Age
     kind: 'anthropic',
     async run(context): Promise<RunResult> {
       const { agent } = context;
-      const client = new Anthropic({
+      // Loaded on first use: an offline team never pays for the SDK.
+      const { default: AnthropicClient } = await import('@anthropic-ai/sdk');
+      const client = new AnthropicClient({
         apiKey: apiKey(context, 'ANTHROPIC_API_KEY', options.env),
         ...(agent.baseURL ? { baseURL: agent.baseURL } : {}),
         maxRetries: 0,

@@ -1,4 +1,3 @@
-import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { AgentBackend, RunResult } from '../backend.ts';
 import { apiKey, Budget, callForModel, summaryOf, systemPrompt, toolDefs } from './loop.ts';
@@ -14,6 +13,8 @@ export function openaiBackend(options: { env?: NodeJS.ProcessEnv } = {}): AgentB
     kind: 'openai',
     async run(context): Promise<RunResult> {
       const { agent } = context;
+      // Loaded on first use: an offline team never pays for the SDK.
+      const { default: OpenAI } = await import('openai');
       const client = new OpenAI({
         apiKey: apiKey(context, 'OPENAI_API_KEY', options.env),
         ...(agent.baseURL ? { baseURL: agent.baseURL } : {}),
