@@ -1,4 +1,4 @@
-import { inlineReason, readBody, readHead } from './fields.ts';
+import { readBody, readHead } from './fields.ts';
 import { deriveId } from './identity.ts';
 import type { BodyFields, HeadFields } from './fields.ts';
 import { matchListItem } from './list-item.ts';
@@ -9,8 +9,8 @@ export interface CardFields {
   item: ListItem;
   head: HeadFields;
   body: BodyFields;
-  /** The reason a card in the Blocked column gives in bold on its first line. */
-  inlineReason: string | null;
+  /** The first line's text after the list marker (a Blocked card's bold reason is read from it). */
+  headText: string;
   /** The id its title gives it (`deriveId`), before markers and repeats are considered. */
   derivedId: string;
 }
@@ -35,13 +35,21 @@ export function cardFields(cardText: string): CardFields {
 }
 
 function readCardFields(cardText: string): CardFields {
-  const lines = cardText.split('\n');
-  if (cardText.endsWith('\n')) lines.pop();
-  for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
+  const lines = splitCard(cardText);
   const first = lines[0]!;
   const item = matchListItem(first);
   if (!item) throw new Error(`not a list item: ${JSON.stringify(first)}`);
   const headText = first.slice(item.textStart);
   const head = readHead(headText);
-  return { item, head, body: readBody(lines), inlineReason: inlineReason(headText), derivedId: deriveId(head.title) };
+  return { item, head, body: readBody(lines), headText, derivedId: deriveId(head.title) };
+}
+
+/** A card's lines without their line endings; most cards are one line, so no split for those. */
+function splitCard(cardText: string): string[] {
+  const nl = cardText.indexOf('\n');
+  if (nl === -1 || nl === cardText.length - 1) return [cardText.slice(0, nl === -1 ? cardText.length : nl > 0 && cardText.charCodeAt(nl - 1) === 13 ? nl - 1 : nl)];
+  const lines = cardText.split('\n');
+  if (cardText.endsWith('\n')) lines.pop();
+  for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
+  return lines;
 }

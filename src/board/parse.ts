@@ -1,5 +1,6 @@
 import { recognizeColumn } from './columns.ts';
 import { cardFields } from './card-fields.ts';
+import { inlineReason } from './fields.ts';
 import { assignIds } from './identity.ts';
 import { dominantEol, firstNonBlankIn, indentWidthAt, utf8Length } from './lines.ts';
 import { closesFence, matchFence, matchListItem } from './list-item.ts';
@@ -235,7 +236,7 @@ function buildCards(text: string, table: LineTable, drafts: ReadonlyArray<{ colu
       after: body.after,
       links: body.links,
       checkbox: item.checked === null ? null : item.checked ? 'done' : 'open',
-      blockedReason: body.blockedNote ?? (kind === 'blocked' ? fields.inlineReason : null),
+      blockedReason: body.blockedNote ?? (kind === 'blocked' ? inlineReason(fields.headText) : null),
       line: draft.first + 1,
       endLine: draft.last + 1,
       span: { start, end },
