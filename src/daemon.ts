@@ -10,6 +10,9 @@ import { BoardFile, COLUMN_TITLES, watchBoard } from './board/index.ts';
 import type { Board, BoardWatch } from './board/index.ts';
 import type { Config } from './config.ts';
 import { lockWorkspace } from './daemon-lock.ts';
+import { DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
+import { A2A_PATH, agentCard } from './protocol/a2a/card.ts';
+import { BoardTaskExecutor } from './protocol/a2a/executor.ts';
 import { listen } from './protocol/http.ts';
 import type { Listener } from './protocol/http.ts';
 import { createMcpServer } from './protocol/mcp/server.ts';
@@ -79,6 +82,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
     log.info(`board ${config.board}: ${summarizeBoard(board)}`);
     log.info(`team: ${config.agents.map((a) => `${a.name} (${a.role}, ${a.backend}${a.concurrency > 1 ? ` x${a.concurrency}` : ''})`).join(', ')}`);
+    const card = agentCard(config.name, TOOLS);
+    const a2a = new DefaultRequestHandler(card, new InMemoryTaskStore(), new BoardTaskExecutor(file));
     const listener: Listener = await listen({
       host: config.listen.host,
       port: config.listen.port,
@@ -91,8 +96,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           reportsDir: join(config.workspace, 'reports'),
           log,
         }),
+      a2a,
       log,
     });
+    card.supportedInterfaces[0]!.url = `${listener.url}${A2A_PATH}`;
     const watch: BoardWatch = watchBoard(file, (change) => {
       if (change.kind === 'invalid') {
         log.warn(change.error.message, { code: change.error.code });
@@ -114,7 +121,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       );
     }, 60_000);
     standups.unref();
-    log.info(`listening on ${listener.url} (MCP: ${listener.url}/mcp)`);
+    log.info(`listening on ${listener.url} (MCP: ${listener.url}/mcp, A2A: ${listener.url}${A2A_PATH})`);
     log.info(`watching ${config.board}; Ctrl-C to stop`);
     return {
       board: file,

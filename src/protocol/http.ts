@@ -1,12 +1,16 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AGENT_CARD_PATH } from '@a2a-js/sdk';
+import type { A2ARequestHandler } from '@a2a-js/sdk/server';
+import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.ts';
 import type { QuimbotMcp } from './mcp/server.ts';
+import { A2A_PATH } from './a2a/card.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const IDLE_MS = 30 * 60_000;
@@ -19,6 +23,8 @@ export interface ListenOptions {
   token: string | null;
   /** A fresh MCP server for each session. */
   mcp: () => QuimbotMcp;
+  /** The A2A request handler, served at `/a2a` (JSON-RPC) with the agent card at `/.well-known/agent-card.json`. */
+  a2a?: A2ARequestHandler;
   log: Logger;
 }
 
@@ -55,6 +61,10 @@ export async function listen(options: ListenOptions): Promise<Listener> {
 
   if (loopback) app.use(localOrigin);
   if (options.token) app.use(bearer(options.token));
+  if (options.a2a) {
+    app.use(`/${AGENT_CARD_PATH}`, agentCardHandler({ agentCardProvider: options.a2a }));
+    app.use(A2A_PATH, jsonRpcHandler({ requestHandler: options.a2a, userBuilder: UserBuilder.noAuthentication }));
+  }
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, sessions: sessions.size });
   });
