@@ -10,9 +10,10 @@ import { BoardFile, COLUMN_TITLES, watchBoard } from './board/index.ts';
 import type { Board, BoardWatch } from './board/index.ts';
 import type { Config } from './config.ts';
 import { lockWorkspace } from './daemon-lock.ts';
-import { DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
+import { DefaultRequestHandler } from '@a2a-js/sdk/server';
 import { A2A_PATH, agentCard } from './protocol/a2a/card.ts';
-import { BoardTaskExecutor } from './protocol/a2a/executor.ts';
+import { BoardTaskExecutor, resumeTasks } from './protocol/a2a/executor.ts';
+import { StateTaskStore } from './protocol/a2a/task-store.ts';
 import { listen } from './protocol/http.ts';
 import type { Listener } from './protocol/http.ts';
 import { createMcpServer } from './protocol/mcp/server.ts';
@@ -83,7 +84,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log.info(`board ${config.board}: ${summarizeBoard(board)}`);
     log.info(`team: ${config.agents.map((a) => `${a.name} (${a.role}, ${a.backend}${a.concurrency > 1 ? ` x${a.concurrency}` : ''})`).join(', ')}`);
     const card = agentCard(config.name, TOOLS);
-    const a2a = new DefaultRequestHandler(card, new InMemoryTaskStore(), new BoardTaskExecutor(file));
+    const lifetime = new AbortController();
+    const tasks = new StateTaskStore(store);
+    const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal));
     const listener: Listener = await listen({
       host: config.listen.host,
       port: config.listen.port,
@@ -121,6 +124,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       );
     }, 60_000);
     standups.unref();
+    // A2A tasks still open from before a restart: their cards are followed again.
+    resumeTasks(file, tasks.open(), (task) => tasks.save(task), lifetime.signal);
     log.info(`listening on ${listener.url} (MCP: ${listener.url}/mcp, A2A: ${listener.url}${A2A_PATH})`);
     log.info(`watching ${config.board}; Ctrl-C to stop`);
     return {
@@ -129,6 +134,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       store,
       url: listener.url,
       async stop() {
+        lifetime.abort();
         clearInterval(standups);
         await watch.close();
         await listener.close();

@@ -97,3 +97,33 @@ describe('A2A server', () => {
     assert.ok(malformed.error && malformed.error.code < 0, 'a malformed request is a JSON-RPC error, not a crash');
   });
 });
+
+describe('A2A tasks across a restart', () => {
+  test('a task still open when the daemon stops is followed again after a restart and completes', async (t) => {
+    const ws = workspace(t);
+    const config = ws.config({ agents: [{ name: 'Cursor', role: 'execution' }] });
+    const first = await startDaemon({ config, log: silentLogger });
+    const client = await new ClientFactory().createFromUrl(first.url);
+    // Nobody on this team takes a card for @Someone: it stays open until a human finishes it.
+    const configuration = { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: true };
+    const sent = (await client.sendMessage({ tenant: '', message: userMessage('**Ask around** @Someone'), configuration, metadata: undefined })) as Task;
+    await ws.waitFor((b) => b.cards.some((c) => c.title === 'Ask around'), 'the card on the board');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await first.stop();
+
+    const second = await startDaemon({ config, log: silentLogger });
+    ws.cleanup(() => second.stop());
+    const again = await new ClientFactory().createFromUrl(second.url);
+    assert.equal((await again.getTask({ tenant: '', id: sent.id })).status?.state, TaskState.TASK_STATE_WORKING);
+    const text = ws.read('kanban/KANBAN.md');
+    const lines = ws.board().cards.find((c) => c.title === 'Ask around')!.text;
+    ws.write('kanban/KANBAN.md', text.replace(lines, '').replace('## Done\n', `## Done\n${lines}  - ✅ asked everyone; the answer is 42\n`));
+    let task = await again.getTask({ tenant: '', id: sent.id });
+    for (let i = 0; i < 50 && task.status?.state !== TaskState.TASK_STATE_COMPLETED; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      task = await again.getTask({ tenant: '', id: sent.id });
+    }
+    assert.equal(task.status?.state, TaskState.TASK_STATE_COMPLETED);
+    assert.match(partText(task), /✅ asked everyone; the answer is 42/);
+  });
+});

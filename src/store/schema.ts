@@ -87,11 +87,13 @@ export const StateSchema = z.object({
   ledger: z.array(UsageEntrySchema),
   /** Cost totals by day (YYYY-MM-DD, UTC), kept after ledger lines are trimmed. */
   costByDay: z.record(z.string(), Totals),
+  /** A2A tasks by id, in their JSON wire form (the protocol SDK validates them on load). */
+  a2aTasks: z.record(z.string(), z.unknown()).default({}),
 });
 /** The whole stored state. */
 export type State = z.infer<typeof StateSchema>;
 
 /** A new, empty state. */
 export function emptyState(): State {
-  return { version: 1, leases: [], cards: {}, runs: [], history: [], ledger: [], costByDay: {} };
+  return { version: 1, leases: [], cards: {}, runs: [], history: [], ledger: [], costByDay: {}, a2aTasks: {} };
 }

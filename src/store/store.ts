@@ -7,7 +7,7 @@ import { emptyState, StateSchema } from './schema.ts';
 import type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';
 
 /** How many records each list keeps: the store must not grow over weeks of running. */
-export const LIMITS = { runs: 1000, history: 5000, ledger: 10_000, cards: 10_000 };
+export const LIMITS = { runs: 1000, history: 5000, ledger: 10_000, cards: 10_000, a2aTasks: 2000 };
 
 /** A stored state that could not be read: it is set aside, never overwritten, and the daemon starts fresh. */
 export interface StoreWarning {
@@ -103,6 +103,16 @@ export class Store {
   async addEvent(event: CardEvent): Promise<void> {
     this.db.data.history.push(event);
     trim(this.db.data.history, LIMITS.history);
+    await this.db.write();
+  }
+
+  /** Saves an A2A task (its JSON form); the oldest go past the cap. */
+  async saveTask(id: string, json: unknown): Promise<void> {
+    const tasks = this.db.data.a2aTasks;
+    delete tasks[id];
+    tasks[id] = json;
+    const ids = Object.keys(tasks);
+    if (ids.length > LIMITS.a2aTasks) for (const old of ids.slice(0, ids.length - LIMITS.a2aTasks)) delete tasks[old];
     await this.db.write();
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Role, TaskState } from '@a2a-js/sdk';
-import type { Message, Part, TaskStatusUpdateEvent } from '@a2a-js/sdk';
+import type { Artifact, Message, Part, Task, TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
 import type { BoardFile, Card } from '../../board/index.ts';
@@ -18,7 +18,11 @@ const text = (value: string): Part => ({ content: { $case: 'text', value }, meta
 export class BoardTaskExecutor implements AgentExecutor {
   readonly #canceled = new Set<string>();
 
-  constructor(private readonly file: BoardFile) {}
+  /** `signal` is the daemon's lifetime: when it stops, open tasks stay working, to be resumed on the next start. */
+  constructor(
+    private readonly file: BoardFile,
+    private readonly signal: AbortSignal,
+  ) {}
 
   cancelTask = async (taskId: string): Promise<void> => {
     this.#canceled.add(taskId);
@@ -42,21 +46,58 @@ export class BoardTaskExecutor implements AgentExecutor {
     try {
       await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
       status(TaskState.TASK_STATE_WORKING, `card ${cardId} is on the board`);
-      for (;;) {
-        await sleep(POLL_MS);
-        const card = (await this.file.read()).cards.find((c) => c.id === cardId);
-        if (this.#canceled.has(taskId)) return status(TaskState.TASK_STATE_CANCELED, 'canceled');
-        if (!card) return status(TaskState.TASK_STATE_FAILED, 'the card was deleted from the board');
-        if (card.column === 'blocked') return status(TaskState.TASK_STATE_FAILED, card.blockedReason ?? 'blocked');
-        if (card.column === 'done') {
-          bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: { artifactId: randomUUID(), name: 'result', description: `card ${card.id}`, parts: [text(resultOf(card))], metadata: undefined, extensions: [] }, append: false, lastChunk: true, metadata: undefined }));
-          return status(TaskState.TASK_STATE_COMPLETED, resultOf(card));
-        }
+      const end = await followCard(this.file, cardId, this.signal, () => this.#canceled.has(taskId));
+      if (end.artifact) {
+        bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: resultArtifact(cardId, end.artifact), append: false, lastChunk: true, metadata: undefined }));
       }
+      status(end.state, end.message);
+    } catch (error) {
+      if (!this.signal.aborted) throw error;
     } finally {
       this.#canceled.delete(taskId);
     }
   }
+}
+
+/** How a task's card ended: the task state, words for its status, and the result when it is done. */
+export interface CardEnd {
+  state: TaskState;
+  message: string;
+  artifact: string | null;
+}
+
+/** Waits until the card is Done, Blocked or gone (or `canceled()` says so) and says how it ended; rejects when `signal` aborts. */
+export async function followCard(file: BoardFile, cardId: string, signal: AbortSignal, canceled: () => boolean = () => false): Promise<CardEnd> {
+  for (;;) {
+    await sleep(POLL_MS, undefined, { signal });
+    if (canceled()) return { state: TaskState.TASK_STATE_CANCELED, message: 'canceled', artifact: null };
+    const card = (await file.read()).cards.find((c) => c.id === cardId);
+    if (!card) return { state: TaskState.TASK_STATE_FAILED, message: 'the card was deleted from the board', artifact: null };
+    if (card.column === 'blocked') return { state: TaskState.TASK_STATE_FAILED, message: card.blockedReason ?? 'blocked', artifact: null };
+    if (card.column === 'done') return { state: TaskState.TASK_STATE_COMPLETED, message: resultOf(card), artifact: resultOf(card) };
+  }
+}
+
+/**
+ * After a restart, the open tasks' cards are followed again and their end is saved to the
+ * task store directly (no client is listening on a stream any more; GetTask will see it).
+ */
+export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task: Task) => Promise<void>, signal: AbortSignal): void {
+  for (const task of tasks) {
+    void followCard(file, cardIdFor(task.id), signal).then(async (end) => {
+      await save({
+        ...task,
+        status: { state: end.state, message: agentMessage(task.id, task.contextId, end.message), timestamp: new Date().toISOString() },
+        artifacts: end.artifact ? [...task.artifacts, resultArtifact(cardIdFor(task.id), end.artifact)] : task.artifacts,
+      });
+    }, () => {
+      // The daemon stopped: the task stays open for the next start.
+    });
+  }
+}
+
+function resultArtifact(cardId: string, value: string): Artifact {
+  return { artifactId: randomUUID(), name: 'result', description: `card ${cardId}`, parts: [text(value)], metadata: undefined, extensions: [] };
 }
 
 /** The card id a task's card is pinned to. */
