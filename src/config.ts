@@ -61,6 +61,10 @@ export const ConfigSchema = z
       if (seen.has(agent.name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['agents', i, 'name'], message: `"${agent.name}" is used twice` });
       seen.add(agent.name.toLowerCase());
     });
+    config.peers.forEach((peer, i) => {
+      if (seen.has(peer.name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['peers', i, 'name'], message: `"${peer.name}" is already an agent's name` });
+      seen.add(peer.name.toLowerCase());
+    });
   });
 
 /** The configuration as written, with defaults filled in. */
@@ -117,7 +121,18 @@ export function loadConfig(options: { workspace?: string; file?: string; env?: N
       parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
     );
   }
-  return { ...parsed.data, workspace, file, agents: parsed.data.agents.map((agent) => decideBackend(agent, env)) };
+  return resolveConfig(parsed.data, { workspace, file, env });
+}
+
+/** A validated configuration made ready to run: backends decided, peers added as `a2a` agents. */
+export function resolveConfig(input: ConfigInput, options: { workspace: string; file?: string | null; env?: NodeJS.ProcessEnv }): Config {
+  const env = options.env ?? process.env;
+  return { ...input, workspace: options.workspace, file: options.file ?? null, agents: [...input.agents.map((agent) => decideBackend(agent, env)), ...input.peers.map(peerAgent)] };
+}
+
+/** A peer daemon takes part as an agent on the `a2a` backend: `@Petrarch` on a card sends it there. */
+function peerAgent(peer: ConfigInput['peers'][number]): AgentSpec {
+  return { ...AgentSpecSchema.parse({ name: peer.name, role: 'execution', backend: 'a2a', baseURL: peer.url, concurrency: 16 }), backend: 'a2a' };
 }
 
 /** `auto` is the model backend the agent's key is for when that key is set, else the offline `pipeline`. */

@@ -13,6 +13,7 @@ import { lockWorkspace } from './daemon-lock.ts';
 import { DefaultRequestHandler } from '@a2a-js/sdk/server';
 import { A2A_PATH, agentCard } from './protocol/a2a/card.ts';
 import { BoardTaskExecutor, resumeTasks } from './protocol/a2a/executor.ts';
+import { peerBackend } from './protocol/a2a/peer-backend.ts';
 import { StateTaskStore } from './protocol/a2a/task-store.ts';
 import { listen } from './protocol/http.ts';
 import type { Listener } from './protocol/http.ts';
@@ -67,6 +68,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       cli: cliBackend(),
       anthropic: anthropicBackend(),
       openai: openaiBackend(),
+      a2a: peerBackend(),
       ...options.backends,
     };
     const runtime = new AgentRuntime({
@@ -79,6 +81,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       runsDir: join(dirname(statePath), 'runs'),
       settings: config.scheduler,
       prices: config.prices,
+      self: config.name,
       log,
     });
     log.info(`board ${config.board}: ${summarizeBoard(board)}`);

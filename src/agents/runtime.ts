@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   runsDir: string;
   settings: RuntimeSettings;
   prices: Readonly<Record<string, { input: number; output: number }>>;
+  /** This daemon's name (`config.name`): a mention of it asks for no one in particular. */
+  self?: string;
   log: Logger;
   now?: () => number;
 }
@@ -158,6 +160,7 @@ export class AgentRuntime {
       now: this.#now(),
       maxAttempts: settings.maxAttempts,
       triage: settings.triage,
+      ...(this.#o.self ? { self: this.#o.self } : {}),
     });
     for (const { card, reason } of waiting) await this.#reportWaiting(card, reason);
     for (const claim of claims) {

@@ -28,6 +28,8 @@ export interface ScheduleInput {
   maxAttempts: number;
   /** Give the lead Backlog cards that ask for no one and name no command. */
   triage: boolean;
+  /** This daemon's own name: a card a peer sent here mentions it, and that asks for no one in particular. */
+  self?: string;
 }
 
 /**
@@ -61,7 +63,7 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
       continue;
     }
     if (card.column !== 'backlog') continue;
-    const candidates = candidatesFor(card, agents, byName, input.triage);
+    const candidates = candidatesFor(card, agents, byName, input.triage, input.self?.toLowerCase());
     if (candidates.length === 0) continue;
     const blocker = deps(card);
     if (blocker === 'ready') take(card, candidates, 'run');
@@ -71,18 +73,17 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
 }
 
 /** The agents that may take a Backlog card, best first; empty when it is not for us. */
-function candidatesFor(card: Card, agents: readonly AgentSpec[], byName: ReadonlyMap<string, AgentSpec>, triage: boolean): AgentSpec[] {
+function candidatesFor(card: Card, agents: readonly AgentSpec[], byName: ReadonlyMap<string, AgentSpec>, triage: boolean, self: string | undefined): AgentSpec[] {
   if (card.owner) {
     const owner = byName.get(card.owner.toLowerCase());
     return owner ? [owner] : [];
   }
-  if (card.mentions.length > 0) {
-    const named = card.mentions.flatMap((m) => byName.get(m.toLowerCase()) ?? []);
-    return named;
-  }
+  const mentions = card.mentions.filter((m) => m.toLowerCase() !== self);
+  if (mentions.length > 0) return mentions.flatMap((m) => byName.get(m.toLowerCase()) ?? []);
   if (card.command) {
+    // Peers (the a2a backend) take only the cards that name them.
     const order = { execution: 0, lead: 1, quality: 2 } as const;
-    return [...agents].filter((a) => a.role !== 'quality').sort((a, b) => order[a.role] - order[b.role]);
+    return [...agents].filter((a) => a.role !== 'quality' && a.backend !== 'a2a').sort((a, b) => order[a.role] - order[b.role]);
   }
   return triage ? agents.filter((a) => a.role === 'lead') : [];
 }

@@ -5,8 +5,8 @@ export const ROLES = ['lead', 'quality', 'execution'] as const;
 /** One of the agent roles. */
 export type Role = (typeof ROLES)[number];
 
-/** How an agent does its work. `auto` is a model backend when its key is set, else `pipeline`. */
-export const BACKENDS = ['pipeline', 'anthropic', 'openai', 'cli', 'auto'] as const;
+/** How an agent does its work. `auto` is a model backend when its key is set, else `pipeline`; `a2a` is a peer daemon. */
+export const BACKENDS = ['pipeline', 'anthropic', 'openai', 'cli', 'a2a', 'auto'] as const;
 
 /** One agent of the team, as configured. */
 export const AgentSpecSchema = z

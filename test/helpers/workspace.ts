@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { parseBoard } from '../../src/board/index.ts';
 import type { Board } from '../../src/board/index.ts';
-import { ConfigSchema } from '../../src/config.ts';
+import { ConfigSchema, resolveConfig } from '../../src/config.ts';
 import type { Config } from '../../src/config.ts';
 
 /** A board with the usual columns and nothing in them. */
@@ -58,7 +58,7 @@ export function workspace(t: TestContext, board = EMPTY_BOARD): Workspace {
     },
     config(raw = {}) {
       const parsed = ConfigSchema.parse({ scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 }, listen: { port: 0 }, ...raw });
-      return { ...parsed, workspace: dir, file: null, agents: parsed.agents.map((a) => ({ ...a, backend: a.backend === 'auto' ? 'pipeline' : a.backend })) };
+      return resolveConfig(parsed, { workspace: dir, env: {} });
     },
   };
 }

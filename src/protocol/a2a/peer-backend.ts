@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Role, TaskState } from '@a2a-js/sdk';
+import type { Task } from '@a2a-js/sdk';
+import { ClientFactory } from '@a2a-js/sdk/client';
+import type { AgentBackend, RunContext, RunResult } from '../../agents/backend.ts';
+import { classifyError, RunError } from '../../agents/errors.ts';
+
+const POLL_MS = 250;
+const TERMINAL = new Set([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
+
+/**
+ * A peer daemon as an agent: the card goes to the peer as an A2A task (its text as the
+ * message), and the run lasts as long as the task. Completed gives the peer's result; failed,
+ * rejected or canceled there blocks the card with the peer's reason; a human moving the card
+ * away here cancels the task there. Connection failures are retryable like any provider's.
+ */
+export function peerBackend(): AgentBackend {
+  return {
+    kind: 'a2a',
+    async run(context: RunContext): Promise<RunResult> {
+      const url = context.agent.baseURL;
+      if (!url) throw new RunError('PROVIDER_ERROR', `peer ${context.agent.name} has no URL`, false);
+      const peer = context.agent.name;
+      const client = await new ClientFactory().createFromUrl(url).catch((error: unknown) => {
+        throw classifyError(error);
+      });
+      const words = [context.card.text.split('\n')[0]!.replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '').replace(/\s*<!--.*?-->\s*$/, '')];
+      const sent = (await client.sendMessage(
+        {
+          tenant: '',
+          message: {
+            messageId: randomUUID(),
+            contextId: '',
+            taskId: '',
+            role: Role.ROLE_USER,
+            parts: [{ content: { $case: 'text', value: words.join('\n') }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
+            metadata: { from: 'quimbot', card: context.card.id },
+            extensions: [],
+            referenceTaskIds: [],
+          },
+          configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: true },
+          metadata: undefined,
+        },
+        { signal: context.signal },
+      )) as Task;
+      context.output(`# sent to ${peer} as A2A task ${sent.id}\n`);
+      let task = sent;
+      try {
+        while (!TERMINAL.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) {
+          await sleep(POLL_MS, undefined, { signal: context.signal });
+          task = await client.getTask({ tenant: '', id: sent.id }, { signal: context.signal });
+        }
+      } catch (error) {
+        if (context.signal.aborted) {
+          // The card was moved away here: the task there stops too.
+          await client.cancelTask({ tenant: '', id: sent.id, metadata: undefined }).catch(() => {});
+          throw new RunError('CANCELLED', String(context.signal.reason ?? 'cancelled'), false);
+        }
+        throw classifyError(error);
+      }
+      const said = textOf(task);
+      if (task.status?.state === TaskState.TASK_STATE_COMPLETED) return { summary: `${said.replace(/^✅\s*/, '') || 'done'} (at ${peer})`, links: [`a2a task ${sent.id}`] };
+      throw new RunError('PROVIDER_ERROR', `${peer}: ${said || TaskState[task.status?.state ?? 0]}`, false);
+    },
+  };
+}
+
+/** The task's result artifact text, else its status message. */
+function textOf(task: Task): string {
+  const parts = [...task.artifacts.flatMap((a) => a.parts), ...(task.status?.message?.parts ?? [])];
+  const first = parts.find((p) => p.content?.$case === 'text');
+  return first?.content?.$case === 'text' ? first.content.value.split('\n')[0]!.trim() : '';
+}

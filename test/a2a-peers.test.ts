@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { startDaemon } from '../src/daemon.ts';
+import type { Daemon } from '../src/daemon.ts';
+import { silentLogger } from '../src/log.ts';
+import { plantedDataset } from './helpers/datasets.ts';
+import { addCardByHand, EMPTY_BOARD, workspace } from './helpers/workspace.ts';
+import type { Workspace } from './helpers/workspace.ts';
+
+const FLAWS = { clean: 20, parseErrors: 1, missingMessages: 0, emptyAssistant: 0, alternation: 0, exactDuplicates: 0, emails: 0, phones: 0, ips: 0, noFinalPunct: 0, weightOutOfRange: 0, blankLines: 0 };
+
+/** Two daemons on loopback, each with its own workspace: Quimbot, and Petrarch as its peer. */
+async function pair(t: TestContext): Promise<{ quimbot: Workspace; petrarch: Workspace; daemons: Daemon[] }> {
+  const petrarch = workspace(t);
+  petrarch.write('data/x.jsonl', plantedDataset(FLAWS).text);
+  const remote = await startDaemon({ config: petrarch.config({ name: 'Petrarch', agents: [{ name: 'Cursor', role: 'execution' }] }), log: silentLogger });
+  petrarch.cleanup(() => remote.stop());
+  const quimbot = workspace(t);
+  const local = await startDaemon({
+    config: quimbot.config({ name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: remote.url }] }),
+    log: silentLogger,
+  });
+  quimbot.cleanup(() => local.stop());
+  return { quimbot, petrarch, daemons: [local, remote] };
+}
+
+function addCard(ws: Workspace, line: string): void {
+  ws.write('kanban/KANBAN.md', addCardByHand(ws.read('kanban/KANBAN.md'), 'Backlog', line));
+}
+
+describe('delegating cards to a peer over A2A', () => {
+  test('a card mentioning the peer runs there, and its result comes back to this board', async (t) => {
+    const { quimbot, petrarch } = await pair(t);
+    addCard(quimbot, '- **Audit on Petrarch** `/data audit data/x.jsonl --no-near` @Petrarch');
+    const local = await quimbot.waitFor((b) => b.cards.some((c) => c.column === 'done'), 'the card Done here');
+    const card = local.cards[0]!;
+    assert.equal(card.owner, 'Petrarch');
+    assert.match(card.text, /✅ 21 rows in 1 file.* \(at Petrarch\)/);
+    assert.match(card.text, /a2a task [\w-]+/);
+    const remote = petrarch.board().cards[0]!;
+    assert.deepEqual([remote.title, remote.column, remote.owner], ['Audit on Petrarch', 'done', 'Cursor']);
+  });
+
+  test("a failure on the peer blocks this card with the peer's reason", async (t) => {
+    const { quimbot } = await pair(t);
+    addCard(quimbot, '- **Audit missing** `/data audit data/nope.jsonl` @Petrarch');
+    const local = await quimbot.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the card Blocked here');
+    assert.match(local.cards[0]!.blockedReason ?? '', /^Petrarch: FILE_NOT_FOUND/);
+  });
+
+  test('moving the card away here cancels the task there', async (t) => {
+    const { quimbot, petrarch } = await pair(t);
+    // Petrarch's team has nobody for a card with no command: it waits there until canceled.
+    addCard(quimbot, '- **Think it over** @Petrarch');
+    await petrarch.waitFor((b) => b.cards.some((c) => c.title === 'Think it over'), 'the card on the peer board');
+    await quimbot.waitFor((b) => b.cards.some((c) => c.column === 'in_progress'), 'the card In Progress here');
+    const text = quimbot.read('kanban/KANBAN.md');
+    const lines = quimbot.board().cards[0]!.text;
+    quimbot.write('kanban/KANBAN.md', text.replace(lines, '').replace('## Done\n', `## Done\n${lines}`));
+    const remote = await petrarch.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the peer card Blocked');
+    assert.equal(remote.cards[0]!.blockedReason, 'canceled by the A2A client');
+  });
+});
