@@ -5,7 +5,7 @@ import { startDaemon } from '../src/daemon.ts';
 import type { Daemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
 import { plantedDataset } from './helpers/datasets.ts';
-import { addCardByHand, EMPTY_BOARD, workspace } from './helpers/workspace.ts';
+import { addCardByHand, workspace } from './helpers/workspace.ts';
 import type { Workspace } from './helpers/workspace.ts';
 
 const FLAWS = { clean: 20, parseErrors: 1, missingMessages: 0, emptyAssistant: 0, alternation: 0, exactDuplicates: 0, emails: 0, phones: 0, ips: 0, noFinalPunct: 0, weightOutOfRange: 0, blankLines: 0 };
