@@ -46,7 +46,8 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    peers: z.array(z.object({ name: z.string().min(1), url: z.url(), tokenEnv: z.string().optional() }).strict()).default([]),
+    /** Other daemons. `tokenEnv` names the variable with the token shared with that peer: sent to it, and required from it. */
+    peers: z.array(z.object({ name: z.string().min(1), url: z.url(), tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional() }).strict()).default([]),
     standup: z
       .object({ morning: Clock.default('09:00'), evening: Clock.default('19:00'), timeZone: z.string().default('America/New_York') })
       .strict()
@@ -132,7 +133,7 @@ export function resolveConfig(input: ConfigInput, options: { workspace: string; 
 
 /** A peer daemon takes part as an agent on the `a2a` backend: `@Petrarch` on a card sends it there. */
 function peerAgent(peer: ConfigInput['peers'][number]): AgentSpec {
-  return { ...AgentSpecSchema.parse({ name: peer.name, role: 'execution', backend: 'a2a', baseURL: peer.url, concurrency: 16 }), backend: 'a2a' };
+  return { ...AgentSpecSchema.parse({ name: peer.name, role: 'execution', backend: 'a2a', baseURL: peer.url, concurrency: 16, ...(peer.tokenEnv ? { apiKeyEnv: peer.tokenEnv } : {}) }), backend: 'a2a' };
 }
 
 /** `auto` is the model backend the agent's key is for when that key is set, else the offline `pipeline`. */
@@ -142,6 +143,11 @@ function decideBackend(agent: AgentSpecInput, env: NodeJS.ProcessEnv): AgentSpec
   const hasKey = keyEnv !== undefined && (env[keyEnv] ?? '') !== '';
   const backend = hasKey ? (keyEnv.startsWith('ANTHROPIC') ? 'anthropic' : 'openai') : 'pipeline';
   return { ...agent, backend };
+}
+
+/** The tokens peers must present on `/a2a` (empty: no peer has one, and the endpoint is open as the listener is). */
+export function peerTokens(config: Config, env: NodeJS.ProcessEnv = process.env): string[] {
+  return config.peers.flatMap((peer) => (peer.tokenEnv && env[peer.tokenEnv] ? [env[peer.tokenEnv]!] : []));
 }
 
 /** The config as JSON for `config check`: key variables named, never their values. */

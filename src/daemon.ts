@@ -8,6 +8,7 @@ import { AgentRuntime } from './agents/runtime.ts';
 import type { AgentSpec } from './agents/spec.ts';
 import { BoardFile, COLUMN_TITLES, watchBoard } from './board/index.ts';
 import type { Board, BoardWatch } from './board/index.ts';
+import { peerTokens } from './config.ts';
 import type { Config } from './config.ts';
 import { lockWorkspace } from './daemon-lock.ts';
 import { DefaultRequestHandler } from '@a2a-js/sdk/server';
@@ -103,6 +104,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           log,
         }),
       a2a,
+      peerTokens: peerTokens(config),
       log,
     });
     card.supportedInterfaces[0]!.url = `${listener.url}${A2A_PATH}`;

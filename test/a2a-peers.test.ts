@@ -62,3 +62,41 @@ describe('delegating cards to a peer over A2A', () => {
     assert.equal(remote.cards[0]!.blockedReason, 'canceled by the A2A client');
   });
 });
+
+describe('peer tokens', () => {
+  test('a peer with the shared token is served; no token or a wrong one is refused', async (t) => {
+    process.env.QUIMBOT_TEST_PEER_TOKEN = 'shared-s3cret';
+    process.env.QUIMBOT_TEST_WRONG_TOKEN = 'not-the-token';
+    const petrarch = workspace(t);
+    petrarch.write('data/x.jsonl', plantedDataset(FLAWS).text);
+    const remote = await startDaemon({
+      config: petrarch.config({ name: 'Petrarch', agents: [{ name: 'Cursor', role: 'execution' }], peers: [{ name: 'Quimbot', url: 'http://127.0.0.1:9', tokenEnv: 'QUIMBOT_TEST_PEER_TOKEN' }] }),
+      log: silentLogger,
+    });
+    petrarch.cleanup(() => remote.stop());
+    const call = (headers: Record<string, string>) =>
+      fetch(`${remote.url}/a2a`, { method: 'POST', headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'x' } }) });
+    assert.equal((await call({})).status, 401);
+    assert.equal((await call({ authorization: 'Bearer not-the-token' })).status, 401);
+    assert.equal((await call({ authorization: 'Bearer shared-s3cret' })).status, 200);
+
+    const quimbot = workspace(t);
+    const local = await startDaemon({
+      config: quimbot.config({
+        name: 'Quimbot',
+        agents: [{ name: 'Codex', role: 'execution' }],
+        peers: [
+          { name: 'Petrarch', url: remote.url, tokenEnv: 'QUIMBOT_TEST_PEER_TOKEN' },
+          { name: 'Impostor', url: remote.url, tokenEnv: 'QUIMBOT_TEST_WRONG_TOKEN' },
+        ],
+      }),
+      log: silentLogger,
+    });
+    quimbot.cleanup(() => local.stop());
+    addCard(quimbot, '- **Audit on Petrarch** `/data audit data/x.jsonl --no-near` @Petrarch');
+    addCard(quimbot, '- **Audit as an impostor** `/data audit data/x.jsonl --no-near` @Impostor');
+    const board = await quimbot.waitFor((b) => b.cards.some((c) => c.column === 'done') && b.cards.some((c) => c.column === 'blocked'), 'one card Done, one Blocked');
+    assert.equal(board.cards.find((c) => c.column === 'done')!.title, 'Audit on Petrarch');
+    assert.match(board.cards.find((c) => c.column === 'blocked')!.blockedReason ?? '', /401|Unauthorized|bearer/i);
+  });
+});

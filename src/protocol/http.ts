@@ -25,6 +25,8 @@ export interface ListenOptions {
   mcp: () => QuimbotMcp;
   /** The A2A request handler, served at `/a2a` (JSON-RPC) with the agent card at `/.well-known/agent-card.json`. */
   a2a?: A2ARequestHandler;
+  /** Bearer tokens of known peers; when there are any, `/a2a` refuses requests without one of them. */
+  peerTokens?: readonly string[];
   log: Logger;
 }
 
@@ -60,9 +62,10 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; mcp: QuimbotMcp; seen: number }>();
 
   if (loopback) app.use(localOrigin);
-  if (options.token) app.use(bearer(options.token));
+  if (options.token) app.use(bearer([options.token]));
   if (options.a2a) {
     app.use(`/${AGENT_CARD_PATH}`, agentCardHandler({ agentCardProvider: options.a2a }));
+    if (options.peerTokens?.length) app.use(A2A_PATH, bearer(options.peerTokens));
     app.use(A2A_PATH, jsonRpcHandler({ requestHandler: options.a2a, userBuilder: UserBuilder.noAuthentication }));
   }
   app.get('/healthz', (_req, res) => {
@@ -141,12 +144,12 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   };
 }
 
-/** Rejects requests without `Authorization: Bearer <token>` (compared in constant time). */
-function bearer(token: string) {
-  const expected = Buffer.from(token);
+/** Rejects requests without `Authorization: Bearer <token>` for one of the tokens (compared in constant time). */
+function bearer(tokens: readonly string[]) {
+  const expected = tokens.map((token) => Buffer.from(token));
   return (req: Request, res: Response, next: NextFunction) => {
     const given = Buffer.from((req.header('authorization') ?? '').replace(/^Bearer\s+/i, ''));
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    if (expected.some((token) => given.length === token.length && timingSafeEqual(given, token))) return next();
     res.status(401).set('www-authenticate', 'Bearer').json({ error: 'a bearer token is required' });
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Role, TaskState } from '@a2a-js/sdk';
 import type { Task } from '@a2a-js/sdk';
-import { ClientFactory } from '@a2a-js/sdk/client';
+import { ClientFactory, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
 import type { AgentBackend, RunContext, RunResult } from '../../agents/backend.ts';
 import { classifyError, RunError } from '../../agents/errors.ts';
 
@@ -22,7 +22,11 @@ export function peerBackend(): AgentBackend {
       const url = context.agent.baseURL;
       if (!url) throw new RunError('PROVIDER_ERROR', `peer ${context.agent.name} has no URL`, false);
       const peer = context.agent.name;
-      const client = await new ClientFactory().createFromUrl(url).catch((error: unknown) => {
+      // The token shared with this peer goes with every request.
+      const token = context.agent.apiKeyEnv ? process.env[context.agent.apiKeyEnv] : undefined;
+      const fetchImpl: typeof fetch = token ? (input, init) => fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), authorization: `Bearer ${token}` } }) : fetch;
+      const factory = new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl })], cardResolver: new DefaultAgentCardResolver({ fetchImpl }) });
+      const client = await factory.createFromUrl(url).catch((error: unknown) => {
         throw classifyError(error);
       });
       const words = [context.card.text.split('\n')[0]!.replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '').replace(/\s*<!--.*?-->\s*$/, '')];
