@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { startDaemon } from '../src/daemon.ts';
@@ -98,5 +101,30 @@ describe('peer tokens', () => {
     const board = await quimbot.waitFor((b) => b.cards.some((c) => c.column === 'done') && b.cards.some((c) => c.column === 'blocked'), 'one card Done, one Blocked');
     assert.equal(board.cards.find((c) => c.column === 'done')!.title, 'Audit on Petrarch');
     assert.match(board.cards.find((c) => c.column === 'blocked')!.blockedReason ?? '', /401|Unauthorized|bearer/i);
+  });
+});
+
+describe('quimbot peers', () => {
+  test('says which peers answer, with their agent card, and exits 1 when one is down', async (t) => {
+    const petrarch = workspace(t);
+    const remote = await startDaemon({ config: petrarch.config({ name: 'Petrarch', agents: [{ name: 'Cursor', role: 'execution' }] }), log: silentLogger });
+    petrarch.cleanup(() => remote.stop());
+    const here = workspace(t);
+    here.write('quimbot.config.json', JSON.stringify({ peers: [{ name: 'Petrarch', url: remote.url }, { name: 'Gone', url: 'http://127.0.0.1:9' }] }));
+    const bin = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
+    // Asynchronously: the peer daemon runs in this process and must be free to answer.
+    const run = await promisify(execFile)(process.execPath, [bin, 'peers', '--json'], { cwd: here.dir, encoding: 'utf8' }).then(
+      (out) => ({ status: 0, stdout: out.stdout }),
+      (error: { code?: number; stdout?: string }) => ({ status: error.code ?? -1, stdout: error.stdout ?? '' }),
+    );
+    assert.equal(run.status, 1);
+    const { peers } = JSON.parse(run.stdout) as { peers: Array<{ name: string; reachable: boolean; agent: string | null }> };
+    assert.deepEqual(
+      peers.map((p) => [p.name, p.reachable, p.agent?.startsWith('Petrarch') ?? null]),
+      [
+        ['Petrarch', true, true],
+        ['Gone', false, null],
+      ],
+    );
   });
 });

@@ -7,6 +7,7 @@ import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { terminalProgress } from './progress.ts';
 import { runConfigCheck } from './config-check.ts';
 import { runMcp } from './mcp.ts';
+import { runPeers } from './peers.ts';
 import { runStart } from './start.ts';
 import { VERSION } from '../version.ts';
 
@@ -45,6 +46,15 @@ export async function runMain(argv: readonly string[]): Promise<number> {
     .option('--log-level <level>', 'debug, info, warn or error (logs go to stderr)', 'warn')
     .action(async (options: { config?: string; board?: string; logLevel: LogLevel }) => {
       status = await runMcp(options);
+    });
+  program
+    .command('peers')
+    .description('List the peer daemons: whether each answers, its token, and the cards delegated to it now (exit 1 when one is down).')
+    .option('--config <path>', 'config file (default: quimbot.config.json or .yaml in the current directory)')
+    .option('--json', 'print the peers as JSON')
+    .action(async (options: { config?: string; json?: boolean }) => {
+      json = options.json === true;
+      status = await runPeers(options);
     });
   program
     .command('config')
