@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -126,5 +126,36 @@ describe('quimbot peers', () => {
         ['Gone', false, null],
       ],
     );
+  });
+});
+
+describe('delegation across a crash', () => {
+  test('kill -9 the sender mid-delegation: after a restart it follows the same task, and the peer runs the card once', async (t) => {
+    const petrarch = workspace(t);
+    const slow = `node -e 'setTimeout(() => console.log("slow work done"), 2000)' {card}`;
+    const remote = await startDaemon({ config: petrarch.config({ name: 'Petrarch', agents: [{ name: 'Worker', role: 'execution', backend: 'cli', command: slow }] }), log: silentLogger });
+    petrarch.cleanup(() => remote.stop());
+    const quimbot = workspace(t);
+    quimbot.write(
+      'quimbot.config.json',
+      JSON.stringify({ name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: remote.url }], scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 }, listen: { port: 0 } }),
+    );
+    addCard(quimbot, '- **Slow remote** @Petrarch @Worker');
+    const bin = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
+    const start = () => {
+      const child = spawn(process.execPath, [bin, 'start', '--log-format', 'json'], { cwd: quimbot.dir, stdio: ['ignore', 'ignore', 'ignore'] });
+      quimbot.cleanup(() => child.kill('SIGKILL'));
+      return child;
+    };
+    const first = start();
+    await petrarch.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote'), 'the card on the peer');
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    const second = start();
+    const board = await quimbot.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote' && c.column === 'done'), 'the card Done here', 20_000);
+    second.kill('SIGTERM');
+    assert.match(board.cards[0]!.text, /✅ slow work done \(at Petrarch\)/);
+    assert.equal(petrarch.board().cards.filter((c) => c.title === 'Slow remote').length, 1);
+    assert.equal(remote.store.state.runs.filter((r) => r.title === 'Slow remote').length, 1, 'the peer ran the card once');
   });
 });

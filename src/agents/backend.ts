@@ -31,6 +31,8 @@ export interface RunContext {
   usage(usage: Usage): void;
   /** The workspace directory. */
   workspace: string;
+  /** Values kept with the card across a restart until its run ends (e.g. a peer's message id, to resend the same one). */
+  memory: { get(key: string): string | undefined; set(key: string, value: string): Promise<void> };
   log: Logger;
 }
 

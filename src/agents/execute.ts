@@ -24,6 +24,7 @@ export interface ExecuteOptions {
   backoff: (attempt: number, error: RunError) => number;
   onAttempt: (attempt: number, error: RunError | null) => Promise<void>;
   onUsage: (usage: Usage) => void;
+  memory: RunContext['memory'];
 }
 
 /** The end of an execution: a result, or the error that ended it, and how many attempts it took. */
@@ -46,6 +47,7 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
     log: options.log,
     output: (text) => runLog.write(text.endsWith('\n') ? text : `${text}\n`),
     usage: options.onUsage,
+    memory: options.memory,
     callTool: async (name, args) => {
       const tool = options.tools.find((t) => t.name === name);
       if (!tool) throw new RunError('TOOL_FAILED', `${agent.name} may not use the tool "${name}"`, false);

@@ -224,6 +224,12 @@ export class AgentRuntime {
           if (error) await this.#event(card, 'retry', agent.name, error.reason);
         },
         onUsage: (usage) => this.#track(this.#recordUsage(lease.runId, agent.name, usage)),
+        memory: {
+          get: (key) => store.cardState(card.id)?.memo[key],
+          set: async (key, value) => {
+            await store.updateCard(card.id, { memo: { ...store.cardState(card.id)?.memo, [key]: value } });
+          },
+        },
       });
     } finally {
       clearInterval(renew);
@@ -241,6 +247,8 @@ export class AgentRuntime {
       error: execution.ok ? null : execution.error.reason,
     });
     await store.recordRun(record);
+    // What the run remembered is for resuming it after a crash; a run that ended forgets it.
+    if (outcome !== 'interrupted') await store.updateCard(card.id, { memo: {} });
     await store.release(lease.runId);
     this.#o.log.info(`"${card.title}": ${outcome}${execution.ok ? ` (${execution.result.summary})` : ` (${execution.error.reason})`}`, { card: card.id, run: lease.runId });
     this.poke();

@@ -24,6 +24,8 @@ export const CardStateSchema = z.object({
   blocked: z.boolean(),
   /** A dependency problem already reported on the card, so it is written once. */
   reported: z.string().nullable().default(null),
+  /** What a backend must remember about the card's run across a restart (a peer's message id). */
+  memo: z.record(z.string(), z.string()).default({}),
 });
 /** The retry state of one card. */
 export type CardState = z.infer<typeof CardStateSchema>;

@@ -82,7 +82,7 @@ export class Store {
   /** Changes a card's retry state (created on first use). */
   async updateCard(cardId: string, change: Partial<CardState>): Promise<CardState> {
     const cards = this.db.data.cards;
-    const next = { attempts: 0, lastError: null, nextAttemptAt: 0, blocked: false, reported: null, ...cards[cardId], ...change };
+    const next = { attempts: 0, lastError: null, nextAttemptAt: 0, blocked: false, reported: null, memo: {}, ...cards[cardId], ...change };
     cards[cardId] = next;
     const ids = Object.keys(cards);
     if (ids.length > LIMITS.cards) for (const id of ids.slice(0, ids.length - LIMITS.cards)) delete cards[id];

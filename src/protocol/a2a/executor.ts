@@ -17,6 +17,8 @@ const text = (value: string): Part => ({ content: { $case: 'text', value }, meta
  */
 export class BoardTaskExecutor implements AgentExecutor {
   readonly #canceled = new Set<string>();
+  /** The card each task runs, for cancels (a resent message makes a second task for the same card). */
+  readonly #cards = new Map<string, string>();
 
   /** `signal` is the daemon's lifetime: when it stops, open tasks stay working, to be resumed on the next start. */
   constructor(
@@ -26,7 +28,7 @@ export class BoardTaskExecutor implements AgentExecutor {
 
   cancelTask = async (taskId: string): Promise<void> => {
     this.#canceled.add(taskId);
-    await this.file.update([{ kind: 'block', card: cardIdFor(taskId), reason: 'canceled by the A2A client' }]).catch(() => {});
+    await this.file.update([{ kind: 'block', card: this.#cards.get(taskId) ?? cardIdFor(taskId), reason: 'canceled by the A2A client' }]).catch(() => {});
   };
 
   async execute(context: RequestContext, bus: ExecutionEventBus): Promise<void> {
@@ -35,16 +37,20 @@ export class BoardTaskExecutor implements AgentExecutor {
       bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: { state, message: message ? agentMessage(taskId, contextId, message) : undefined, timestamp: new Date().toISOString() }, metadata: undefined } satisfies TaskStatusUpdateEvent));
     const words = userMessage.parts.flatMap((part) => (part.content?.$case === 'text' ? [part.content.value] : [])).join('\n').trim();
     const [title = '', ...notes] = words.split('\n').map((line) => line.trim()).filter(Boolean);
+    // The card is named by the message: a message sent again (after the sender crashed) finds
+    // its card already on the board and follows it rather than adding it twice.
+    const cardId = cardIdFor(userMessage.messageId || taskId);
+    this.#cards.set(taskId, cardId);
     if (!context.task) {
-      bus.publish(AgentEvent.task({ id: taskId, contextId, status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: new Date().toISOString() }, artifacts: [], history: [userMessage], metadata: undefined }));
+      bus.publish(AgentEvent.task({ id: taskId, contextId, status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: new Date().toISOString() }, artifacts: [], history: [userMessage], metadata: { card: cardId } }));
     }
     if (!title) {
       status(TaskState.TASK_STATE_REJECTED, 'the message has no text to put on a card');
       return;
     }
-    const cardId = cardIdFor(taskId);
     try {
-      await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
+      const known = (await this.file.read()).cards.some((c) => c.id === cardId);
+      if (!known) await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
       status(TaskState.TASK_STATE_WORKING, `card ${cardId} is on the board`);
       const end = await followCard(this.file, cardId, this.signal, () => this.#canceled.has(taskId));
       if (end.artifact) {
@@ -55,6 +61,7 @@ export class BoardTaskExecutor implements AgentExecutor {
       if (!this.signal.aborted) throw error;
     } finally {
       this.#canceled.delete(taskId);
+      this.#cards.delete(taskId);
     }
   }
 }
@@ -84,11 +91,12 @@ export async function followCard(file: BoardFile, cardId: string, signal: AbortS
  */
 export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task: Task) => Promise<void>, signal: AbortSignal): void {
   for (const task of tasks) {
-    void followCard(file, cardIdFor(task.id), signal).then(async (end) => {
+    const cardId = typeof task.metadata?.card === 'string' ? task.metadata.card : cardIdFor(task.id);
+    void followCard(file, cardId, signal).then(async (end) => {
       await save({
         ...task,
         status: { state: end.state, message: agentMessage(task.id, task.contextId, end.message), timestamp: new Date().toISOString() },
-        artifacts: end.artifact ? [...task.artifacts, resultArtifact(cardIdFor(task.id), end.artifact)] : task.artifacts,
+        artifacts: end.artifact ? [...task.artifacts, resultArtifact(cardId, end.artifact)] : task.artifacts,
       });
     }, () => {
       // The daemon stopped: the task stays open for the next start.
@@ -100,14 +108,17 @@ function resultArtifact(cardId: string, value: string): Artifact {
   return { artifactId: randomUUID(), name: 'result', description: `card ${cardId}`, parts: [text(value)], metadata: undefined, extensions: [] };
 }
 
-/** The card id a task's card is pinned to. */
-export function cardIdFor(taskId: string): string {
-  return `a2a-${taskId.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
+/** The card id a message's (or task's) card is pinned to. */
+export function cardIdFor(id: string): string {
+  return `a2a-${id.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}`;
 }
 
-/** The result lines an agent wrote on the card (`✅ …`), or its title when there are none. */
+/** The result lines an agent wrote on the card (`✅ …`, without links to this machine's logs), or its title when there are none. */
 function resultOf(card: Card): string {
-  const lines = card.text.split('\n').map((l) => l.trim().replace(/^[-*+]\s+/, '')).filter((l) => l.startsWith('✅') || l.startsWith('✔️'));
+  const lines = card.text
+    .split('\n')
+    .map((l) => l.trim().replace(/^[-*+]\s+/, '').replace(/\s*\(\[log\]\([^)]*\)\)/g, ''))
+    .filter((l) => l.startsWith('✅') || l.startsWith('✔️'));
   return lines.length ? lines.join('\n') : card.title;
 }
 

@@ -30,24 +30,35 @@ export function peerBackend(): AgentBackend {
         throw classifyError(error);
       });
       const words = [context.card.text.split('\n')[0]!.replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '').replace(/\s*<!--.*?-->\s*$/, '')];
-      const sent = (await client.sendMessage(
-        {
-          tenant: '',
-          message: {
-            messageId: randomUUID(),
-            contextId: '',
-            taskId: '',
-            role: Role.ROLE_USER,
-            parts: [{ content: { $case: 'text', value: words.join('\n') }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
-            metadata: { from: 'quimbot', card: context.card.id },
-            extensions: [],
-            referenceTaskIds: [],
+      // The message id is kept with the card before sending (an outbox of one), and the task id
+      // once the peer answers: after a crash the run follows the same task, or resends the same
+      // message, which the peer recognises, so the card runs there once.
+      const messageId = context.memory.get('a2a.messageId') ?? randomUUID();
+      await context.memory.set('a2a.messageId', messageId);
+      const send = async (): Promise<Task> => {
+        const task = (await client.sendMessage(
+          {
+            tenant: '',
+            message: {
+              messageId,
+              contextId: '',
+              taskId: '',
+              role: Role.ROLE_USER,
+              parts: [{ content: { $case: 'text', value: words.join('\n') }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
+              metadata: { from: 'quimbot', card: context.card.id },
+              extensions: [],
+              referenceTaskIds: [],
+            },
+            configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: true },
+            metadata: undefined,
           },
-          configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: true },
-          metadata: undefined,
-        },
-        { signal: context.signal },
-      )) as Task;
+          { signal: context.signal },
+        )) as Task;
+        await context.memory.set('a2a.taskId', task.id);
+        return task;
+      };
+      const remembered = context.memory.get('a2a.taskId');
+      const sent = remembered ? await client.getTask({ tenant: '', id: remembered }, { signal: context.signal }).catch(() => send()) : await send();
       context.output(`# sent to ${peer} as A2A task ${sent.id}\n`);
       let task = sent;
       try {
