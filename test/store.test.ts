@@ -76,6 +76,6 @@ describe('Store', () => {
     assert.equal(store.cardState('x'), undefined);
     await store.updateCard('x', { attempts: 2, lastError: 'HTTP 429 Too Many Requests' });
     await store.updateCard('x', { blocked: true });
-    assert.deepEqual(store.cardState('x'), { attempts: 2, lastError: 'HTTP 429 Too Many Requests', nextAttemptAt: 0, blocked: true, reported: null });
+    assert.deepEqual(store.cardState('x'), { attempts: 2, lastError: 'HTTP 429 Too Many Requests', nextAttemptAt: 0, blocked: true, reported: null, memo: {} });
   });
 });
