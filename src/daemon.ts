@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import type { AgentBackend } from './agents/backend.ts';
 import { anthropicBackend } from './agents/backends/anthropic.ts';
@@ -89,6 +90,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log.info(`team: ${config.agents.map((a) => `${a.name} (${a.role}, ${a.backend}${a.concurrency > 1 ? ` x${a.concurrency}` : ''})`).join(', ')}`);
     const card = agentCard(config.name, TOOLS);
     const lifetime = new AbortController();
+    // Every open A2A task waits on this signal: many at once is normal, not a leak.
+    setMaxListeners(10_000, lifetime.signal);
     const tasks = new StateTaskStore(store);
     const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal));
     const listener: Listener = await listen({
