@@ -15,6 +15,7 @@ import { lockWorkspace } from './daemon-lock.ts';
 import { DefaultRequestHandler } from '@a2a-js/sdk/server';
 import { A2A_PATH, agentCard } from './protocol/a2a/card.ts';
 import { BoardTaskExecutor, resumeTasks } from './protocol/a2a/executor.ts';
+import { BoardPulse } from './protocol/a2a/pulse.ts';
 import { peerBackend } from './protocol/a2a/peer-backend.ts';
 import { StateTaskStore } from './protocol/a2a/task-store.ts';
 import { listen } from './protocol/http.ts';
@@ -93,7 +94,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     // Every open A2A task waits on this signal: many at once is normal, not a leak.
     setMaxListeners(10_000, lifetime.signal);
     const tasks = new StateTaskStore(store);
-    const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal));
+    const pulse = new BoardPulse();
+    const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal, pulse));
     const listener: Listener = await listen({
       host: config.listen.host,
       port: config.listen.port,
@@ -118,6 +120,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
       if (!change.own) log.info(`board changed: ${summarizeBoard(change.board)}`, { hash: change.hash.slice(0, 12) });
       runtime.boardChanged(change.board, change.own);
+      pulse.pulse();
       listener.boardChanged();
     });
     await watch.ready;
@@ -133,7 +136,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }, 60_000);
     standups.unref();
     // A2A tasks still open from before a restart: their cards are followed again.
-    resumeTasks(file, tasks.open(), (task) => tasks.save(task), lifetime.signal);
+    resumeTasks(file, tasks.open(), (task) => tasks.save(task), lifetime.signal, pulse);
     log.info(`listening on ${listener.url} (MCP: ${listener.url}/mcp, A2A: ${listener.url}${A2A_PATH})`);
     log.info(`watching ${config.board}; Ctrl-C to stop`);
     return {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Role, TaskState } from '@a2a-js/sdk';
 import type { Artifact, Message, Part, Task, TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
 import type { BoardFile, Card } from '../../board/index.ts';
+import { BoardPulse } from './pulse.ts';
 
-const POLL_MS = 200;
+// The watcher pulses on every change; the poll only covers a change it missed.
+const POLL_MS = 1000;
 
 const text = (value: string): Part => ({ content: { $case: 'text', value }, metadata: undefined, filename: '', mediaType: 'text/plain' });
 
@@ -24,6 +25,7 @@ export class BoardTaskExecutor implements AgentExecutor {
   constructor(
     private readonly file: BoardFile,
     private readonly signal: AbortSignal,
+    private readonly pulse: BoardPulse = new BoardPulse(),
   ) {}
 
   cancelTask = async (taskId: string): Promise<void> => {
@@ -52,7 +54,7 @@ export class BoardTaskExecutor implements AgentExecutor {
       const known = (await this.file.read()).cards.some((c) => c.id === cardId);
       if (!known) await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
       status(TaskState.TASK_STATE_WORKING, `card ${cardId} is on the board`);
-      const end = await followCard(this.file, cardId, this.signal, () => this.#canceled.has(taskId));
+      const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId));
       if (end.artifact) {
         bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: resultArtifact(cardId, end.artifact), append: false, lastChunk: true, metadata: undefined }));
       }
@@ -74,9 +76,9 @@ export interface CardEnd {
 }
 
 /** Waits until the card is Done, Blocked or gone (or `canceled()` says so) and says how it ended; rejects when `signal` aborts. */
-export async function followCard(file: BoardFile, cardId: string, signal: AbortSignal, canceled: () => boolean = () => false): Promise<CardEnd> {
+export async function followCard(file: BoardFile, cardId: string, signal: AbortSignal, pulse: BoardPulse, canceled: () => boolean = () => false): Promise<CardEnd> {
   for (;;) {
-    await sleep(POLL_MS, undefined, { signal });
+    await pulse.wait(POLL_MS, signal);
     if (canceled()) return { state: TaskState.TASK_STATE_CANCELED, message: 'canceled', artifact: null };
     const card = (await file.read()).cards.find((c) => c.id === cardId);
     if (!card) return { state: TaskState.TASK_STATE_FAILED, message: 'the card was deleted from the board', artifact: null };
@@ -89,10 +91,10 @@ export async function followCard(file: BoardFile, cardId: string, signal: AbortS
  * After a restart, the open tasks' cards are followed again and their end is saved to the
  * task store directly (no client is listening on a stream any more; GetTask will see it).
  */
-export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task: Task) => Promise<void>, signal: AbortSignal): void {
+export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task: Task) => Promise<void>, signal: AbortSignal, pulse: BoardPulse): void {
   for (const task of tasks) {
     const cardId = typeof task.metadata?.card === 'string' ? task.metadata.card : cardIdFor(task.id);
-    void followCard(file, cardId, signal).then(async (end) => {
+    void followCard(file, cardId, signal, pulse).then(async (end) => {
       await save({
         ...task,
         status: { state: end.state, message: agentMessage(task.id, task.contextId, end.message), timestamp: new Date().toISOString() },
