@@ -29,7 +29,13 @@ export function peerBackend(): AgentBackend {
       const client = await factory.createFromUrl(url).catch((error: unknown) => {
         throw classifyError(error);
       });
-      const words = [context.card.text.split('\n')[0]!.replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '').replace(/\s*<!--.*?-->\s*$/, '')];
+      // The card's first line as the peer's board will show it: no list marker, no marker
+      // comment, and not owned by the peer itself (it would wait there for an agent of that name).
+      const firstLine = context.card.text
+        .split('\n')[0]!
+        .replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '')
+        .replace(/\s*<!--.*?-->\s*$/, '')
+        .replace(new RegExp(`\\s+(?:—|–|--)\\s+${peer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), '');
       // The message id is kept with the card before sending (an outbox of one), and the task id
       // once the peer answers: after a crash the run follows the same task, or resends the same
       // message, which the peer recognises, so the card runs there once.
@@ -44,7 +50,7 @@ export function peerBackend(): AgentBackend {
               contextId: '',
               taskId: '',
               role: Role.ROLE_USER,
-              parts: [{ content: { $case: 'text', value: words.join('\n') }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
+              parts: [{ content: { $case: 'text', value: firstLine }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
               metadata: { from: 'quimbot', card: context.card.id },
               extensions: [],
               referenceTaskIds: [],
