@@ -3,6 +3,9 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AgentSpecSchema } from './agents/spec.ts';
+import { costOf, DEFAULT_PROVIDERS, ProviderSettingsSchema } from './providers/index.ts';
+import type { ProviderAccess } from './providers/index.ts';
+import { appendUsage } from './store/index.ts';
 import type { AgentSpec, AgentSpecInput } from './agents/spec.ts';
 
 /** The team the seed report describes: a Claude-style lead, a Codex-style reviewer, a Cursor-style executor. */
@@ -52,6 +55,8 @@ export const ConfigSchema = z
       .object({ morning: Clock.default('09:00'), evening: Clock.default('19:00'), timeZone: z.string().default('America/New_York') })
       .strict()
       .prefault({}),
+    /** Model providers by name for generation, fine-tuning and evals; openai, anthropic and openrouter are known already. */
+    providers: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a name like openrouter or local-vllm'), ProviderSettingsSchema).default({}),
     /** US$ per million tokens by model, for the cost ledger. */
     prices: z.record(z.string(), z.object({ input: z.number().min(0), output: z.number().min(0) }).strict()).default({}),
   })
@@ -128,7 +133,7 @@ export function loadConfig(options: { workspace?: string; file?: string; env?: N
 /** A validated configuration made ready to run: backends decided, peers added as `a2a` agents. */
 export function resolveConfig(input: ConfigInput, options: { workspace: string; file?: string | null; env?: NodeJS.ProcessEnv }): Config {
   const env = options.env ?? process.env;
-  return { ...input, workspace: options.workspace, file: options.file ?? null, agents: [...input.agents.map((agent) => decideBackend(agent, env)), ...input.peers.map(peerAgent)] };
+  return { ...input, providers: { ...DEFAULT_PROVIDERS, ...input.providers }, workspace: options.workspace, file: options.file ?? null, agents: [...input.agents.map((agent) => decideBackend(agent, env)), ...input.peers.map(peerAgent)] };
 }
 
 /** A peer daemon takes part as an agent on the `a2a` backend: `@Petrarch` on a card sends it there. */
@@ -158,5 +163,29 @@ export function describeConfig(config: Config, env: NodeJS.ProcessEnv = process.
       ...agent,
       ...(agent.apiKeyEnv ? { apiKey: env[agent.apiKeyEnv] ? `set in ${agent.apiKeyEnv}` : `not set (${agent.apiKeyEnv})` } : {}),
     })),
+  };
+}
+
+/**
+ * Providers for tools run outside an agent's run (the CLI, MCP): their spend goes to the usage
+ * journal beside the state, which the daemon folds into its ledger, under `who`.
+ */
+export function providerAccess(config: Config, who: string, env: NodeJS.ProcessEnv = process.env): ProviderAccess {
+  const statePath = resolve(config.workspace, config.state);
+  return {
+    providers: config.providers,
+    prices: config.prices,
+    env,
+    usage: (usage) =>
+      appendUsage(statePath, {
+        at: Date.now(),
+        runId: who,
+        agent: who,
+        provider: usage.provider,
+        model: usage.model,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        costUsd: usage.costUsd ?? costOf(config.prices, usage.model, usage.inputTokens, usage.outputTokens),
+      }),
   };
 }

@@ -9,7 +9,7 @@ import { AgentRuntime } from './agents/runtime.ts';
 import type { AgentSpec } from './agents/spec.ts';
 import { BoardFile, COLUMN_TITLES, watchBoard } from './board/index.ts';
 import type { Board, BoardWatch } from './board/index.ts';
-import { peerTokens } from './config.ts';
+import { peerTokens, providerAccess } from './config.ts';
 import type { Config } from './config.ts';
 import { lockWorkspace } from './daemon-lock.ts';
 import { DefaultRequestHandler } from '@a2a-js/sdk/server';
@@ -84,6 +84,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       runsDir: join(dirname(statePath), 'runs'),
       settings: config.scheduler,
       prices: config.prices,
+      providers: config.providers,
       self: config.name,
       log,
     });
@@ -107,6 +108,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           memoryDir: resolve(config.workspace, config.memory),
           reportsDir: join(config.workspace, 'reports'),
           log,
+          providers: providerAccess(config, 'mcp'),
         }),
       a2a,
       peerTokens: peerTokens(config),
@@ -127,6 +129,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await runtime.start();
     const memoryDir = resolve(config.workspace, config.memory);
     const standups = setInterval(() => {
+      store.absorbUsageJournal().catch((error: unknown) => log.warn(`usage journal: ${(error as Error).message}`));
       const kind = standupDue(Date.now(), config.standup, (date, k) => standupWritten(memoryDir, date, k));
       if (!kind) return;
       writeStandup({ boardPath, memoryDir, state: store.state, timeZone: config.standup.timeZone, kind, author: config.name }).then(

@@ -1,17 +1,9 @@
 import type { Card } from '../board/index.ts';
 import type { Logger } from '../log.ts';
+import type { Usage } from '../providers/index.ts';
 import type { AnyTool } from '../tools/index.ts';
 import type { AgentSpec } from './spec.ts';
 
-/** Tokens and money one provider call used: what goes into the cost ledger. */
-export interface Usage {
-  provider: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  /** US$, when the price is known. */
-  costUsd?: number;
-}
 
 /** What a backend gets for one run: the card, the agent, and the I/O it may use. */
 export interface RunContext {
@@ -47,3 +39,5 @@ export interface AgentBackend {
   readonly kind: string;
   run(context: RunContext): Promise<RunResult>;
 }
+
+export type { Usage };

@@ -1,3 +1,5 @@
+import { ProviderError, retryAfterMs as retryAfter, STATUS_TEXT } from '../providers/index.ts';
+
 /** Stable codes for why a run failed. */
 export type RunErrorCode = 'PROVIDER_ERROR' | 'TOOL_FAILED' | 'TIMEOUT' | 'CANCELLED' | 'BUDGET_EXCEEDED' | 'CLI_FAILED' | 'NO_COMMAND';
 
@@ -19,23 +21,6 @@ export class RunError extends Error {
   }
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  402: 'Payment Required',
-  403: 'Forbidden',
-  404: 'Not Found',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  422: 'Unprocessable Entity',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-  529: 'Overloaded',
-};
 
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -46,6 +31,7 @@ const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPI
  */
 export function classifyError(error: unknown): RunError {
   if (error instanceof RunError) return error;
+  if (error instanceof ProviderError) return new RunError(error.code === 'BUDGET_EXCEEDED' ? 'BUDGET_EXCEEDED' : 'PROVIDER_ERROR', error.message, error.retryable, error.retryAfterMs);
   const e = (error ?? {}) as { status?: unknown; headers?: unknown; code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(error);
   if (typeof e.status === 'number') {
@@ -64,20 +50,3 @@ export function classifyError(error: unknown): RunError {
   return new RunError('TOOL_FAILED', code ? `${code}: ${message}` : message, false);
 }
 
-/** Milliseconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date), if given. */
-export function retryAfter(headers: unknown, now = Date.now()): number | undefined {
-  const get = (name: string): string | null => {
-    if (!headers) return null;
-    if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);
-    const value = (headers as Record<string, unknown>)[name];
-    return typeof value === 'string' ? value : null;
-  };
-  const ms = Number(get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  const value = get('retry-after');
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}

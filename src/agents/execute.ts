@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Card } from '../board/index.ts';
 import type { Logger } from '../log.ts';
 import { runTool, workspaceResolver } from '../tools/index.ts';
+import type { ProviderAccess } from '../providers/index.ts';
 import type { AnyTool } from '../tools/index.ts';
 import type { AgentBackend, RunContext, RunResult, Usage } from './backend.ts';
 import { classifyError, RunError } from './errors.ts';
@@ -25,6 +26,10 @@ export interface ExecuteOptions {
   onAttempt: (attempt: number, error: RunError | null) => Promise<void>;
   onUsage: (usage: Usage) => void;
   memory: RunContext['memory'];
+  /** Providers for the tools that call models; their usage goes to `onUsage`. */
+  providers?: Omit<ProviderAccess, 'usage'>;
+  /** A tool's milestone, for the card. */
+  onPhase?: (phase: string) => void;
 }
 
 /** The end of an execution: a result, or the error that ended it, and how many attempts it took. */
@@ -56,8 +61,14 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
         workspace: options.workspace,
         resolvePath: workspaceResolver(options.workspace, true),
         signal,
-        progress: () => {},
+        progress: (progress) => {
+          if (progress.phase) {
+            runLog.write(`# ${progress.phase}\n`);
+            options.onPhase?.(progress.phase);
+          }
+        },
         log: options.log,
+        ...(options.providers ? { providers: { ...options.providers, usage: options.onUsage } } : {}),
       });
       return { output, summary: tool.summarize(output as never) };
     },

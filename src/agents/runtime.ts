@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { Board, BoardFile, Card, Edit } from '../board/index.ts';
 import type { Logger } from '../log.ts';
+import type { ProviderSettings } from '../providers/index.ts';
 import { newRunId } from '../store/index.ts';
 import type { CardEvent, Lease, RunRecord, Store } from '../store/index.ts';
 import type { AnyTool } from '../tools/index.ts';
@@ -34,6 +35,8 @@ export interface RuntimeOptions {
   runsDir: string;
   settings: RuntimeSettings;
   prices: Readonly<Record<string, { input: number; output: number }>>;
+  /** Model providers for the tools that call them (gen, ft, eval). */
+  providers?: Readonly<Record<string, ProviderSettings>>;
   /** This daemon's name (`config.name`): a mention of it asks for no one in particular. */
   self?: string;
   log: Logger;
@@ -224,6 +227,8 @@ export class AgentRuntime {
           if (error) await this.#event(card, 'retry', agent.name, error.reason);
         },
         onUsage: (usage) => this.#track(this.#recordUsage(lease.runId, agent.name, usage)),
+        ...(this.#o.providers ? { providers: { providers: this.#o.providers, prices: this.#o.prices, env: process.env } } : {}),
+        onPhase: (phase) => this.#track(this.#o.file.update([{ kind: 'note', card: card.id, text: phase, expect: { column: 'in_progress' } }]).then(() => {}, () => {})),
         memory: {
           get: (key) => store.cardState(card.id)?.memo[key],
           set: async (key, value) => {

@@ -37,6 +37,11 @@ const BY_CODE: Record<string, number> = {
   EDIT_CONFLICT: EXIT.conflict,
   EDIT_DROPPED: EXIT.conflict,
   WRITE_FAILED: EXIT.conflict,
+  UNKNOWN_PROVIDER: EXIT.usage,
+  NO_API_KEY: EXIT.input,
+  PROVIDER_REFUSED: EXIT.problems,
+  PROVIDER_UNAVAILABLE: EXIT.problems,
+  BUDGET_EXCEEDED: EXIT.problems,
   CANCELLED: EXIT.cancelled,
 };
 

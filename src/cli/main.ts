@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { loadConfig, providerAccess } from '../config.ts';
 import { createLogger } from '../log.ts';
 import type { LogLevel } from '../log.ts';
 import { addToolCommands, runTool, TOOLS, workspaceResolver } from '../tools/index.ts';
@@ -85,7 +86,7 @@ async function invoke({ tool, args, json }: ToolInvocation): Promise<number> {
   const controller = new AbortController();
   const cancel = () => controller.abort();
   process.once('SIGINT', cancel);
-  const progress = terminalProgress(process.stderr, process.stderr.isTTY === true && !json);
+  const progress = terminalProgress(process.stderr, process.stderr.isTTY === true && !json, !json);
   try {
     const output = await runTool(tool, args, {
       workspace: process.cwd(),
@@ -93,6 +94,8 @@ async function invoke({ tool, args, json }: ToolInvocation): Promise<number> {
       signal: controller.signal,
       progress: progress.report,
       log: createLogger({ level: 'warn' }),
+      // Only the tools that call providers need the config: a broken one must not stop `board show`.
+      ...(tool.usesProviders ? { providers: providerAccess(loadConfig(), 'cli') } : {}),
     });
     progress.done();
     process.stdout.write(json ? `${JSON.stringify(output, null, 2)}\n` : `${tool.summarize(output)}\n`);

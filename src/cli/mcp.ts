@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { BoardFile, watchBoard } from '../board/index.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig, providerAccess } from '../config.ts';
 import { createLogger } from '../log.ts';
 import type { LogLevel } from '../log.ts';
 import { createMcpServer } from '../protocol/mcp/server.ts';
@@ -19,6 +19,7 @@ export async function runMcp(options: { config?: string; board?: string; logLeve
     memoryDir: resolve(config.workspace, config.memory),
     reportsDir: join(config.workspace, 'reports'),
     log,
+    providers: providerAccess(config, 'mcp'),
   });
   const watch = existsSync(boardPath) ? watchBoard(new BoardFile(boardPath), (change) => void (change.kind === 'changed' && mcp.boardChanged())) : null;
   await watch?.ready;

@@ -13,13 +13,18 @@ function bytes(n: number): string {
 
 /**
  * A one-line progress display on a terminal (rows, MB/s, ETA), redrawn at most 10 times a
- * second; silent when stderr is not a terminal or output is JSON. `done` clears the line.
+ * second; silent when stderr is not a terminal or output is JSON. Phases (a job's milestones)
+ * are printed as lines of their own whenever `phases` is on. `done` clears the line.
  */
-export function terminalProgress(stream: NodeJS.WriteStream, enabled: boolean) {
+export function terminalProgress(stream: NodeJS.WriteStream, enabled: boolean, phases = enabled) {
   const started = performance.now();
   let last = 0;
   let shown = false;
   const report = (progress: Progress) => {
+    if (progress.phase && phases) {
+      stream.write(`${shown ? '\r\x1b[2K' : ''}${progress.phase}\n`);
+      shown = false;
+    }
     const now = performance.now();
     if (!enabled || now - last < 100 || now - started < 1000) return;
     last = now;

@@ -2,3 +2,4 @@ export { LIMITS, newRunId, readState, Store } from './store.ts';
 export type { StoreWarning } from './store.ts';
 export { emptyState, OUTCOMES, StateSchema } from './schema.ts';
 export type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';
+export { appendUsage } from './usage-journal.ts';

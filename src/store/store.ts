@@ -5,6 +5,7 @@ import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { emptyState, StateSchema } from './schema.ts';
 import type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';
+import { journalPath, readJournal, takeJournal } from './usage-journal.ts';
 
 /** How many records each list keeps: the store must not grow over weeks of running. */
 export const LIMITS = { runs: 1000, history: 5000, ledger: 10_000, cards: 10_000, a2aTasks: 2000 };
@@ -23,6 +24,7 @@ export interface StoreWarning {
 export class Store {
   private constructor(
     private readonly db: Low<State>,
+    private readonly path: string,
     /** This daemon's boot: leases from other boots belong to a process that is gone. */
     readonly boot: string,
   ) {}
@@ -39,7 +41,9 @@ export class Store {
       onWarning({ message: `${path}: not a valid state file (${(error as Error).message.split('\n')[0]}); kept as ${keptAs}, starting fresh`, keptAs });
       db.data = emptyState();
     }
-    return new Store(db, randomBytes(6).toString('hex'));
+    const store = new Store(db, path, randomBytes(6).toString('hex'));
+    await store.absorbUsageJournal();
+    return store;
   }
 
   get state(): Readonly<State> {
@@ -118,24 +122,47 @@ export class Store {
 
   /** Adds a provider call to the ledger and to the day's totals. */
   async addUsage(entry: UsageEntry): Promise<void> {
-    this.db.data.ledger.push(entry);
-    trim(this.db.data.ledger, LIMITS.ledger);
-    const day = new Date(entry.at).toISOString().slice(0, 10);
-    const totals = (this.db.data.costByDay[day] ??= { usd: 0, inputTokens: 0, outputTokens: 0, calls: 0 });
-    totals.usd += entry.costUsd;
-    totals.inputTokens += entry.inputTokens;
-    totals.outputTokens += entry.outputTokens;
-    totals.calls += 1;
+    addToLedger(this.db.data, entry);
     await this.db.write();
+  }
+
+  /** Folds in the spend that commands beside the daemon wrote to the usage journal. */
+  async absorbUsageJournal(): Promise<number> {
+    const journal = takeJournal(this.path);
+    if (journal.entries.length === 0) {
+      journal.done();
+      return 0;
+    }
+    for (const entry of journal.entries) addToLedger(this.db.data, entry);
+    await this.db.write();
+    journal.done();
+    return journal.entries.length;
   }
 }
 
 /** The stored state read without opening it for writing (the CLI beside a running daemon); empty when absent. */
 export function readState(path: string): State {
-  if (!existsSync(path)) return emptyState();
+  if (!existsSync(path)) {
+    const state = emptyState();
+    for (const entry of readJournal(journalPath(path))) addToLedger(state, entry);
+    return state;
+  }
   const parsed = StateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) throw Object.assign(new Error(`${path}: not a valid state file: ${parsed.error.issues[0]?.message}`), { code: 'INVALID_STATE' });
-  return parsed.data;
+  const state = parsed.data;
+  for (const entry of [...readJournal(`${journalPath(path)}.taking`), ...readJournal(journalPath(path))]) addToLedger(state, entry);
+  return state;
+}
+
+function addToLedger(state: State, entry: UsageEntry): void {
+  state.ledger.push(entry);
+  trim(state.ledger, LIMITS.ledger);
+  const day = new Date(entry.at).toISOString().slice(0, 10);
+  const totals = (state.costByDay[day] ??= { usd: 0, inputTokens: 0, outputTokens: 0, calls: 0 });
+  totals.usd += entry.costUsd;
+  totals.inputTokens += entry.inputTokens;
+  totals.outputTokens += entry.outputTokens;
+  totals.calls += 1;
 }
 
 function trim<T>(list: T[], limit: number): void {

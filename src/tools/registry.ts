@@ -15,6 +15,7 @@ import { dataReport } from './data/report.ts';
 import { dataScrub } from './data/scrub.ts';
 import { dataValidate } from './data/validate.ts';
 import { doctor } from './doctor.ts';
+import { genRun } from './gen/run.ts';
 import { reportWeek } from './report-week.ts';
 import { standup } from './standup.ts';
 import { ToolError } from './errors.ts';
@@ -39,6 +40,7 @@ export const TOOLS: readonly AnyTool[] = [
   dataRecipePlan,
   dataRecipeBuild,
   dataReport,
+  genRun,
   doctor,
   standup,
   reportWeek,
@@ -50,6 +52,9 @@ export const TOOL_GROUPS: Record<string, string> = {
   report: 'Status reports for people: the weekly summary',
   data: 'Dataset tools for chat JSONL: audit, clean, dedup, mix, convert, scrub, validate, recipe, report',
   recipe: 'Declarative dataset builds: plan and build a recipe',
+  gen: 'Synthetic data generation through a model provider, resumable and within a budget',
+  ft: 'Fine-tuning jobs: submit, follow, cancel',
+  eval: 'Quick side-by-side evals of a base and a fine-tuned model',
 };
 
 /** The tool with this registry name; UNKNOWN_TOOL otherwise. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../log.ts';
+import type { ProviderAccess } from '../providers/index.ts';
 
 /** A progress report from a long tool run. */
 export interface Progress {
@@ -7,6 +8,8 @@ export interface Progress {
   total?: number;
   unit?: string;
   message?: string;
+  /** A milestone people should see where the work is tracked (a fine-tune job's phase): a line on the card, a line on the terminal. */
+  phase?: string;
 }
 
 /** What every tool run gets from its caller (CLI, agent, MCP, A2A): I/O it may use, passed in. */
@@ -18,6 +21,8 @@ export interface ToolContext {
   signal: AbortSignal;
   progress(progress: Progress): void;
   log: Logger;
+  /** Model providers, their prices and the cost ledger, for the tools that call models (gen, ft, eval). */
+  providers?: ProviderAccess;
 }
 
 /** MCP-style hints about what a tool does to the world. */
@@ -43,6 +48,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   run(input: z.output<I>, context: ToolContext): Promise<z.output<O>>;
   /** A short text for people (the CLI's default output, MCP's text content). */
   summarize(output: z.output<O>): string;
+  /** Calls model providers: the caller must pass `providers` in the context. */
+  usesProviders?: boolean;
   /** Exit status for the CLI when the run itself succeeded: 1 when it found problems. */
   exitCode?(output: z.output<O>): number;
 }

@@ -8,6 +8,9 @@ export type Reply =
   | { tool: { name: string; input: unknown } }
   | { text: string };
 
+/** Replies in order, or a function of the request body and its number (from 1). */
+export type Script = Reply[] | ((body: Record<string, unknown>, n: number) => Reply | Promise<Reply>);
+
 /** A loopback server speaking a provider's real HTTP API from a script, recording every request body. */
 export interface Provider {
   url: string;
@@ -15,7 +18,13 @@ export interface Provider {
   close(): Promise<void>;
 }
 
-async function serve(path: string, script: Reply[], write: (res: ServerResponse, reply: Exclude<Reply, { status: number }>, n: number) => void, errorBody: (message: string, status: number) => unknown): Promise<Provider> {
+async function serve(
+  path: string,
+  script: Script,
+  write: (res: ServerResponse, reply: Exclude<Reply, { status: number }>, n: number) => void,
+  errorBody: (message: string, status: number) => unknown,
+  json: (reply: Exclude<Reply, { status: number }>, n: number) => unknown,
+): Promise<Provider> {
   const requests: Array<Record<string, unknown>> = [];
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     let body = '';
@@ -24,10 +33,15 @@ async function serve(path: string, script: Reply[], write: (res: ServerResponse,
       res.writeHead(404).end();
       return;
     }
-    requests.push(JSON.parse(body) as Record<string, unknown>);
-    const reply = script[requests.length - 1] ?? { text: 'nothing more to do' };
+    const request = JSON.parse(body) as Record<string, unknown>;
+    requests.push(request);
+    const reply = typeof script === 'function' ? await script(request, requests.length) : (script[requests.length - 1] ?? { text: 'nothing more to do' });
     if ('status' in reply) {
       res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(errorBody(reply.error, reply.status)));
+      return;
+    }
+    if (request.stream !== true) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(json(reply, requests.length)));
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -39,12 +53,16 @@ async function serve(path: string, script: Reply[], write: (res: ServerResponse,
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
 /** The Anthropic Messages API (`POST /v1/messages`, streamed as server-sent events). */
-export function anthropicProvider(script: Reply[]): Promise<Provider> {
+export function anthropicProvider(script: Script): Promise<Provider> {
   return serve(
     '/v1/messages',
     script,
@@ -69,11 +87,21 @@ export function anthropicProvider(script: Reply[]): Promise<Provider> {
       event('message_stop', {});
     },
     (message, status) => ({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'invalid_request_error', message } }),
+    (reply, n) => ({
+      id: `msg_${n}`,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-test',
+      content: 'tool' in reply ? [{ type: 'tool_use', id: `toolu_${n}`, name: reply.tool.name, input: reply.tool.input }] : [{ type: 'text', text: reply.text }],
+      stop_reason: 'tool' in reply ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 100, output_tokens: 20 },
+    }),
   );
 }
 
 /** The OpenAI Chat Completions API (`POST /v1/chat/completions`, streamed chunks then `[DONE]`). */
-export function openaiProvider(script: Reply[]): Promise<Provider> {
+export function openaiProvider(script: Script): Promise<Provider> {
   return serve(
     '/v1/chat/completions',
     script,
@@ -95,5 +123,17 @@ export function openaiProvider(script: Reply[]): Promise<Provider> {
       res.write('data: [DONE]\n\n');
     },
     (message) => ({ error: { message, type: 'insufficient_quota', param: null, code: null } }),
+    (reply, n) => ({
+      id: `chatcmpl-${n}`,
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-test',
+      choices: [
+        'tool' in reply
+          ? { index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: `call_${n}`, type: 'function', function: { name: reply.tool.name, arguments: JSON.stringify(reply.tool.input) } }] }, finish_reason: 'tool_calls' }
+          : { index: 0, message: { role: 'assistant', content: reply.text }, finish_reason: 'stop' },
+      ],
+      usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+    }),
   );
 }

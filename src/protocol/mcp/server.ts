@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { BoardFile } from '../../board/index.ts';
 import type { Logger } from '../../log.ts';
+import type { ProviderAccess } from '../../providers/index.ts';
 import { TOOLS } from '../../tools/index.ts';
 import type { AnyTool } from '../../tools/index.ts';
 import { VERSION } from '../../version.ts';
@@ -27,6 +28,8 @@ export interface McpOptions extends ResourceRoots {
   workspace: string;
   log: Logger;
   tools?: readonly AnyTool[];
+  /** For the tools that call model providers. */
+  providers?: ProviderAccess;
 }
 
 /** An MCP server over the tool registry, and the hook that tells its subscribers the board changed. */
@@ -60,6 +63,7 @@ export function createMcpServer(options: McpOptions): QuimbotMcp {
       workspace: options.workspace,
       signal: extra.signal,
       log: options.log,
+      ...(options.providers ? { providers: options.providers } : {}),
       ...(token !== undefined
         ? {
             progress: ({ done, total, message }) =>

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../log.ts';
+import type { ProviderAccess } from '../../providers/index.ts';
 import { runTool, workspaceResolver } from '../../tools/index.ts';
 import type { AnyTool, Progress } from '../../tools/index.ts';
 
@@ -26,6 +27,7 @@ export interface CallContext {
   signal: AbortSignal;
   progress?: (progress: Progress) => void;
   log: Logger;
+  providers?: ProviderAccess;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function callTool(tool: AnyTool, args: unknown, context: CallContex
       signal: context.signal,
       progress: context.progress ?? (() => {}),
       log: context.log,
+      ...(context.providers ? { providers: context.providers } : {}),
     });
     return { content: [{ type: 'text', text: tool.summarize(output as never) }], structuredContent: output as Record<string, unknown> };
   } catch (error) {
