@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import { loadConfig, providerAccess } from '../config.ts';
 import { createLogger } from '../log.ts';
@@ -96,6 +97,7 @@ async function invoke({ tool, args, json }: ToolInvocation): Promise<number> {
       log: createLogger({ level: 'warn' }),
       // Only the tools that call providers need the config: a broken one must not stop `board show`.
       ...(tool.usesProviders ? { providers: providerAccess(loadConfig(), 'cli') } : {}),
+      ...(process.stdin.isTTY && process.stderr.isTTY && !json ? { confirm: ask } : {}),
     });
     progress.done();
     process.stdout.write(json ? `${JSON.stringify(output, null, 2)}\n` : `${tool.summarize(output)}\n`);
@@ -103,6 +105,16 @@ async function invoke({ tool, args, json }: ToolInvocation): Promise<number> {
   } finally {
     progress.done();
     process.off('SIGINT', cancel);
+  }
+}
+
+/** A yes/no question on the terminal; anything but yes is no. */
+async function ask(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
   }
 }
 

@@ -30,6 +30,8 @@ export interface ValidationReport {
   model: string;
   bytes: number;
   rows: number;
+  /** Tokens of every example, as the model's tokenizer counts them: what one epoch of training is billed for. */
+  tokens: number;
   checks: ValidationCheck[];
 }
 
@@ -71,6 +73,7 @@ export async function validateFile(
     if (check.lines.length < keep && line > 0) check.lines.push(line);
   };
   let rows = 0;
+  let tokens = 0;
   for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress })) {
     if (row.issue === 'blank') continue;
     rows++;
@@ -88,12 +91,14 @@ export async function validateFile(
       flag('invalid_weight', row.line);
     }
     const chat = toChatRow(row.value);
-    if (chat && rowTokens(chat.messages, counter) > model.contextLimit) flag('too_many_tokens', row.line);
+    const length = chat ? rowTokens(chat.messages, counter) : 0;
+    tokens += length;
+    if (length > model.contextLimit) flag('too_many_tokens', row.line);
   }
   const bytes = (await stat(path)).size;
   if (rows < OPENAI_FILE_RULES.minExamples) flag('min_examples', 0);
   if (bytes > OPENAI_FILE_RULES.maxBytes) flag('file_size', 0);
   const order = ['not_json', ...COOKBOOK_ERRORS, 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples', 'file_size'];
   const checks = order.flatMap((name) => found.get(name) ?? []);
-  return { valid: checks.length === 0, target: options.target ?? 'openai', model: model.name, bytes, rows, checks };
+  return { valid: checks.length === 0, target: options.target ?? 'openai', model: model.name, bytes, rows, tokens, checks };
 }

@@ -4,6 +4,9 @@ export type ToolErrorCode =
   | 'UNKNOWN_TOOL'
   | 'PATH_OUTSIDE_WORKSPACE'
   | 'EDIT_DROPPED'
+  | 'JOB_FAILED'
+  | 'JOB_NOT_FOUND'
+  | 'NOT_CONFIRMED'
   | 'CANCELLED'
   | 'INTERNAL';
 

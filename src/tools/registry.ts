@@ -15,6 +15,8 @@ import { dataReport } from './data/report.ts';
 import { dataScrub } from './data/scrub.ts';
 import { dataValidate } from './data/validate.ts';
 import { doctor } from './doctor.ts';
+import { ftSubmit } from './ft/submit.ts';
+import { ftCancel, ftStatus, ftWatch } from './ft/status.ts';
 import { genRun } from './gen/run.ts';
 import { reportWeek } from './report-week.ts';
 import { standup } from './standup.ts';
@@ -41,6 +43,10 @@ export const TOOLS: readonly AnyTool[] = [
   dataRecipeBuild,
   dataReport,
   genRun,
+  ftSubmit,
+  ftStatus,
+  ftWatch,
+  ftCancel,
   doctor,
   standup,
   reportWeek,

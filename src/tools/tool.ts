@@ -23,6 +23,8 @@ export interface ToolContext {
   log: Logger;
   /** Model providers, their prices and the cost ledger, for the tools that call models (gen, ft, eval). */
   providers?: ProviderAccess;
+  /** Asks the person at the terminal a yes/no question; absent where no one can answer (agents, MCP). */
+  confirm?(question: string): Promise<boolean>;
 }
 
 /** MCP-style hints about what a tool does to the world. */

@@ -23,6 +23,7 @@ export const dataValidate = defineTool({
     model: z.string(),
     bytes: z.number().int(),
     rows: z.number().int(),
+    tokens: z.number().int(),
     checks: z.array(z.object({ name: z.string(), message: z.string(), count: z.number().int(), lines: z.array(z.number().int()) })),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
