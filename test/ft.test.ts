@@ -185,3 +185,59 @@ describe('ft from a card', () => {
     assert.match(board.cards[0]!.blockedReason ?? '', /fine-tune ftjob-000001 failed: Training file has too few examples/);
   });
 });
+
+describe('eval quick', () => {
+  test('the same prompts go to both models; the report puts lengths, latency, cost and answers side by side', async () => {
+    const server = await api({ chat: (body) => (body.model.startsWith('ft:') ? 'A tuned, longer and more careful answer.' : 'Base answer.') });
+    const ft = setup(server);
+    const result = await ft.run('eval_quick', { base: 'gpt-4o-mini', tuned: 'ft:gpt-4o-mini:quimbot:toefl:abc', prompts: 'data/train.jsonl', n: 3 });
+    assert.equal(result.prompts, 3);
+    assert.equal(result.base.mean_words, 2);
+    assert.equal(result.tuned.mean_words, 7);
+    assert.equal(result.out, 'reports/eval-ft_gpt-4o-mini_quimbot_toefl_abc.md');
+    const chats = server.requests.filter((r) => r.path === '/v1/chat/completions');
+    assert.equal(chats.length, 6);
+    assert.equal(ft.usage.length, 6);
+    const report = (await import('node:fs')).readFileSync(join(ft.ws, result.out), 'utf8');
+    assert.match(report, /^# Quick eval: ft:gpt-4o-mini:quimbot:toefl:abc vs gpt-4o-mini/);
+    assert.match(report, /\| mean answer words \| 2 \| 7 \|/);
+    assert.equal(report.match(/^\*\*Reference\*\*$/gm)?.length, 3);
+    assert.equal(report.match(/^> A tuned, longer and more careful answer\.$/gm)?.length, 3);
+  });
+
+  test('a refused key stops the eval with the provider\'s reason', async () => {
+    const server = await api();
+    const ft = setup(server);
+    process.env.QUIMBOT_TEST_FT_BAD = 'sk-wrong';
+    const run = runTool(findTool('eval_quick'), { base: 'a', tuned: 'b', prompts: 'data/train.jsonl' }, {
+      workspace: ft.ws,
+      resolvePath: workspaceResolver(ft.ws, true),
+      signal: new AbortController().signal,
+      progress: () => {},
+      log: silentLogger,
+      providers: { providers: { openai: { kind: 'openai', baseURL: `${server.url}/v1`, apiKeyEnv: 'QUIMBOT_TEST_FT_BAD' } }, prices: {}, env: process.env, usage: () => {} },
+    });
+    await assert.rejects(run, /^ProviderError: HTTP 401 Unauthorized: Incorrect API key provided \(openai\)$/);
+  });
+});
+
+describe('spend in the ledger and the weekly report', () => {
+  test('generation and fine-tune spend from the command line reach the weekly report, and the daemon folds them into its ledger', async (t) => {
+    const ws = workspace(t);
+    const config = ws.config({ prices: { 'claude-haiku-4-5': { input: 1, output: 5 } } });
+    const { providerAccess } = await import('../src/config.ts');
+    const access = providerAccess(config, 'cli');
+    access.usage({ provider: 'anthropic', model: 'claude-haiku-4-5', inputTokens: 1_000_000, outputTokens: 100_000 });
+    access.usage({ provider: 'openai', model: 'fine-tune gpt-4o-mini-2024-07-18', inputTokens: 30_000, outputTokens: 0, costUsd: 0.09 });
+    const result = (await runTool(findTool('report_week'), { out: 'reports/week.md' }, { workspace: ws.dir, resolvePath: workspaceResolver(ws.dir, true), signal: new AbortController().signal, progress: () => {}, log: silentLogger })) as { path: string };
+    const report = ws.read('reports/week.md');
+    assert.ok(result.path.endsWith('week.md'));
+    assert.match(report, /\| cli \| 0 \| 0 \| 0 \| 2 \| \$1\.59 \|/);
+    assert.match(report, /- claude-haiku-4-5: \$1\.50 \(1,100,000 tokens\)/);
+    assert.match(report, /- fine-tune gpt-4o-mini-2024-07-18: \$0\.09 \(30,000 tokens\)/);
+    const daemon = await startDaemon({ config, log: silentLogger });
+    ws.cleanup(() => daemon.stop());
+    assert.deepEqual(daemon.store.state.ledger.map((e) => [e.agent, e.costUsd]), [['cli', 1.5], ['cli', 0.09]]);
+    assert.equal(daemon.store.state.costByDay[new Date().toISOString().slice(0, 10)]!.calls, 2);
+  });
+});

@@ -74,7 +74,9 @@ export function composeWeek(input: WeekInput): string {
     '',
   );
   lines.push('## 📊 METRICS', '', '### Per agent', '', '| agent | finished | blocked | cancelled | provider calls | cost |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const agent of input.team) {
+  // Spend from commands run by hand (`quimbot gen run` in a terminal, an MCP client) has its own row.
+  const others = [...new Set(ledger.map((l) => l.agent))].filter((name) => !input.team.some((a) => a.name === name)).map((name) => ({ name }));
+  for (const agent of [...input.team, ...others]) {
     const mine = runs.filter((r) => r.agent === agent.name);
     const spent = ledger.filter((l) => l.agent === agent.name);
     lines.push(

@@ -17,6 +17,7 @@ import { dataValidate } from './data/validate.ts';
 import { doctor } from './doctor.ts';
 import { ftSubmit } from './ft/submit.ts';
 import { ftCancel, ftStatus, ftWatch } from './ft/status.ts';
+import { evalQuick } from './eval/quick.ts';
 import { genRun } from './gen/run.ts';
 import { reportWeek } from './report-week.ts';
 import { standup } from './standup.ts';
@@ -47,6 +48,7 @@ export const TOOLS: readonly AnyTool[] = [
   ftStatus,
   ftWatch,
   ftCancel,
+  evalQuick,
   doctor,
   standup,
   reportWeek,
