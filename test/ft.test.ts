@@ -39,6 +39,7 @@ function setup(server: OpenAiApi, data = rows(12)) {
   writeFileSync(join(ws, 'data/train.jsonl'), data);
   const usage: Usage[] = [];
   const phases: string[] = [];
+  const messages: string[] = [];
   const providers: ProviderAccess = {
     providers: { ...DEFAULT_PROVIDERS, openai: { kind: 'openai', baseURL: `${server.url}/v1`, apiKeyEnv: KEY_ENV } },
     prices: {},
@@ -50,12 +51,15 @@ function setup(server: OpenAiApi, data = rows(12)) {
       workspace: ws,
       resolvePath: workspaceResolver(ws, true),
       signal: new AbortController().signal,
-      progress: (p: Progress) => void (p.phase && phases.push(p.phase)),
+      progress: (p: Progress) => {
+        if (p.phase) phases.push(p.phase);
+        if (p.message) messages.push(p.message);
+      },
       log: silentLogger,
       providers,
       ...(confirm ? { confirm } : {}),
     }) as Promise<Record<string, any>>;
-  return { ws, run, usage, phases, book: () => new JobBook(join(ws, '.quimbot/state.json')) };
+  return { ws, run, usage, phases, messages, book: () => new JobBook(join(ws, '.quimbot/state.json')) };
 }
 
 describe('ft submit', () => {
@@ -132,6 +136,8 @@ describe('ft status, watch and cancel', () => {
     await ft.run('ft_status', { job: job.id });
     assert.equal(ft.usage.length, 1);
     assert.equal(ft.book().get(job.id)!.fineTunedModel, watched.jobs[0].fine_tuned_model);
+    // The job's own events are told as they come.
+    assert.ok(ft.messages.includes(`${job.id}: Job entered running`), ft.messages.join('\n'));
   });
 
   test('a job that fails validation ends the watch with its error', async () => {

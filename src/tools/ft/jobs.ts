@@ -77,11 +77,17 @@ export async function refresh(openai: OpenAI, book: JobBook, job: FineTuneJob, a
 export async function follow(openai: OpenAI, book: JobBook, jobs: FineTuneJob[], access: ProviderAccess, context: ToolContext, pollMs: number): Promise<FineTuneJob[]> {
   const current = new Map(jobs.map((job) => [job.id, job]));
   const told = new Map<string, string>();
+  const lastEvent = new Map<string, string>();
   for (;;) {
     for (const job of current.values()) {
       if (FINAL_JOB_STATES.has(job.status) && told.get(job.id) === job.status) continue;
       const next = FINAL_JOB_STATES.has(job.status) ? job : await refresh(openai, book, job, access, context.signal);
       current.set(job.id, next);
+      const event = await newestEvent(openai, job.id, context.signal);
+      if (event && lastEvent.get(job.id) !== event) {
+        lastEvent.set(job.id, event);
+        context.progress({ done: 0, unit: 'jobs', message: `${job.id}: ${event}` });
+      }
       if (told.get(job.id) !== next.status) {
         told.set(job.id, next.status);
         context.progress({ done: [...current.values()].filter((j) => FINAL_JOB_STATES.has(j.status)).length, total: current.size, unit: 'jobs', phase: jobLine(view(next)) });
@@ -89,6 +95,17 @@ export async function follow(openai: OpenAI, book: JobBook, jobs: FineTuneJob[],
     }
     if ([...current.values()].every((job) => FINAL_JOB_STATES.has(job.status))) return [...current.values()];
     await sleep(pollMs, context.signal);
+  }
+}
+
+/** The job's newest event message (the provider's own words: "Step 120/300: training loss=0.41"); none when it cannot say. */
+async function newestEvent(openai: OpenAI, id: string, signal: AbortSignal): Promise<string | null> {
+  try {
+    const page = await openai.fineTuning.jobs.listEvents(id, { limit: 1 }, { signal });
+    return page.data[0]?.message ?? null;
+  } catch {
+    // Events are a courtesy: the job's status is what the card follows.
+    return null;
   }
 }
 
