@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
-import { canonicalJson, findPii, hashString, HashIndex, NearDupIndex, readJsonl, scanPii, Scrubber, TokenCounter } from '../src/pipeline/index.ts';
+import { findPii, hashString, hashValue, HashIndex, NearDupIndex, readJsonl, scanPii, Scrubber, TokenCounter } from '../src/pipeline/index.ts';
 import { wordHashes } from '../src/pipeline/minhash.ts';
 import type { PiiKind } from '../src/pipeline/index.ts';
 import { rng, sentence } from './helpers/datasets.ts';
@@ -50,10 +50,28 @@ describe('PII', () => {
 });
 
 describe('duplicate indexes', () => {
-  test('canonical JSON ignores key order and nothing else', () => {
-    assert.equal(canonicalJson({ role: 'user', content: 'x' }), canonicalJson({ content: 'x', role: 'user' }));
-    assert.notEqual(canonicalJson({ role: 'user', content: 'x' }), canonicalJson({ role: 'user', content: 'y' }));
-    assert.notEqual(canonicalJson([1, 2]), canonicalJson([2, 1]));
+  test('the value hash ignores key order and nothing else', () => {
+    assert.deepEqual(hashValue({ role: 'user', content: 'x' }), hashValue({ content: 'x', role: 'user' }));
+    assert.deepEqual(hashValue([{ a: 1, b: [true, null] }]), hashValue([{ b: [true, null], a: 1.0 }]));
+    const distinct = [
+      { role: 'user', content: 'x' },
+      { role: 'user', content: 'y' },
+      [1, 2],
+      [2, 1],
+      ['ab', 'c'],
+      ['a', 'bc'],
+      ['1'],
+      [1],
+      [[]],
+      [],
+      { a: 'b' },
+      { ab: '' },
+      [null],
+      ['null'],
+      { content: 'x', role: 'user', name: 'z' },
+    ];
+    const hashes = new Set(distinct.map((v) => hashValue(v).join(':')));
+    assert.equal(hashes.size, distinct.length);
   });
 
   test('HashIndex agrees with a Set over 200,000 keys, through growth', () => {

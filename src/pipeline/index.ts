@@ -3,7 +3,7 @@ export type { AuditOptions } from './audit/run.ts';
 export { auditMarkdown } from './audit/markdown.ts';
 export { AuditReport, COUNT_NAMES } from './audit/report.ts';
 export type { CountName } from './audit/report.ts';
-export { canonicalJson, hashString, messagesHash, messagesText } from './canonical.ts';
+export { hashString, hashValue, messagesHash, messagesText } from './canonical.ts';
 export { PipelineError } from './errors.ts';
 export type { PipelineErrorCode } from './errors.ts';
 export { AlpacaRow, cookbookErrors, detectFormat, FORMATS, mapRowTexts, OpenAIRow, ShareGptRow, toChatRow, UnslothRow } from './formats.ts';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { canonicalJson, hashString } from '../canonical.ts';
+import { hashValue } from '../canonical.ts';
 import { HashIndex } from '../hash-index.ts';
 import { readJsonl } from '../jsonl.ts';
 import { exampleMessages, gateProblems } from './example.ts';
@@ -120,7 +120,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     const made = exampleMessages(recipe, item, answer.text);
     const reasons: string[] = 'reject' in made ? [made.reject] : gateProblems(recipe.gate, made.messages);
     if ('messages' in made && reasons.length === 0 && recipe.gate.includes('exact-duplicate')) {
-      const [hi, lo] = hashString(canonicalJson(made.messages));
+      const [hi, lo] = hashValue(made.messages);
       if (seen.add(hi, lo, item.index) !== -1) reasons.push('exact-duplicate');
     }
     const provenance = {
@@ -232,7 +232,7 @@ async function readDone(path: string, ids: Set<string>, seen: HashIndex | null):
       const value = parseRow(line.text);
       if (typeof value?.id === 'string') ids.add(value.id);
       if (seen && value?.messages) {
-        const [hi, lo] = hashString(canonicalJson(value.messages));
+        const [hi, lo] = hashValue(value.messages);
         seen.add(hi, lo, line.line);
       }
     }
