@@ -9,6 +9,9 @@ const STATIC_DIR = new URL('../../web/static/', import.meta.url);
 const STATIC_FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'dom.js': 'text/javascript; charset=utf-8',
+  'card-dialog.js': 'text/javascript; charset=utf-8',
+  'panels.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
 
