@@ -122,6 +122,7 @@ describe('the web view API', () => {
     { name: 'a card that is not there', body: { action: 'move', card: 'nosuchcard', column: 'done' }, status: 404, code: 'CARD_NOT_FOUND' },
     { name: 'retry of a card that is not Blocked', body: { action: 'retry', card: 'Run Stage 1' }, status: 409, code: 'CARD_NOT_BLOCKED' },
     { name: 'cancel of a card that is not running', body: { action: 'cancel', card: 'Run Stage 1' }, status: 409, code: 'CARD_NOT_RUNNING' },
+    { name: 'cancel of a card In Progress with no run', body: { action: 'cancel', card: 'Write build recipe' }, status: 409, code: 'CARD_NOT_RUNNING' },
   ];
   test('a bad POST is refused with a stable code and the file is untouched', async (t) => {
     const { ws, daemon } = await daemonOn(t, SEED);

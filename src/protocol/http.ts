@@ -52,7 +52,7 @@ export class ListenError extends Error {
 
 /**
  * One HTTP listener for the daemon (127.0.0.1 by default): MCP over Streamable HTTP at `/mcp`
- * with sessions, and `/healthz`. Host headers are checked against DNS rebinding on loopback;
+ * with sessions, `/healthz`, and the web view when one is given. Host headers are checked against DNS rebinding on loopback;
  * beyond loopback a bearer token is required. Idle sessions are closed after 30 minutes.
  */
 export async function listen(options: ListenOptions): Promise<Listener> {

@@ -24,6 +24,8 @@ export interface ActionContext {
   workspace: string;
   boardPath: string;
   board: () => Promise<Board>;
+  /** True when a run holds the card (a lease in the store). */
+  hasRun: (cardId: string) => boolean;
   log: Logger;
 }
 
@@ -38,7 +40,9 @@ export async function toolCall(action: Action, context: ActionContext): Promise<
     case 'cancel': {
       // Moving a card out of In Progress is how a person cancels its run; Blocked keeps it from being claimed again at once.
       const card = selectCard(await context.board(), action.card);
-      if (card.column !== 'in_progress' && card.column !== 'review') throw new WebError(409, 'CARD_NOT_RUNNING', `"${card.title}" is in ${card.column}: only a card In Progress or in Review has a run to cancel`);
+      if (!context.hasRun(card.id) || (card.column !== 'in_progress' && card.column !== 'review')) {
+        throw new WebError(409, 'CARD_NOT_RUNNING', `"${card.title}" (in ${card.column}) has no run to cancel`);
+      }
       return { tool: 'board_block', args: { board, card: card.id, reason: action.reason } };
     }
     case 'retry': {

@@ -182,7 +182,7 @@ export function installRoutes(app: Express, c: RouteContext): void {
     handle(async (req, res) => {
       const parsed = ActionSchema.safeParse(req.body);
       if (!parsed.success) throw new WebError(400, 'BAD_REQUEST', describeIssues(parsed.error));
-      const done = await runAction(parsed.data, { workspace: c.workspace, boardPath: boardRef, board: () => file.read(), log: c.log });
+      const done = await runAction(parsed.data, { workspace: c.workspace, boardPath: boardRef, board: () => file.read(), hasRun: (id) => c.store.state.leases.some((l) => l.cardId === id), log: c.log });
       c.humanEdited(await file.read());
       res.json({ ok: true, action: parsed.data.action, ...done });
     }),

@@ -48,7 +48,7 @@ function cardActions(card) {
     return act({ action: 'move', card: card.id, column: select.value });
   } }, 'Move');
   const extra = [];
-  if (card.column === 'in_progress' || card.column === 'review') {
+  if (card.lease && (card.column === 'in_progress' || card.column === 'review')) {
     extra.push(h('button', { type: 'button', class: 'danger', dataset: { focus: `cancel:${card.id}` }, 'aria-label': `Cancel the run of “${card.title}”`, onclick: () => act({ action: 'cancel', card: card.id }) }, 'Cancel run'));
   }
   if (card.column === 'blocked') {

@@ -73,7 +73,7 @@ async function refreshCard() {
           card.blockedReason ? h('p', { class: 'blocked' }, `Blocked: ${card.blockedReason}`) : null,
           h('pre', { 'aria-label': 'The card as written in the file' }, card.text),
           card.links.length ? h('div', {}, h('h3', {}, 'Links'), h('ul', {}, card.links.map(linkItem))) : null,
-          card.column === 'in_progress' || card.column === 'review'
+          card.lease && (card.column === 'in_progress' || card.column === 'review')
             ? h('p', {}, h('button', { type: 'button', class: 'danger', onclick: () => act({ action: 'cancel', card: card.id }) }, 'Cancel run'))
             : null,
           card.column === 'blocked' ? h('p', {}, h('button', { type: 'button', onclick: () => act({ action: 'retry', card: card.id }) }, 'Retry')) : null,
