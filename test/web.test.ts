@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
@@ -10,6 +12,7 @@ import { parseBoard } from '../src/board/index.ts';
 import { startDaemon } from '../src/daemon.ts';
 import type { Daemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
+import { EventHub, webEvent } from '../src/protocol/web/events.ts';
 import { openEvents } from './helpers/sse.ts';
 import { EMPTY_BOARD, workspace } from './helpers/workspace.ts';
 import type { Workspace } from './helpers/workspace.ts';
@@ -75,6 +78,19 @@ describe('the web view API', () => {
     assert.equal(blocked.blockedReason, 'HTTP 402 Payment Required');
     assert.equal(blocked.lease, null);
     assert.deepEqual(view.sections.map((s: any) => s.heading), ['KANBAN.md — Quimbot Project Board', '📝 Notes']);
+  });
+
+  test("a card's links: its run log by run id, reports under reports/ by URL, other paths as paths", async (t) => {
+    const card = '- **Audit X** — Cursor\n  - ✅ 49 rows ([log](../.quimbot/runs/m1abc-0f0f0f.log)) · reports/audit x.md · reports/x.md · data/out.jsonl\n  - see [the recipe](../recipes/stage1.yaml) and [docs](https://example.com/)\n';
+    const { daemon } = await daemonOn(t, EMPTY_BOARD.replace('## Done\n', `## Done\n${card}`));
+    const view = (await (await fetch(`${daemon.url}/api/board`)).json()) as any;
+    const done = view.columns.find((c: any) => c.kind === 'done').cards[0];
+    assert.deepEqual(done.links, [
+      { kind: 'run', label: 'log', runId: 'm1abc-0f0f0f' },
+      { kind: 'file', label: 'the recipe', path: 'recipes/stage1.yaml' },
+      { kind: 'report', label: 'reports/x.md', url: '/reports/x.md' },
+      { kind: 'file', label: 'data/out.jsonl', path: 'data/out.jsonl' },
+    ]);
   });
 
   test('/api/events: a card a human appends to the file reaches the page within a second', async (t) => {
@@ -176,10 +192,15 @@ describe('the web view API', () => {
     const retried = await post(daemon, { action: 'retry', card: id });
     assert.equal(retried.status, 200, JSON.stringify(retried.body));
     await ws.waitFor((b) => b.cards.some((c) => c.id === id && c.column === 'in_progress'), 'the retried card In Progress again');
+    // The board is written first; the run's record follows.
+    await waitUntil(() => daemon.store.state.runs.filter((r) => r.cardId === id).length === 2, 'the second run to be recorded');
     const runs = (await (await fetch(`${daemon.url}/api/cards/${id}/runs`)).json()) as any;
     assert.equal(runs.runs.length, 2);
     assert.equal(runs.runs[1].outcome, 'cancelled');
     assert.deepEqual(runs.history.map((e: any) => e.kind).slice(0, 2), ['claimed', 'cancelled']);
+    // Not left running when the daemon stops.
+    assert.equal((await post(daemon, { action: 'cancel', card: id })).status, 200);
+    await waitUntil(() => daemon.store.state.leases.length === 0, 'the second run to end');
   });
 
   test('team, cost, notes and reports: what the config, the store and the workspace hold; files served read-only inside reports/', async (t) => {
@@ -227,6 +248,53 @@ describe('the web view API', () => {
       assert.doesNotMatch(response.text, /outside the reports folder/);
     }
     assert.equal((await fetch(`${daemon.url}/static/../../package.json`)).status, 404);
+  });
+});
+
+describe('the event hub', () => {
+  test('a page that stops reading is dropped once its queue passes the bound; the others get every event; a full hub refuses more', async (t) => {
+    const hub = new EventHub({ clients: 2 });
+    const refused: number[] = [];
+    const server = createServer((_req, res) => {
+      if (!hub.add(res, webEvent.hello('test'))) {
+        refused.push(1);
+        res.statusCode = 503;
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      hub.close();
+      server.closeAllConnections();
+      server.close();
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const reader = await openEvents(url);
+    t.after(() => reader.close());
+    await reader.next('hello');
+    // A client that sends its request and then never reads a byte.
+    const stalled = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    t.after(() => stalled.destroy());
+    stalled.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    stalled.pause();
+    while (hub.size < 2) await sleep(5);
+    assert.equal((await fetch(url)).status, 503, 'a third page is refused while two listen');
+    // Events of 4 KB, a few at a time so the page that reads keeps up, until the kernel's buffers
+    // toward the stalled one are full and its queue grows past the bound.
+    const filler = 'x'.repeat(4096);
+    const limit = 50_000;
+    let sent = 0;
+    while (hub.size === 2 && sent < limit) {
+      hub.send(webEvent.invalid('TEST', `${sent} ${filler}`));
+      sent++;
+      if (sent % 4 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(hub.size, 1, `the stalled page was dropped (after ${sent} events of 4 KB)`);
+    assert.ok(sent < limit);
+    hub.send(webEvent.state());
+    await reader.next('state', 5000);
+    const invalid = reader.seen.filter((e) => e.event === 'invalid').map((e) => Number(JSON.parse(e.data).message.split(' ')[0]));
+    assert.deepEqual(invalid, [...Array(sent).keys()], 'the page that reads got every event, in order');
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /** What a page hears on `/api/events`; each kind tells it what to fetch again. */
 export type WebEvent =
@@ -19,8 +19,8 @@ export const webEvent = {
 export const MAX_QUEUED_BYTES = 64 * 1024;
 
 /** Turns a response into an event stream (no buffering by proxies, no caching). */
-export function openStream(res: Response): void {
-  res.status(200).set({
+export function openStream(res: ServerResponse): void {
+  res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
@@ -35,7 +35,7 @@ export function openStream(res: Response): void {
  * Writes one event; false (and the connection destroyed) when the client has more than
  * `MAX_QUEUED_BYTES` waiting: a page that does not read must not make the daemon hold its events.
  */
-export function writeEvent(res: Response, name: string, data: unknown): boolean {
+export function writeEvent(res: ServerResponse, name: string, data: unknown): boolean {
   if (res.destroyed || res.writableEnded) return false;
   res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   if (res.writableLength > MAX_QUEUED_BYTES) {
@@ -53,7 +53,7 @@ export interface HubLimits {
 
 /** The pages listening on `/api/events`: a fixed number of them, each with a bounded queue. */
 export class EventHub {
-  readonly #clients = new Set<Response>();
+  readonly #clients = new Set<ServerResponse>();
   readonly #limits: HubLimits;
   readonly #heartbeat: NodeJS.Timeout;
 
@@ -73,7 +73,7 @@ export class EventHub {
   }
 
   /** Adds a page; false when the hub is full (the caller answers 503). */
-  add(res: Response, first: WebEvent): boolean {
+  add(res: ServerResponse, first: WebEvent): boolean {
     if (this.#clients.size >= this.#limits.clients) return false;
     openStream(res);
     this.#clients.add(res);
@@ -91,7 +91,7 @@ export class EventHub {
     this.#clients.clear();
   }
 
-  #write(res: Response, event: WebEvent): boolean {
+  #write(res: ServerResponse, event: WebEvent): boolean {
     if (writeEvent(res, event.kind, event)) return true;
     this.#clients.delete(res);
     return false;
