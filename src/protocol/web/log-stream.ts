@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { RunRecord } from '../../store/index.ts';
 import { openStream, writeEvent } from './events.ts';
 
@@ -14,7 +14,7 @@ const CHUNK_BYTES = 16 * 1024;
  * The log is read from where the last read stopped, a chunk at a time, and the next chunk
  * only once the last has gone out: memory stays bounded however long the log or slow the client.
  */
-export function streamLog(req: Request, res: Response, path: string, run: () => RunRecord | undefined, onEnd: () => void): void {
+export function streamLog(res: Response, path: string, run: () => RunRecord | undefined, onEnd: () => void): void {
   openStream(res);
   const decoder = new StringDecoder('utf8');
   const buffer = Buffer.alloc(CHUNK_BYTES);
@@ -27,7 +27,7 @@ export function streamLog(req: Request, res: Response, path: string, run: () => 
     if (timer) clearTimeout(timer);
     onEnd();
   };
-  req.on('close', stop);
+  // The response closes when the page goes away or the stream ends; the request may close earlier, once read.
   res.on('close', stop);
 
   const readMore = (): { text: string; more: boolean } => {

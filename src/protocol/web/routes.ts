@@ -144,7 +144,7 @@ export function installRoutes(app: Express, c: RouteContext): void {
       if (!record || inside(c.runsDir, record.log) === null) throw new WebError(404, 'NOT_FOUND', `no log for run ${id}`);
       if (logStreams >= MAX_LOG_STREAMS) throw new WebError(503, 'TOO_MANY_STREAMS', 'too many run logs are open; close one');
       logStreams++;
-      streamLog(req, res, record.log, () => c.store.state.runs.find((r) => r.id === id), () => logStreams--);
+      streamLog(res, record.log, () => c.store.state.runs.find((r) => r.id === id), () => logStreams--);
     }),
   );
   app.get(
@@ -165,9 +165,7 @@ export function installRoutes(app: Express, c: RouteContext): void {
   app.get(
     '/api/notes/:date',
     handle((req, res) => {
-      const date = param(NoteDate, req.params.date, 'date');
-      res.set('cache-control', 'no-cache');
-      sendConfined(res, c.memoryDir, `${date}.md`);
+      sendConfined(res, c.memoryDir, `${param(NoteDate, req.params.date, 'date')}.md`);
     }),
   );
   app.get(
