@@ -21,6 +21,7 @@ import { StateTaskStore } from './protocol/a2a/task-store.ts';
 import { listen } from './protocol/http.ts';
 import type { Listener } from './protocol/http.ts';
 import { createMcpServer } from './protocol/mcp/server.ts';
+import { createWebView } from './protocol/web/index.ts';
 import type { Logger } from './log.ts';
 import { standupDue, standupWritten, writeStandup } from './standup/index.ts';
 import { Store } from './store/index.ts';
@@ -74,6 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       a2a: peerBackend(),
       ...options.backends,
     };
+    const runsDir = join(dirname(statePath), 'runs');
     const runtime = new AgentRuntime({
       file,
       store,
@@ -81,7 +83,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       backends,
       tools: TOOLS,
       workspace: config.workspace,
-      runsDir: join(dirname(statePath), 'runs'),
+      runsDir,
       settings: config.scheduler,
       prices: config.prices,
       providers: config.providers,
@@ -97,6 +99,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const tasks = new StateTaskStore(store);
     const pulse = new BoardPulse();
     const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal, pulse));
+    const memoryDir = resolve(config.workspace, config.memory);
+    const reportsDir = join(config.workspace, 'reports');
+    const web = createWebView({
+      workspace: config.workspace,
+      boardPath,
+      memoryDir,
+      reportsDir,
+      runsDir,
+      store,
+      team: { name: config.name, agents: config.agents, peers: config.peers },
+      maxAttempts: config.scheduler.maxAttempts,
+      running: () => runtime.running,
+      // The page's edits are a person's: moving a running card away cancels its run, as in an editor.
+      humanEdited: (edited) => runtime.boardChanged(edited, false),
+      log: log.child({ component: 'web' }),
+    });
     const listener: Listener = await listen({
       host: config.listen.host,
       port: config.listen.port,
@@ -105,29 +123,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         createMcpServer({
           workspace: config.workspace,
           boardPath,
-          memoryDir: resolve(config.workspace, config.memory),
-          reportsDir: join(config.workspace, 'reports'),
+          memoryDir,
+          reportsDir,
           log,
           providers: providerAccess(config, 'mcp'),
         }),
       a2a,
       peerTokens: peerTokens(config),
+      web: web.install,
       log,
     });
     card.supportedInterfaces[0]!.url = `${listener.url}${A2A_PATH}`;
     const watch: BoardWatch = watchBoard(file, (change) => {
       if (change.kind === 'invalid') {
         log.warn(change.error.message, { code: change.error.code });
+        web.boardChanged(change);
         return;
       }
       if (!change.own) log.info(`board changed: ${summarizeBoard(change.board)}`, { hash: change.hash.slice(0, 12) });
       runtime.boardChanged(change.board, change.own);
       pulse.pulse();
       listener.boardChanged();
+      web.boardChanged(change);
     });
     await watch.ready;
     await runtime.start();
-    const memoryDir = resolve(config.workspace, config.memory);
     const standups = setInterval(() => {
       store.absorbUsageJournal().catch((error: unknown) => log.warn(`usage journal: ${(error as Error).message}`));
       const kind = standupDue(Date.now(), config.standup, (date, k) => standupWritten(memoryDir, date, k));
@@ -140,7 +160,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     standups.unref();
     // A2A tasks still open from before a restart: their cards are followed again.
     resumeTasks(file, tasks.open(), (task) => tasks.save(task), lifetime.signal, pulse);
-    log.info(`listening on ${listener.url} (MCP: ${listener.url}/mcp, A2A: ${listener.url}${A2A_PATH})`);
+    log.info(`listening on ${listener.url} (web view: ${listener.url}/, MCP: ${listener.url}/mcp, A2A: ${listener.url}${A2A_PATH})`);
     log.info(`watching ${config.board}; Ctrl-C to stop`);
     return {
       board: file,
@@ -151,6 +171,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         lifetime.abort();
         clearInterval(standups);
         await watch.close();
+        web.close();
         await listener.close();
         await runtime.stop();
         unlock();

@@ -43,7 +43,8 @@ describe('the daemon', () => {
     const board = await ws.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the card in Blocked');
     const card = board.cards.find((c) => c.title === 'Audit missing')!;
     assert.match(card.blockedReason ?? '', /FILE_NOT_FOUND/);
-    assert.equal(daemon.store.cardState(card.id)?.blocked, true);
+    // The board is written first; the card's state in the store follows.
+    await waitUntil(() => daemon.store.cardState(card.id)?.blocked === true, 'the store to mark the card blocked');
 
     // The human fixes the cause and moves the card back to Backlog: it is tried afresh.
     ws.write('data/nope.jsonl', plantedDataset(FLAWS).text);

@@ -7,7 +7,7 @@ import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/serve
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.ts';
 import type { QuimbotMcp } from './mcp/server.ts';
 import { A2A_PATH } from './a2a/card.ts';
@@ -27,6 +27,8 @@ export interface ListenOptions {
   a2a?: A2ARequestHandler;
   /** Bearer tokens of known peers; when there are any, `/a2a` refuses requests without one of them. */
   peerTokens?: readonly string[];
+  /** Adds the web view's routes (`/`, `/api/…`) behind the same origin and token checks. */
+  web?: (app: Express, listener: { sessions(): number }) => void;
   log: Logger;
 }
 
@@ -50,7 +52,7 @@ export class ListenError extends Error {
 
 /**
  * One HTTP listener for the daemon (127.0.0.1 by default): MCP over Streamable HTTP at `/mcp`
- * with sessions, and `/healthz`. Host headers are checked against DNS rebinding on loopback;
+ * with sessions, `/healthz`, and the web view when one is given. Host headers are checked against DNS rebinding on loopback;
  * beyond loopback a bearer token is required. Idle sessions are closed after 30 minutes.
  */
 export async function listen(options: ListenOptions): Promise<Listener> {
@@ -71,6 +73,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, sessions: sessions.size });
   });
+  options.web?.(app, { sessions: () => sessions.size });
   app.post('/mcp', async (req, res) => {
     const id = req.header('mcp-session-id');
     const known = id ? sessions.get(id) : undefined;

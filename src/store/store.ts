@@ -50,12 +50,25 @@ export class Store {
     return this.db.data;
   }
 
+  readonly #listeners = new Set<() => void>();
+
+  /** Calls `listener` after every write (a claim, a renewal, a run, a ledger line); returns the unsubscribe. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #write(): Promise<void> {
+    await this.db.write();
+    for (const listener of this.#listeners) listener();
+  }
+
   /** Takes a lease on a card unless someone holds a live one; false when taken. */
   async claim(lease: Omit<Lease, 'boot'>): Promise<boolean> {
     const live = this.db.data.leases.find((l) => l.cardId === lease.cardId);
     if (live) return false;
     this.db.data.leases.push({ ...lease, boot: this.boot });
-    await this.db.write();
+    await this.#write();
     return true;
   }
 
@@ -64,14 +77,14 @@ export class Store {
     const lease = this.db.data.leases.find((l) => l.runId === runId);
     if (!lease) return;
     lease.expiresAt = expiresAt;
-    await this.db.write();
+    await this.#write();
   }
 
   /** Drops a run's lease. */
   async release(runId: string): Promise<void> {
     const before = this.db.data.leases.length;
     this.db.data.leases = this.db.data.leases.filter((l) => l.runId !== runId);
-    if (this.db.data.leases.length !== before) await this.db.write();
+    if (this.db.data.leases.length !== before) await this.#write();
   }
 
   /** Leases no live run of this daemon holds: made by an earlier boot, or past their expiry. */
@@ -90,7 +103,7 @@ export class Store {
     cards[cardId] = next;
     const ids = Object.keys(cards);
     if (ids.length > LIMITS.cards) for (const id of ids.slice(0, ids.length - LIMITS.cards)) delete cards[id];
-    await this.db.write();
+    await this.#write();
     return next;
   }
 
@@ -101,13 +114,13 @@ export class Store {
     if (at === -1) runs.push(run);
     else runs[at] = run;
     trim(runs, LIMITS.runs);
-    await this.db.write();
+    await this.#write();
   }
 
   async addEvent(event: CardEvent): Promise<void> {
     this.db.data.history.push(event);
     trim(this.db.data.history, LIMITS.history);
-    await this.db.write();
+    await this.#write();
   }
 
   /** Saves an A2A task (its JSON form); the oldest go past the cap. */
@@ -117,13 +130,13 @@ export class Store {
     tasks[id] = json;
     const ids = Object.keys(tasks);
     if (ids.length > LIMITS.a2aTasks) for (const old of ids.slice(0, ids.length - LIMITS.a2aTasks)) delete tasks[old];
-    await this.db.write();
+    await this.#write();
   }
 
   /** Adds a provider call to the ledger and to the day's totals. */
   async addUsage(entry: UsageEntry): Promise<void> {
     addToLedger(this.db.data, entry);
-    await this.db.write();
+    await this.#write();
   }
 
   /** Folds in the spend that commands beside the daemon wrote to the usage journal. */
@@ -134,7 +147,7 @@ export class Store {
       return 0;
     }
     for (const entry of journal.entries) addToLedger(this.db.data, entry);
-    await this.db.write();
+    await this.#write();
     journal.done();
     return journal.entries.length;
   }

@@ -7,3 +7,4 @@ export { describeIssues, runTool } from './run.ts';
 export { defineTool } from './tool.ts';
 export type { AnyTool, Progress, ToolAnnotations, ToolContext, ToolDefinition } from './tool.ts';
 export { workspaceResolver } from './workspace.ts';
+export { boardJson } from './board/schemas.ts';
