@@ -63,6 +63,10 @@ function renderCard(card, maxAttempts) {
     { class: `card${card.lease?.running ? ' running' : ''}`, draggable: 'true', dataset: { card: card.id }, ondragstart: (e) => {
       e.dataTransfer.setData('text/plain', card.id);
       e.dataTransfer.effectAllowed = 'move';
+      dragging = true;
+    }, ondragend: () => {
+      dragging = false;
+      if (refreshWaiting) soon('board', refreshBoard);
     } },
     h('h3', {}, h('button', { type: 'button', class: 'link', 'aria-haspopup': 'dialog', dataset: { focus: `open:${card.id}` }, onclick: () => openCard(card.id, card.title) }, card.title)),
     card.owner ? h('p', { class: 'owner' }, `— ${card.owner}`) : null,
@@ -97,13 +101,27 @@ function renderColumn(column, maxAttempts) {
   return section;
 }
 
+// A rebuild during a drag would take the dragged card (and the drop target) out of the page:
+// the board waits until the drag ends.
+let dragging = false;
+let refreshWaiting = false;
+
 /** Fetches the board and rebuilds the columns, keeping focus where it was. */
 async function refreshBoard() {
+  if (dragging) {
+    refreshWaiting = true;
+    return;
+  }
+  refreshWaiting = false;
   let view;
   try {
     view = await getJson('/api/board');
   } catch (error) {
     say(`${error.code}: ${error.message}`, 'error');
+    return;
+  }
+  if (dragging) {
+    refreshWaiting = true;
     return;
   }
   const focused = document.activeElement?.dataset?.focus;
