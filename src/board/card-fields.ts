@@ -24,20 +24,21 @@ const cache = new Map<string, CardFields>();
  * the same text as last time. The cache is cleared when full, so memory stays bounded. The
  * results are shared between parses and must not be mutated (the types say so).
  */
-export function cardFields(cardText: string): CardFields {
+export function cardFields(cardText: string, item?: ListItem): CardFields {
   let fields = cache.get(cardText);
   if (fields === undefined) {
     if (cache.size >= LIMIT) cache.clear();
-    fields = readCardFields(cardText);
+    fields = readCardFields(cardText, item);
     cache.set(cardText, fields);
   }
   return fields;
 }
 
-function readCardFields(cardText: string): CardFields {
+/** `item` is the first line's list item when the caller has read it already (the scan has). */
+function readCardFields(cardText: string, known?: ListItem): CardFields {
   const lines = splitCard(cardText);
   const first = lines[0]!;
-  const item = matchListItem(first);
+  const item = known ?? matchListItem(first);
   if (!item) throw new Error(`not a list item: ${JSON.stringify(first)}`);
   const headText = first.slice(item.textStart);
   const head = readHead(headText);

@@ -1,0 +1,236 @@
+import { recognizeColumn } from './columns.ts';
+import { firstNonBlankIn, indentWidthAt } from './lines.ts';
+import { closesFence, matchFence, matchListItem } from './list-item.ts';
+import type { ListItem } from './list-item.ts';
+import type { Board, Column, OtherSection } from './types.ts';
+
+const HEADING = /^ {0,3}(#{1,6})(?=[ \t]|$)(.*)$/;
+const LAST_SYNCED = /^_Last synced:\s*(.*?)\s*_\s*$/;
+const SETTINGS = /^%%\s*kanban:settings/;
+
+/** Where each scanned line is: `[start, contentEnd)` is its content, its line break runs to `end`. Offsets only, no strings. */
+export interface LineTable {
+  starts: number[];
+  contentEnds: number[];
+  ends: number[];
+}
+
+/** A card as the scan finds it: lines `first..last` of the scan's line table, and its list item. */
+export interface CardDraft {
+  column: Column;
+  first: number;
+  last: number;
+  indent: number;
+  item: ListItem;
+}
+
+/** What the scan carries from one line to the next: enough to start a scan at any card's first line. */
+export interface ScanState {
+  column: Column | null;
+  inSubsection: boolean;
+  card: CardDraft | null;
+  fence: { fence: string; inCard: boolean } | null;
+  inComment: boolean;
+  lastSynced: Board['lastSynced'];
+}
+
+/** What a scan found; lines are numbered from `lineBase` (0-based), the index of the table's first line. */
+export interface Scan {
+  lines: LineTable;
+  lineBase: number;
+  drafts: CardDraft[];
+  /** Sections whose heading the scan read, in order. */
+  columns: Column[];
+  others: OtherSection[];
+  /** Table indexes of the column heading lines (each its own region). */
+  headings: number[];
+  state: ScanState;
+  /** Where the scan stopped: the start of the line `resync` accepted, else the end of the text. */
+  end: number;
+  /** Line breaks seen, CRLF and LF, for the board's dominant line ending. */
+  crlf: number;
+  lf: number;
+}
+
+/** Lets an incremental parse stop the scan at a line from where the old parse's result holds again. */
+export interface Resync {
+  /** Lines starting before this offset are always scanned. */
+  from: number;
+  /** True to stop before the line at `start` (state as before that line). */
+  at(scan: Scan, start: number, contentEnd: number): boolean;
+}
+
+/** A state for the top of a board (or right after its front matter). */
+export function initialState(): ScanState {
+  return { column: null, inSubsection: false, card: null, fence: null, inComment: false, lastSynced: null };
+}
+
+/**
+ * Scans lines from offset `from` (a line start) to the end of `text`, or until `resync` accepts a
+ * line. `lines` may already hold lines before `from` (the front matter); `state` is updated.
+ * Lines are dispatched on their first non-blank character, and sliced only when a pattern must
+ * read them: the board has a line a card or more, so this loop is the parse.
+ */
+export function scanLines(text: string, from: number, lines: LineTable, lineBase: number, state: ScanState, resync: Resync | null): Scan {
+  const { starts, contentEnds, ends } = lines;
+  const scan: Scan = { lines, lineBase, drafts: [], columns: [], others: [], headings: [], state, end: text.length, crlf: 0, lf: 0 };
+  let { column, inSubsection, card, fence, inComment, lastSynced } = state;
+  let crlf = 0;
+  let lf = 0;
+  // A byte order mark is part of the first line's bytes but not of its Markdown.
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let end = from;
+  for (let lineStart = from; lineStart < text.length; lineStart = end) {
+    const nl = text.indexOf('\n', lineStart);
+    end = nl === -1 ? text.length : nl + 1;
+    const contentEnd = nl === -1 ? end : nl > lineStart && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    if (resync !== null && lineStart >= resync.from) {
+      Object.assign(state, { column, inSubsection, card, fence, inComment, lastSynced });
+      if (resync.at(scan, lineStart, contentEnd)) {
+        scan.end = lineStart;
+        break;
+      }
+    }
+    if (nl !== -1) {
+      if (contentEnd < nl) crlf++;
+      else lf++;
+    }
+    const i = starts.length;
+    starts.push(lineStart);
+    contentEnds.push(contentEnd);
+    ends.push(end);
+    const start = lineStart === 0 ? bom : lineStart;
+    const first = firstNonBlankIn(text, start, contentEnd);
+    const blank = first === -1;
+    if (fence) {
+      const inCard = fence.inCard && card !== null;
+      // Inside a card a fence lasts only as long as the card: a line indented no deeper than
+      // the card's marker ends both (CommonMark), so an unclosed fence cannot eat the board.
+      if (inCard && !blank && indentWidthAt(text, start, contentEnd) <= card!.indent) {
+        fence = null;
+      } else {
+        if (inCard && !blank) card!.last = i;
+        if (closesFence(text.slice(start, contentEnd), fence.fence)) fence = null;
+        continue;
+      }
+    }
+    if (inComment) {
+      if (text.slice(start, contentEnd).trimEnd().endsWith('%%')) inComment = false;
+      continue;
+    }
+    if (blank) continue;
+    // Every construct below starts with a known character: dispatch on it rather than trying
+    // each pattern on every line.
+    const lead = text.charCodeAt(first);
+    const fenceLead = lead === 96 || lead === 126;
+    if (card) {
+      if (indentWidthAt(text, start, contentEnd) > card.indent) {
+        card.last = i;
+        const open = fenceLead ? matchFence(text.slice(start, contentEnd)) : null;
+        if (open) fence = { fence: open.fence, inCard: true };
+        continue;
+      }
+      card = null;
+    }
+
+    if (lead === 37 && text.charCodeAt(first + 1) === 37) {
+      const line = text.slice(start, contentEnd);
+      // Obsidian Kanban keeps its settings in a comment after the last lane: it is not part
+      // of that lane, so a column created after it goes before the settings, not below them.
+      if (SETTINGS.test(line)) {
+        closeSection(column, scan.others, start);
+        column = null;
+        inSubsection = false;
+      }
+      inComment = !(line.trim().length > 2 && line.trimEnd().endsWith('%%'));
+      continue;
+    }
+    const open = fenceLead ? matchFence(text.slice(start, contentEnd)) : null;
+    if (open) {
+      fence = { fence: open.fence, inCard: false };
+      continue;
+    }
+    const heading = lead === 35 ? HEADING.exec(text.slice(start, contentEnd)) : null;
+    if (heading) {
+      const level = (heading[1] ?? '').length;
+      const title = (heading[2] ?? '').trim();
+      if (level <= 2) {
+        closeSection(column, scan.others, start);
+        const kind = level === 2 ? recognizeColumn(title) : null;
+        column = kind ? { kind, heading: title, line: lineBase + i + 1, span: { start, end: -1 }, bodyStart: end, cards: [] } : null;
+        inSubsection = false;
+        if (column) {
+          scan.columns.push(column);
+          scan.headings.push(i);
+        } else {
+          scan.others.push({ heading: title, level, line: lineBase + i + 1, span: { start, end: -1 } });
+        }
+      } else if (column) {
+        inSubsection = true;
+      }
+      continue;
+    }
+    const synced = lead === 95 ? LAST_SYNCED.exec(text.slice(start, contentEnd)) : null;
+    if (synced && !lastSynced) {
+      lastSynced = { line: lineBase + i + 1, span: { start, end: contentEnd }, value: synced[1] ?? '' };
+      continue;
+    }
+    if (column && !inSubsection && isListLead(lead)) {
+      const item = matchListItem(text.slice(start, contentEnd));
+      if (item && item.indent <= 3) {
+        card = { column, first: i, last: i, indent: item.indent, item };
+        scan.drafts.push(card);
+      }
+    }
+  }
+  Object.assign(state, { column, inSubsection, card, fence, inComment, lastSynced });
+  scan.crlf = crlf;
+  scan.lf = lf;
+  return scan;
+}
+
+/** Ends the open section (a column, or the last other section if still open) at `end`. */
+export function closeSection(column: Column | null, others: readonly OtherSection[], end: number): void {
+  if (column) column.span.end = end;
+  const other = others.at(-1);
+  if (other && other.span.end === -1) other.span.end = end;
+}
+
+/** `-`, `*`, `+` or a digit: the characters a list item can start with. */
+function isListLead(c: number): boolean {
+  return c === 45 || c === 42 || c === 43 || (c >= 48 && c <= 57);
+}
+
+/**
+ * Pushes the lines of the YAML front matter to `lines` (when the file opens with `---` and closes
+ * it) and returns the offset after it, 0 when there is none.
+ */
+export function readFrontMatter(text: string, lines: LineTable): { end: number; crlf: number; lf: number } {
+  const starts: number[] = [];
+  const contentEnds: number[] = [];
+  const ends: number[] = [];
+  let crlf = 0;
+  let lf = 0;
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl + 1;
+    const contentEnd = nl === -1 ? end : nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const content = text.slice(start, contentEnd);
+    if (starts.length === 0 ? content.replace(/^\uFEFF/, '') !== '---' : false) return { end: 0, crlf: 0, lf: 0 };
+    if (nl !== -1) {
+      if (contentEnd < nl) crlf++;
+      else lf++;
+    }
+    starts.push(start);
+    contentEnds.push(contentEnd);
+    ends.push(end);
+    if (starts.length > 1 && (content === '---' || content === '...')) {
+      lines.starts.push(...starts);
+      lines.contentEnds.push(...contentEnds);
+      lines.ends.push(...ends);
+      return { end, crlf, lf };
+    }
+    start = end;
+  }
+  return { end: 0, crlf: 0, lf: 0 };
+}
