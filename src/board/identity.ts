@@ -87,24 +87,24 @@ function finish(h1: number, h2: number): number {
 /**
  * Gives every card a unique id: markers first (they were written to be stable), then ids
  * derived from titles (`deriveId`, computed by the caller); a repeat gets `-2`, `-3`, … in
- * document order.
+ * document order. `markers[i]` and `derived[i]` are those of the i-th card.
  */
-export function assignIds(cards: ReadonlyArray<{ marker: string | null; derivedId: string }>): string[] {
+export function assignIds(markers: ReadonlyArray<string | null>, derived: readonly string[]): string[] {
   const taken = new Set<string>();
-  const ids: string[] = new Array<string>(cards.length);
-  const claim = (base: string): string => {
-    let id = base;
-    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-    taken.add(id);
-    return id;
-  };
-  for (let i = 0; i < cards.length; i++) {
-    const marker = cards[i]!.marker;
-    if (marker) ids[i] = claim(marker);
+  const ids: string[] = new Array<string>(derived.length);
+  for (let i = 0; i < markers.length; i++) {
+    const marker = markers[i];
+    if (marker) ids[i] = claim(taken, marker);
   }
-  for (let i = 0; i < cards.length; i++) {
-    const card = cards[i]!;
-    if (!card.marker) ids[i] = claim(card.derivedId);
+  for (let i = 0; i < derived.length; i++) {
+    if (!markers[i]) ids[i] = claim(taken, derived[i]!);
   }
   return ids;
+}
+
+function claim(taken: Set<string>, base: string): string {
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  taken.add(id);
+  return id;
 }

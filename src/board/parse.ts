@@ -40,8 +40,13 @@ function parseFresh(text: string): Parsed {
   closeSection(scan.state.column, scan.others, text.length);
 
   const fields = draftFields(text, scan);
-  const derived = fields.map((f) => f.derivedId);
-  const ids = assignIds(fields.map((f) => ({ marker: f.head.marker, derivedId: f.derivedId })));
+  const markers: Array<string | null> = new Array<string | null>(fields.length);
+  const derived: string[] = new Array<string>(fields.length);
+  for (let n = 0; n < fields.length; n++) {
+    markers[n] = fields[n]!.head.marker;
+    derived[n] = fields[n]!.derivedId;
+  }
+  const ids = assignIds(markers, derived);
   const cards = buildCards(text, scan, fields, ids, 0, 0);
   const regions: Region[] = frontLines > 0 ? [{ kind: 'front-matter', span: { start: 0, end: front.end } }] : [];
   pushRegions(regions, scan, frontLines);

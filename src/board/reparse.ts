@@ -65,11 +65,18 @@ export function reparse(old: Parsed, text: string): Parsed | null {
   const firstMovedCard = at ? at.card : oldCards.length;
 
   const fields = draftFields(text, scan);
-  const claims: Array<{ marker: string | null; derivedId: string }> = [];
-  for (let n = 0; n < cards.length; n++) claims.push({ marker: cards[n]!.marker, derivedId: derived[n]! });
-  for (const f of fields) claims.push({ marker: f.head.marker, derivedId: f.derivedId });
-  for (let n = firstMovedCard; n < oldCards.length; n++) claims.push({ marker: oldCards[n]!.marker, derivedId: old.derived[n]! });
-  const ids = assignIds(claims);
+  const markers: Array<string | null> = [];
+  const claims: string[] = derived.slice();
+  for (let n = 0; n < cards.length; n++) markers.push(cards[n]!.marker);
+  for (const f of fields) {
+    markers.push(f.head.marker);
+    claims.push(f.derivedId);
+  }
+  for (let n = firstMovedCard; n < oldCards.length; n++) {
+    markers.push(oldCards[n]!.marker);
+    claims.push(old.derived[n]!);
+  }
+  const ids = assignIds(markers, claims);
   // A kept card whose id changed (a repeated title appeared or went) is a new object; the rest are shared.
   for (let n = 0; n < cards.length; n++) {
     if (cards[n]!.id === ids[n]) continue;
