@@ -42,7 +42,21 @@ function readCardFields(cardText: string, known?: ListItem): CardFields {
   if (!item) throw new Error(`not a list item: ${JSON.stringify(first)}`);
   const headText = first.slice(item.textStart);
   const head = readHead(headText);
-  return { item, head, body: readBody(lines), headText, derivedId: deriveId(head.title) };
+  const body = mayHoldBodyFields(cardText) ? readBody(lines, cardText) : NO_BODY_FIELDS;
+  return { item, head, body, headText, derivedId: deriveId(head.title) };
+}
+
+/** The body fields of a card with none (shared: fields are never mutated). */
+const NO_BODY_FIELDS: BodyFields = Object.freeze({ mentions: [], command: null, after: [], links: [], blockedNote: null, blockedLine: null });
+
+/**
+ * False when a card's text cannot hold a body field: a command needs a backtick, a mention an
+ * `@`, a link `[[`, and a dependency or blocked note a colon on a nested line.
+ */
+function mayHoldBodyFields(cardText: string): boolean {
+  if (cardText.includes('`') || cardText.includes('@') || cardText.includes('[[')) return true;
+  const nl = cardText.indexOf('\n');
+  return nl !== -1 && cardText.indexOf(':', nl) !== -1;
 }
 
 /** A card's lines without their line endings; most cards are one line, so no split for those. */

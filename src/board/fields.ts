@@ -24,9 +24,7 @@ const MARKER = /[ \t]*<!--\s*q:([A-Za-z0-9_-]+)\s*-->/;
 const NAME = String.raw`@?\p{L}[\p{L}\p{N}_.'-]*(?: \p{L}[\p{L}\p{N}_.'-]*){0,2}`;
 const DASH_OWNER = new RegExp(String.raw`(\s+(?:—|–|--|â€”)\s+)(${NAME})$`, 'u');
 const TAIL_OWNER = new RegExp(String.raw`^(\s+(?:—|–|--|â€”)\s+)(${NAME})$`, 'u');
-const SEPARATORS = ['—', '–', '--', 'â€”'];
 const BOLD_HYPHEN_OWNER = new RegExp(String.raw`^(\*\*.+?\*\*)(\s+-\s+)(${NAME})$`, 'u');
-const LEADING_BOLD = /^\*\*(.+?)\*\*/;
 
 /** The separator written before an owner: the em dash the seed board uses. */
 export const OWNER_SEPARATOR = ' — ';
@@ -40,7 +38,8 @@ export function readHead(text: string): HeadFields {
   const contentEnd = trimmed.length;
   let owner: OwnerPlace | null = null;
   const dash = findDashOwner(trimmed);
-  const hyphen = dash || !trimmed.startsWith('**') ? null : BOLD_HYPHEN_OWNER.exec(trimmed);
+  // The bold-then-hyphen form needs a `-` after `**x**`: most titles have none, and the regex is slow.
+  const hyphen = dash || !trimmed.startsWith('**') || trimmed.indexOf('-', 6) === -1 ? null : BOLD_HYPHEN_OWNER.exec(trimmed);
   if (dash) {
     const sepStart = dash.index;
     const nameStart = sepStart + (dash[1] ?? '').length;
@@ -51,18 +50,29 @@ export function readHead(text: string): HeadFields {
     owner = { name: hyphen[3] ?? '', sepStart, nameStart, nameEnd: contentEnd };
   }
   const body = owner ? trimmed.slice(0, owner.sepStart) : trimmed;
-  const bold = LEADING_BOLD.exec(body.trimStart());
-  const title = (bold?.[1] ?? body).trim();
+  const title = (leadingBold(body.trimStart()) ?? body).trim();
   return { marker, contentEnd, owner, title };
+}
+
+/** What `^\*\*(.+?)\*\*` captures: the text between the leading `**` and the next, on one line. */
+function leadingBold(text: string): string | null {
+  if (text.charCodeAt(0) !== 42 || text.charCodeAt(1) !== 42) return null;
+  const close = text.indexOf('**', 3);
+  if (close === -1) return null;
+  for (let i = 2; i < close; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return null;
+  }
+  return text.slice(2, close);
 }
 
 /**
  * The owner after the last dash separator, tried on the line's tail first: an unanchored
- * Unicode regex over every card's whole first line is the parser's most expensive step.
+ * Unicode regex over every card's whole first line is the parser's most expensive step. The
+ * whole line is tried only when the last separator is `--`, the only one a name can contain.
  */
 function findDashOwner(text: string): RegExpExecArray | null {
-  let at = -1;
-  for (const sep of SEPARATORS) at = Math.max(at, text.lastIndexOf(sep));
+  const at = lastSeparator(text);
   if (at === -1) return null;
   let from = at;
   while (from > 0 && /\s/.test(text[from - 1]!)) from--;
@@ -71,7 +81,18 @@ function findDashOwner(text: string): RegExpExecArray | null {
     tail.index = from;
     return tail;
   }
-  return DASH_OWNER.exec(text);
+  return text.charCodeAt(at) === 45 ? DASH_OWNER.exec(text) : null;
+}
+
+/** Where the last dash separator (—, –, -- or the mojibake â€”) starts, overlaps counted, by one backward scan (`lastIndexOf` is a slow call). */
+function lastSeparator(text: string): number {
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2014 || c === 0x2013) return i;
+    if (c === 45 && text.charCodeAt(i + 1) === 45) return i;
+    if (c === 0xe2 && text.charCodeAt(i + 1) === 0x20ac && text.charCodeAt(i + 2) === 0x201d) return i;
+  }
+  return -1;
 }
 
 /** A code span on a line: offsets of the whole span and its content. */
@@ -139,8 +160,16 @@ export interface BodyFields {
   blockedLine: number | null;
 }
 
-/** Reads mentions, command, dependencies and a blocked note from a card's lines. */
-export function readBody(lines: readonly string[]): BodyFields {
+/**
+ * Reads mentions, command, dependencies and a blocked note from a card's lines. With the card's
+ * whole text, lines are searched only for the characters the card holds at all.
+ */
+export function readBody(lines: readonly string[], text?: string): BodyFields {
+  const ticks = text === undefined || text.includes('`');
+  const fences = ticks || text.includes('~~~');
+  const ats = text === undefined || text.includes('@');
+  const wikiLinks = text === undefined || text.includes('[[');
+  const colons = text === undefined || text.includes(':');
   // Arrays made only when something is found: most cards have no mention, link or dependency.
   let mentions: string[] | null = null;
   let links: string[] | null = null;
@@ -156,13 +185,13 @@ export function readBody(lines: readonly string[]): BodyFields {
       if (closesFence(line, fence)) fence = null;
       continue;
     }
-    const open = i === 0 || !(line.includes('```') || line.includes('~~~')) ? null : matchFence(line);
+    const open = i === 0 || !fences || !(line.includes('```') || line.includes('~~~')) ? null : matchFence(line);
     if (open) {
       fence = open.fence;
       continue;
     }
     // Cheap character checks first: most lines have no code span, mention, link or field.
-    const backtick = line.includes('`');
+    const backtick = ticks && line.includes('`');
     if (backtick && !command && line.includes('/')) {
       for (const { code } of codeSpans(line)) {
         if (isSlashCommand(code)) {
@@ -171,7 +200,7 @@ export function readBody(lines: readonly string[]): BodyFields {
         }
       }
     }
-    if (line.includes('@') || line.includes('[[')) {
+    if ((ats && line.includes('@')) || (wikiLinks && line.includes('[['))) {
       let prose = backtick ? withoutSpans(line, codeSpans(line)) : line;
       if (prose.includes('<!--')) prose = prose.replace(HTML_COMMENT, ' ');
       if (prose.includes('@')) {
@@ -181,7 +210,7 @@ export function readBody(lines: readonly string[]): BodyFields {
         for (const [, title = ''] of prose.matchAll(LINK)) if (!(links ??= []).includes(title.trim())) links.push(title.trim());
       }
     }
-    if (i === 0 || !line.includes(':')) continue;
+    if (i === 0 || !colons || !line.includes(':')) continue;
     const dep = AFTER_LINE.exec(line);
     if (dep) (after ??= []).push(...splitList(dep[1] ?? ''));
     const blocked = BLOCKED_LINE.exec(line);

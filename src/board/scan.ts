@@ -1,6 +1,6 @@
 import { recognizeColumn } from './columns.ts';
 import { firstNonBlankIn, indentWidthAt } from './lines.ts';
-import { closesFence, matchFence, matchListItem } from './list-item.ts';
+import { closesFence, matchFence, matchListItemAt } from './list-item.ts';
 import type { ListItem } from './list-item.ts';
 import type { Board, Column, OtherSection } from './types.ts';
 
@@ -176,7 +176,7 @@ export function scanLines(text: string, from: number, lines: LineTable, lineBase
       continue;
     }
     if (column && !inSubsection && isListLead(lead)) {
-      const item = matchListItem(text.slice(start, contentEnd));
+      const item = matchListItemAt(text, start, contentEnd);
       if (item && item.indent <= 3) {
         card = { column, first: i, last: i, indent: item.indent, item };
         scan.drafts.push(card);
