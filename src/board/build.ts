@@ -35,33 +35,33 @@ export function buildCards(text: string, scan: Scan, fields: readonly CardFields
   const cards: Card[] = new Array<Card>(scan.drafts.length);
   for (let n = 0; n < scan.drafts.length; n++) {
     const draft = scan.drafts[n]!;
-    const { item, head, body } = fields[n]!;
+    const f = fields[n]!;
     const kind = draft.column.kind;
     const start = starts[draft.first]!;
     const end = ends[draft.last]!;
-    const cardText = text.slice(start, end);
     if (start > at) bytes += Buffer.byteLength(text.slice(at, start));
     const byteStart = bytes;
-    bytes += Buffer.byteLength(cardText);
+    bytes += Buffer.byteLength(f.text);
     at = end;
     const card: Card = {
       id: ids[n]!,
-      marker: head.marker,
+      marker: f.marker,
       column: kind,
       index: draft.column.cards.length,
-      title: head.title,
-      owner: head.owner?.name ?? null,
-      mentions: body.mentions,
-      command: body.command,
-      after: body.after,
-      links: body.links,
-      checkbox: item.checked === null ? null : item.checked ? 'done' : 'open',
-      blockedReason: body.blockedNote ?? (kind === 'blocked' ? inlineReason(fields[n]!.headText) : null),
+      title: f.title,
+      owner: f.owner,
+      mentions: f.mentions,
+      command: f.command,
+      after: f.after,
+      links: f.links,
+      checkbox: f.checkbox,
+      blockedReason: f.blockedNote ?? (kind === 'blocked' ? inlineReason(f.headText) : null),
       line: scan.lineBase + draft.first + 1,
       endLine: scan.lineBase + draft.last + 1,
       span: { start, end },
       bytes: { start: byteStart, end: bytes },
-      text: cardText,
+      // Its lines, as the key of the cached fields: the same string, not a second slice.
+      text: f.text,
     };
     draft.column.cards.push(card);
     cards[n] = card;

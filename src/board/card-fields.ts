@@ -1,14 +1,27 @@
 import { readBody, readHead } from './fields.ts';
+import type { BodyFields } from './fields.ts';
 import { deriveId } from './identity.ts';
-import type { BodyFields, HeadFields } from './fields.ts';
 import { matchListItem } from './list-item.ts';
 import type { ListItem } from './list-item.ts';
+import type { SlashCommand } from './types.ts';
 
-/** Everything a card's own lines say, whatever surrounds them on the board. */
+/**
+ * Everything a card's own lines say, whatever surrounds them on the board: one flat object,
+ * as each parse keeps one for every card (fewer objects to allocate and collect).
+ */
 export interface CardFields {
-  item: ListItem;
-  head: HeadFields;
-  body: BodyFields;
+  /** The card's text: the cache key, shared with the cards built from it. */
+  text: string;
+  marker: string | null;
+  title: string;
+  owner: string | null;
+  checkbox: 'open' | 'done' | null;
+  mentions: readonly string[];
+  command: SlashCommand | null;
+  after: readonly string[];
+  links: readonly string[];
+  /** From a nested `Blocked: …` line. */
+  blockedNote: string | null;
   /** The first line's text after the list marker (a Blocked card's bold reason is read from it). */
   headText: string;
   /** The id its title gives it (`deriveId`), before markers and repeats are considered. */
@@ -43,7 +56,20 @@ function readCardFields(cardText: string, known?: ListItem): CardFields {
   const headText = first.slice(item.textStart);
   const head = readHead(headText);
   const body = mayHoldBodyFields(cardText) ? readBody(lines, cardText) : NO_BODY_FIELDS;
-  return { item, head, body, headText, derivedId: deriveId(head.title) };
+  return {
+    text: cardText,
+    marker: head.marker,
+    title: head.title,
+    owner: head.owner?.name ?? null,
+    checkbox: item.checked === null ? null : item.checked ? 'done' : 'open',
+    mentions: body.mentions,
+    command: body.command,
+    after: body.after,
+    links: body.links,
+    blockedNote: body.blockedNote,
+    headText,
+    derivedId: deriveId(head.title),
+  };
 }
 
 /** The body fields of a card with none (shared: fields are never mutated). */

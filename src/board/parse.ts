@@ -43,7 +43,7 @@ function parseFresh(text: string): Parsed {
   const markers: Array<string | null> = new Array<string | null>(fields.length);
   const derived: string[] = new Array<string>(fields.length);
   for (let n = 0; n < fields.length; n++) {
-    markers[n] = fields[n]!.head.marker;
+    markers[n] = fields[n]!.marker;
     derived[n] = fields[n]!.derivedId;
   }
   const ids = assignIds(markers, derived);

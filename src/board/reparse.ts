@@ -69,7 +69,7 @@ export function reparse(old: Parsed, text: string): Parsed | null {
   const claims: string[] = derived.slice();
   for (let n = 0; n < cards.length; n++) markers.push(cards[n]!.marker);
   for (const f of fields) {
-    markers.push(f.head.marker);
+    markers.push(f.marker);
     claims.push(f.derivedId);
   }
   for (let n = firstMovedCard; n < oldCards.length; n++) {
