@@ -16,11 +16,10 @@ export interface Parsed {
 
 /** The fields of each card the scan found (cached by card text: most were seen in the last parse). */
 export function draftFields(text: string, scan: Scan): CardFields[] {
-  const { starts, ends } = scan.lines;
   const fields: CardFields[] = new Array<CardFields>(scan.drafts.length);
   for (let n = 0; n < scan.drafts.length; n++) {
     const draft = scan.drafts[n]!;
-    fields[n] = cardFields(text.slice(starts[draft.first], ends[draft.last]), draft.item);
+    fields[n] = cardFields(text.slice(draft.start, draft.end), draft.item);
   }
   return fields;
 }
@@ -31,14 +30,12 @@ export function draftFields(text: string, scan: Scan): CardFields[] {
  * at the card boundaries (cards are in file order).
  */
 export function buildCards(text: string, scan: Scan, fields: readonly CardFields[], ids: readonly string[], at: number, bytes: number): Card[] {
-  const { starts, ends } = scan.lines;
   const cards: Card[] = new Array<Card>(scan.drafts.length);
   for (let n = 0; n < scan.drafts.length; n++) {
     const draft = scan.drafts[n]!;
     const f = fields[n]!;
     const kind = draft.column.kind;
-    const start = starts[draft.first]!;
-    const end = ends[draft.last]!;
+    const { start, end } = draft;
     if (start > at) bytes += Buffer.byteLength(text.slice(at, start));
     const byteStart = bytes;
     bytes += Buffer.byteLength(f.text);
@@ -56,8 +53,8 @@ export function buildCards(text: string, scan: Scan, fields: readonly CardFields
       links: f.links,
       checkbox: f.checkbox,
       blockedReason: f.blockedNote ?? (kind === 'blocked' ? inlineReason(f.headText) : null),
-      line: scan.lineBase + draft.first + 1,
-      endLine: scan.lineBase + draft.last + 1,
+      line: draft.line + 1,
+      endLine: draft.lastLine + 1,
       span: { start, end },
       bytes: { start: byteStart, end: bytes },
       // Its lines, as the key of the cached fields: the same string, not a second slice.
@@ -69,28 +66,26 @@ export function buildCards(text: string, scan: Scan, fields: readonly CardFields
   return cards;
 }
 
-/** Appends the regions of the scanned lines, from table index `from` on; cards and headings each get their own. */
-export function pushRegions(regions: Region[], scan: Scan, from: number): void {
-  const { starts, ends } = scan.lines;
-  const count = starts.length;
-  // -1: verbatim, -2: a column heading, n: the n-th card of the scan.
-  const owners = new Int32Array(count).fill(-1);
-  for (const i of scan.headings) owners[i] = -2;
-  for (let n = 0; n < scan.drafts.length; n++) {
-    const draft = scan.drafts[n]!;
-    owners.fill(n, draft.first, draft.last + 1);
-  }
-  let previous = 0;
-  let last: Region | null = null;
-  for (let i = from; i < count; i++) {
-    const owner = owners[i]!;
-    if (last && owner === previous && owner !== -2) {
-      last.span.end = ends[i]!;
-    } else {
-      last = { kind: owner >= 0 ? 'card' : owner === -2 ? 'heading' : 'verbatim', span: { start: starts[i]!, end: ends[i]! } };
-      regions.push(last);
+/**
+ * Appends the regions of the scanned text: each card and each column heading line is one,
+ * and what lies between them is verbatim.
+ */
+export function pushRegions(regions: Region[], scan: Scan): void {
+  const { drafts, headings } = scan;
+  let at = scan.start;
+  let h = 0;
+  for (let n = 0; n <= drafts.length; n++) {
+    const next = n < drafts.length ? drafts[n]!.start : scan.end;
+    for (; h < headings.length && headings[h]! < next; h += 2) {
+      if (headings[h]! > at) regions.push({ kind: 'verbatim', span: { start: at, end: headings[h]! } });
+      at = headings[h + 1]!;
+      regions.push({ kind: 'heading', span: { start: headings[h]!, end: at } });
     }
-    previous = owner;
+    if (next > at) regions.push({ kind: 'verbatim', span: { start: at, end: next } });
+    if (n < drafts.length) {
+      at = drafts[n]!.end;
+      regions.push({ kind: 'card', span: { start: next, end: at } });
+    }
   }
 }
 

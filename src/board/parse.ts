@@ -3,7 +3,6 @@ import type { Parsed } from './build.ts';
 import { assignIds } from './identity.ts';
 import { reparse } from './reparse.ts';
 import { closeSection, initialState, readFrontMatter, scanLines } from './scan.ts';
-import type { LineTable } from './scan.ts';
 import type { Board, Region } from './types.ts';
 
 // An update parses the same text several times (check, apply, verify the result, read back):
@@ -32,11 +31,9 @@ export function _parseFresh(text: string): Board {
 }
 
 function parseFresh(text: string): Parsed {
-  const lines: LineTable = { starts: [], contentEnds: [], ends: [] };
-  const front = readFrontMatter(text, lines);
-  const frontLines = lines.starts.length;
+  const front = readFrontMatter(text);
   const obsidian = front.end > 0 && /^kanban-plugin:/m.test(text.slice(0, front.end));
-  const scan = scanLines(text, front.end, lines, 0, initialState(), null);
+  const scan = scanLines(text, front.end, front.lines, initialState(), null);
   closeSection(scan.state.column, scan.others, text.length);
 
   const fields = draftFields(text, scan);
@@ -48,8 +45,8 @@ function parseFresh(text: string): Parsed {
   }
   const ids = assignIds(markers, derived);
   const cards = buildCards(text, scan, fields, ids, 0, 0);
-  const regions: Region[] = frontLines > 0 ? [{ kind: 'front-matter', span: { start: 0, end: front.end } }] : [];
-  pushRegions(regions, scan, frontLines);
+  const regions: Region[] = front.end > 0 ? [{ kind: 'front-matter', span: { start: 0, end: front.end } }] : [];
+  pushRegions(regions, scan);
   const crlf = front.crlf + scan.crlf;
   const lf = front.lf + scan.lf;
   const board: Board = {

@@ -3,7 +3,7 @@ import { indentWidthAt } from './lines.ts';
 import { buildCards, draftFields, pushRegions, shiftedColumn } from './build.ts';
 import type { Parsed } from './build.ts';
 import { closeSection, scanLines } from './scan.ts';
-import type { LineTable, Resync, Scan, ScanState } from './scan.ts';
+import type { Resync, Scan, ScanState } from './scan.ts';
 import type { Board, Card, Column, OtherSection, Region } from './types.ts';
 
 const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
@@ -53,14 +53,13 @@ export function reparse(old: Parsed, text: string): Parsed | null {
   };
   const delta = text.length - before.length;
   const resync = new OldLines(old.board, columnOf, text, delta, text.length - suffix);
-  const lines: LineTable = { starts: [], contentEnds: [], ends: [] };
-  const scan = scanLines(text, from, lines, restart.line - 1, state, resync);
+  const scan = scanLines(text, from, restart.line - 1, state, resync);
   const at = resync.found;
   if (!at || at.heading) closeSection(state.column, scan.others, scan.end);
 
   // How far the old lines from the resync point on moved.
   const oldEnd = at ? at.start - delta : before.length;
-  const lineShift = at ? scan.lineBase + lines.starts.length - at.line : 0;
+  const lineShift = at ? scan.lineBase + scan.lineCount - at.line : 0;
   const byteShift = at ? Buffer.byteLength(text.slice(from, scan.end)) - Buffer.byteLength(before.slice(from, oldEnd)) : 0;
   const firstMovedCard = at ? at.card : oldCards.length;
 
@@ -111,7 +110,7 @@ export function reparse(old: Parsed, text: string): Parsed | null {
     if (region.span.end > from) break;
     regions.push(region);
   }
-  pushRegions(regions, scan, 0);
+  pushRegions(regions, scan);
   if (at) {
     const oldRegions = old.board.regions;
     let k = oldRegions.findIndex((region) => region.span.end > oldEnd);

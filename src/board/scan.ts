@@ -8,18 +8,13 @@ const HEADING = /^ {0,3}(#{1,6})(?=[ \t]|$)(.*)$/;
 const LAST_SYNCED = /^_Last synced:\s*(.*?)\s*_\s*$/;
 const SETTINGS = /^%%\s*kanban:settings/;
 
-/** Where each scanned line is: `[start, contentEnd)` is its content, its line break runs to `end`. Offsets only, no strings. */
-export interface LineTable {
-  starts: number[];
-  contentEnds: number[];
-  ends: number[];
-}
-
-/** A card as the scan finds it: lines `first..last` of the scan's line table, and its list item. */
+/** A card as the scan finds it: `[start, end)` are its lines (line breaks included), `line` and `lastLine` their 0-based indexes. */
 export interface CardDraft {
   column: Column;
-  first: number;
-  last: number;
+  start: number;
+  end: number;
+  line: number;
+  lastLine: number;
   indent: number;
   item: ListItem;
 }
@@ -34,15 +29,17 @@ export interface ScanState {
   lastSynced: Board['lastSynced'];
 }
 
-/** What a scan found; lines are numbered from `lineBase` (0-based), the index of the table's first line. */
+/** What a scan found, from offset `start` (line `lineBase`, 0-based) to `end`. */
 export interface Scan {
-  lines: LineTable;
+  start: number;
   lineBase: number;
+  /** Lines scanned. */
+  lineCount: number;
   drafts: CardDraft[];
   /** Sections whose heading the scan read, in order. */
   columns: Column[];
   others: OtherSection[];
-  /** Table indexes of the column heading lines (each its own region). */
+  /** `[start, end)` of each column heading line, flat (each line is its own region). */
   headings: number[];
   state: ScanState;
   /** Where the scan stopped: the start of the line `resync` accepted, else the end of the text. */
@@ -66,19 +63,20 @@ export function initialState(): ScanState {
 }
 
 /**
- * Scans lines from offset `from` (a line start) to the end of `text`, or until `resync` accepts a
- * line. `lines` may already hold lines before `from` (the front matter); `state` is updated.
- * Lines are dispatched on their first non-blank character, and sliced only when a pattern must
- * read them: the board has a line a card or more, so this loop is the parse.
+ * Scans lines from offset `from` (the start of line `lineBase`) to the end of `text`, or until
+ * `resync` accepts a line; `state` is updated. Lines are dispatched on their first non-blank
+ * character, and sliced only when a pattern must read them: the board has a line a card or
+ * more, so this loop is the parse. No per-line table is kept: cards and headings carry their
+ * offsets, and everything between them is verbatim.
  */
-export function scanLines(text: string, from: number, lines: LineTable, lineBase: number, state: ScanState, resync: Resync | null): Scan {
-  const { starts, contentEnds, ends } = lines;
-  const scan: Scan = { lines, lineBase, drafts: [], columns: [], others: [], headings: [], state, end: text.length, crlf: 0, lf: 0 };
+export function scanLines(text: string, from: number, lineBase: number, state: ScanState, resync: Resync | null): Scan {
+  const scan: Scan = { start: from, lineBase, lineCount: 0, drafts: [], columns: [], others: [], headings: [], state, end: text.length, crlf: 0, lf: 0 };
   let { column, inSubsection, card, fence, inComment, lastSynced } = state;
   let crlf = 0;
   let lf = 0;
   // A byte order mark is part of the first line's bytes but not of its Markdown.
   const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = lineBase - 1;
   let end = from;
   for (let lineStart = from; lineStart < text.length; lineStart = end) {
     const nl = text.indexOf('\n', lineStart);
@@ -86,6 +84,7 @@ export function scanLines(text: string, from: number, lines: LineTable, lineBase
     const contentEnd = nl === -1 ? end : nl > lineStart && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
     if (resync !== null && lineStart >= resync.from) {
       Object.assign(state, { column, inSubsection, card, fence, inComment, lastSynced });
+      scan.lineCount = line + 1 - lineBase;
       if (resync.at(scan, lineStart, contentEnd)) {
         scan.end = lineStart;
         break;
@@ -95,10 +94,7 @@ export function scanLines(text: string, from: number, lines: LineTable, lineBase
       if (contentEnd < nl) crlf++;
       else lf++;
     }
-    const i = starts.length;
-    starts.push(lineStart);
-    contentEnds.push(contentEnd);
-    ends.push(end);
+    line++;
     const start = lineStart === 0 ? bom : lineStart;
     const first = firstNonBlankIn(text, start, contentEnd);
     const blank = first === -1;
@@ -109,7 +105,7 @@ export function scanLines(text: string, from: number, lines: LineTable, lineBase
       if (inCard && !blank && indentWidthAt(text, start, contentEnd) <= card!.indent) {
         fence = null;
       } else {
-        if (inCard && !blank) card!.last = i;
+        if (inCard && !blank) extend(card!, line, end);
         if (closesFence(text.slice(start, contentEnd), fence.fence)) fence = null;
         continue;
       }
@@ -125,7 +121,7 @@ export function scanLines(text: string, from: number, lines: LineTable, lineBase
     const fenceLead = lead === 96 || lead === 126;
     if (card) {
       if (indentWidthAt(text, start, contentEnd) > card.indent) {
-        card.last = i;
+        extend(card, line, end);
         const open = fenceLead ? matchFence(text.slice(start, contentEnd)) : null;
         if (open) fence = { fence: open.fence, inCard: true };
         continue;
@@ -157,13 +153,13 @@ export function scanLines(text: string, from: number, lines: LineTable, lineBase
       if (level <= 2) {
         closeSection(column, scan.others, start);
         const kind = level === 2 ? recognizeColumn(title) : null;
-        column = kind ? { kind, heading: title, line: lineBase + i + 1, span: { start, end: -1 }, bodyStart: end, cards: [] } : null;
+        column = kind ? { kind, heading: title, line: line + 1, span: { start, end: -1 }, bodyStart: end, cards: [] } : null;
         inSubsection = false;
         if (column) {
           scan.columns.push(column);
-          scan.headings.push(i);
+          scan.headings.push(lineStart, end);
         } else {
-          scan.others.push({ heading: title, level, line: lineBase + i + 1, span: { start, end: -1 } });
+          scan.others.push({ heading: title, level, line: line + 1, span: { start, end: -1 } });
         }
       } else if (column) {
         inSubsection = true;
@@ -172,21 +168,28 @@ export function scanLines(text: string, from: number, lines: LineTable, lineBase
     }
     const synced = lead === 95 ? LAST_SYNCED.exec(text.slice(start, contentEnd)) : null;
     if (synced && !lastSynced) {
-      lastSynced = { line: lineBase + i + 1, span: { start, end: contentEnd }, value: synced[1] ?? '' };
+      lastSynced = { line: line + 1, span: { start, end: contentEnd }, value: synced[1] ?? '' };
       continue;
     }
     if (column && !inSubsection && isListLead(lead)) {
       const item = matchListItemAt(text, start, contentEnd);
       if (item && item.indent <= 3) {
-        card = { column, first: i, last: i, indent: item.indent, item };
+        card = { column, start: lineStart, end, line, lastLine: line, indent: item.indent, item };
         scan.drafts.push(card);
       }
     }
   }
   Object.assign(state, { column, inSubsection, card, fence, inComment, lastSynced });
+  if (scan.end === text.length) scan.lineCount = line + 1 - lineBase;
   scan.crlf = crlf;
   scan.lf = lf;
   return scan;
+}
+
+/** A non-blank line indented under a card is part of it, with the blank lines before it. */
+function extend(card: CardDraft, line: number, end: number): void {
+  card.lastLine = line;
+  card.end = end;
 }
 
 /** Ends the open section (a column, or the last other section if still open) at `end`. */
@@ -202,35 +205,26 @@ function isListLead(c: number): boolean {
 }
 
 /**
- * Pushes the lines of the YAML front matter to `lines` (when the file opens with `---` and closes
- * it) and returns the offset after it, 0 when there is none.
+ * The YAML front matter, when the file opens with `---` and closes it: the offset after it and
+ * its line count and line breaks; all 0 when there is none.
  */
-export function readFrontMatter(text: string, lines: LineTable): { end: number; crlf: number; lf: number } {
-  const starts: number[] = [];
-  const contentEnds: number[] = [];
-  const ends: number[] = [];
+export function readFrontMatter(text: string): { end: number; lines: number; crlf: number; lf: number } {
   let crlf = 0;
   let lf = 0;
+  let lines = 0;
   for (let start = 0; start < text.length; ) {
     const nl = text.indexOf('\n', start);
     const end = nl === -1 ? text.length : nl + 1;
     const contentEnd = nl === -1 ? end : nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
     const content = text.slice(start, contentEnd);
-    if (starts.length === 0 ? content.replace(/^\uFEFF/, '') !== '---' : false) return { end: 0, crlf: 0, lf: 0 };
+    if (lines === 0 && content.replace(/^\uFEFF/, '') !== '---') break;
     if (nl !== -1) {
       if (contentEnd < nl) crlf++;
       else lf++;
     }
-    starts.push(start);
-    contentEnds.push(contentEnd);
-    ends.push(end);
-    if (starts.length > 1 && (content === '---' || content === '...')) {
-      lines.starts.push(...starts);
-      lines.contentEnds.push(...contentEnds);
-      lines.ends.push(...ends);
-      return { end, crlf, lf };
-    }
+    lines++;
+    if (lines > 1 && (content === '---' || content === '...')) return { end, lines, crlf, lf };
     start = end;
   }
-  return { end: 0, crlf: 0, lf: 0 };
+  return { end: 0, lines: 0, crlf: 0, lf: 0 };
 }
