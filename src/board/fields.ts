@@ -41,9 +41,7 @@ export function readHead(text: string): HeadFields {
   // The bold-then-hyphen form needs a `-` after `**x**`: most titles have none, and the regex is slow.
   const hyphen = dash || !trimmed.startsWith('**') || trimmed.indexOf('-', 6) === -1 ? null : BOLD_HYPHEN_OWNER.exec(trimmed);
   if (dash) {
-    const sepStart = dash.index;
-    const nameStart = sepStart + (dash[1] ?? '').length;
-    owner = { name: dash[2] ?? '', sepStart, nameStart, nameEnd: contentEnd };
+    owner = { name: trimmed.slice(dash.nameStart), sepStart: dash.sepStart, nameStart: dash.nameStart, nameEnd: contentEnd };
   } else if (hyphen) {
     const sepStart = (hyphen[1] ?? '').length;
     const nameStart = sepStart + (hyphen[2] ?? '').length;
@@ -67,21 +65,64 @@ function leadingBold(text: string): string | null {
 }
 
 /**
- * The owner after the last dash separator, tried on the line's tail first: an unanchored
- * Unicode regex over every card's whole first line is the parser's most expensive step. The
- * whole line is tried only when the last separator is `--`, the only one a name can contain.
+ * Where the owner after the last dash separator starts (the separator with the whitespace
+ * before it, and the name), tried on the line's tail first: an unanchored Unicode regex over
+ * every card's whole first line is the parser's most expensive step. The whole line is tried
+ * only when the last separator is `--`, the only one a name can contain.
  */
-function findDashOwner(text: string): RegExpExecArray | null {
+function findDashOwner(text: string): { sepStart: number; nameStart: number } | null {
   const at = lastSeparator(text);
   if (at === -1) return null;
   let from = at;
   while (from > 0 && /\s/.test(text[from - 1]!)) from--;
-  const tail = TAIL_OWNER.exec(text.slice(from));
-  if (tail) {
-    tail.index = from;
-    return tail;
+  const nameStart = from < at ? asciiTailOwner(text, at) : -1;
+  if (nameStart >= 0) return { sepStart: from, nameStart };
+  if (nameStart === UNSURE) {
+    const tail = TAIL_OWNER.exec(text.slice(from));
+    if (tail) return { sepStart: from, nameStart: from + (tail[1] ?? '').length };
   }
-  return text.charCodeAt(at) === 45 ? DASH_OWNER.exec(text) : null;
+  const dash = text.charCodeAt(at) === 45 ? DASH_OWNER.exec(text) : null;
+  return dash ? { sepStart: dash.index, nameStart: dash.index + (dash[1] ?? '').length } : null;
+}
+
+/** `asciiTailOwner` could not decide: a character outside ASCII, for the Unicode regex to judge. */
+const UNSURE = -2;
+
+/**
+ * `TAIL_OWNER` after the whitespace before the separator at `at`, for ASCII text: where the
+ * name starts, -1 when there is no owner there, `UNSURE` when a character is not ASCII. A name
+ * is one to three words of a letter then letters, digits or `_.'-`, single spaces between,
+ * an optional `@` first, to the end of the text.
+ */
+function asciiTailOwner(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  let i = at + (c === 45 ? 2 : c === 0xe2 ? 3 : 1);
+  const spaces = i;
+  for (; i < text.length; i++) {
+    const s = text.charCodeAt(i);
+    if (s > 0x7f) return UNSURE;
+    if (s !== 32 && (s < 9 || s > 13)) break;
+  }
+  if (i === spaces || i === text.length) return -1;
+  const nameStart = i;
+  if (text.charCodeAt(i) === 64) i++;
+  for (let words = 0; ; words++) {
+    const first = text.charCodeAt(i);
+    if (first > 0x7f) return UNSURE;
+    if (!isAsciiLetter(first)) return -1;
+    for (i++; i < text.length; i++) {
+      const w = text.charCodeAt(i);
+      if (w > 0x7f) return UNSURE;
+      if (!(isAsciiLetter(w) || (w >= 48 && w <= 57) || w === 95 || w === 46 || w === 39 || w === 45)) break;
+    }
+    if (i === text.length) return nameStart;
+    if (words === 2 || text.charCodeAt(i) !== 32) return text.charCodeAt(i) > 0x7f ? UNSURE : -1;
+    i++;
+  }
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /** Where the last dash separator (—, –, -- or the mojibake â€”) starts, overlaps counted, by one backward scan (`lastIndexOf` is a slow call). */
@@ -125,6 +166,42 @@ function codeSpans(line: string): CodeSpan[] {
     open = line.indexOf('`', close + run);
   }
   return spans;
+}
+
+/**
+ * The first code span of a line that holds a slash command, parsed; the spans as `codeSpans`
+ * finds them, but only a span whose text starts with `/` (after spaces) is sliced and tested.
+ */
+function firstSlashCommand(line: string): SlashCommand | null {
+  let open = line.indexOf('`');
+  while (open !== -1) {
+    let after = open;
+    while (line.charCodeAt(after) === 96) after++;
+    const run = after - open;
+    let close = line.indexOf('`', after);
+    while (close !== -1) {
+      let end = close;
+      while (line.charCodeAt(end) === 96) end++;
+      if (end - close === run) break;
+      close = line.indexOf('`', end);
+    }
+    if (close === -1) {
+      open = line.indexOf('`', after);
+      continue;
+    }
+    if (close > after) {
+      let first = after;
+      while (first < close && (line.charCodeAt(first) === 32 || (line.charCodeAt(first) >= 9 && line.charCodeAt(first) <= 13))) first++;
+      const c = line.charCodeAt(first);
+      // Any other leading character but `/` (or one `trim` might remove) rules the span out.
+      if (c === 47 || c > 0x7f) {
+        const code = line.slice(after, close);
+        if (isSlashCommand(code)) return parseSlashCommand(code);
+      }
+    }
+    open = line.indexOf('`', close + run);
+  }
+  return null;
 }
 
 /** The line with its code spans blanked out: what is prose, not code. */
@@ -192,14 +269,7 @@ export function readBody(lines: readonly string[], text?: string): BodyFields {
     }
     // Cheap character checks first: most lines have no code span, mention, link or field.
     const backtick = ticks && line.includes('`');
-    if (backtick && !command && line.includes('/')) {
-      for (const { code } of codeSpans(line)) {
-        if (isSlashCommand(code)) {
-          command = parseSlashCommand(code);
-          break;
-        }
-      }
-    }
+    if (backtick && !command && line.includes('/')) command = firstSlashCommand(line);
     if ((ats && line.includes('@')) || (wikiLinks && line.includes('[['))) {
       let prose = backtick ? withoutSpans(line, codeSpans(line)) : line;
       if (prose.includes('<!--')) prose = prose.replace(HTML_COMMENT, ' ');
