@@ -1,4 +1,4 @@
-import { readBody, readHead } from './fields.ts';
+import { readBody, readHead, readUnfencedBody } from './fields.ts';
 import type { BodyFields } from './fields.ts';
 import { deriveId } from './identity.ts';
 import { matchListItem } from './list-item.ts';
@@ -49,13 +49,18 @@ export function cardFields(cardText: string, item?: ListItem): CardFields {
 
 /** `item` is the first line's list item when the caller has read it already (the scan has). */
 function readCardFields(cardText: string, known?: ListItem): CardFields {
-  const lines = splitCard(cardText);
-  const first = lines[0]!;
+  const nl = cardText.indexOf('\n');
+  const multiline = nl !== -1 && nl !== cardText.length - 1;
+  const first = cardText.slice(0, nl === -1 ? cardText.length : nl > 0 && cardText.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
   const item = known ?? matchListItem(first);
   if (!item) throw new Error(`not a list item: ${JSON.stringify(first)}`);
   const headText = first.slice(item.textStart);
   const head = readHead(headText);
-  const body = mayHoldBodyFields(cardText) ? readBody(lines, cardText) : NO_BODY_FIELDS;
+  const body = !mayHoldBodyFields(cardText)
+    ? NO_BODY_FIELDS
+    : cardText.includes('```') || cardText.includes('~~~')
+      ? readBody(splitCard(cardText), cardText)
+      : readUnfencedBody(cardText, multiline);
   return {
     text: cardText,
     marker: head.marker,
@@ -85,7 +90,7 @@ function mayHoldBodyFields(cardText: string): boolean {
   return nl !== -1 && cardText.indexOf(':', nl) !== -1;
 }
 
-/** A card's lines without their line endings; most cards are one line, so no split for those. */
+/** A card's lines without their line endings (one trailing CR removed from each). */
 function splitCard(cardText: string): string[] {
   const nl = cardText.indexOf('\n');
   if (nl === -1 || nl === cardText.length - 1) return [cardText.slice(0, nl === -1 ? cardText.length : nl > 0 && cardText.charCodeAt(nl - 1) === 13 ? nl - 1 : nl)];

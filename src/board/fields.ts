@@ -247,13 +247,7 @@ export function readBody(lines: readonly string[], text?: string): BodyFields {
   const ats = text === undefined || text.includes('@');
   const wikiLinks = text === undefined || text.includes('[[');
   const colons = text === undefined || text.includes(':');
-  // Arrays made only when something is found: most cards have no mention, link or dependency.
-  let mentions: string[] | null = null;
-  let links: string[] | null = null;
-  let after: string[] | null = null;
-  let command: SlashCommand | null = null;
-  let blockedNote: string | null = null;
-  let blockedLine: number | null = null;
+  const body = newBody();
   // Lines of a fenced code block in a card are code, not requests: `@dataclass` is no mention.
   let fence: string | null = null;
   for (let i = 0; i < lines.length; i++) {
@@ -269,27 +263,85 @@ export function readBody(lines: readonly string[], text?: string): BodyFields {
     }
     // Cheap character checks first: most lines have no code span, mention, link or field.
     const backtick = ticks && line.includes('`');
-    if (backtick && !command && line.includes('/')) command = firstSlashCommand(line);
-    if ((ats && line.includes('@')) || (wikiLinks && line.includes('[['))) {
-      let prose = backtick ? withoutSpans(line, codeSpans(line)) : line;
-      if (prose.includes('<!--')) prose = prose.replace(HTML_COMMENT, ' ');
-      if (prose.includes('@')) {
-        for (const [, name = ''] of prose.matchAll(MENTION)) if (!(mentions ??= []).includes(name)) mentions.push(name);
-      }
-      if (prose.includes('[[')) {
-        for (const [, title = ''] of prose.matchAll(LINK)) if (!(links ??= []).includes(title.trim())) links.push(title.trim());
-      }
+    const prose = (ats && line.includes('@')) || (wikiLinks && line.includes('[['));
+    readLine(body, line, i, backtick, prose, i > 0 && colons && line.includes(':'));
+  }
+  return doneBody(body);
+}
+
+/**
+ * `readBody` of a card's text (lines split as `splitCard` does, `multiline` when it has more
+ * than one) for a card without a fence (no ``` or ~~~ anywhere). The text is walked by offsets,
+ * with the next backtick, `@`, `[[` and colon looked up once each and kept until passed: only
+ * the lines that hold one are sliced and read, and no line array is made.
+ */
+export function readUnfencedBody(text: string, multiline: boolean): BodyFields {
+  const body = newBody();
+  let tick = text.indexOf('`');
+  let at = text.indexOf('@');
+  let link = text.indexOf('[[');
+  let colon = text.indexOf(':');
+  for (let start = 0, i = 0; start < text.length; i++) {
+    const nl = text.indexOf('\n', start);
+    const next = nl === -1 ? text.length : nl + 1;
+    let end = nl === -1 ? text.length : nl;
+    if (end > start && text.charCodeAt(end - 1) === 13 && (nl !== -1 || multiline)) end--;
+    if (tick !== -1 && tick < start) tick = text.indexOf('`', start);
+    if (at !== -1 && at < start) at = text.indexOf('@', start);
+    if (link !== -1 && link < start) link = text.indexOf('[[', start);
+    if (colon !== -1 && colon < start) colon = text.indexOf(':', start);
+    const backtick = tick !== -1 && tick < end;
+    const prose = (at !== -1 && at < end) || (link !== -1 && link + 1 < end);
+    const field = i > 0 && colon !== -1 && colon < end;
+    if (backtick || prose || field) readLine(body, text.slice(start, end), i, backtick, prose, field);
+    start = next;
+  }
+  return doneBody(body);
+}
+
+/** Body fields as they are found; arrays made only when something is found (most cards have none). */
+interface BodyDraft {
+  mentions: string[] | null;
+  links: string[] | null;
+  after: string[] | null;
+  command: SlashCommand | null;
+  blockedNote: string | null;
+  blockedLine: number | null;
+}
+
+function newBody(): BodyDraft {
+  return { mentions: null, links: null, after: null, command: null, blockedNote: null, blockedLine: null };
+}
+
+function doneBody(body: BodyDraft): BodyFields {
+  const { mentions, links, after, command, blockedNote, blockedLine } = body;
+  return { mentions: mentions ?? [], command, after: after ?? [], links: links ?? [], blockedNote, blockedLine };
+}
+
+/**
+ * Reads one line (the `i`-th of its card, outside any fence) into `body`. The flags say what
+ * the line may hold: a backtick, an `@` or `[[`, a colon on a nested line.
+ */
+function readLine(body: BodyDraft, line: string, i: number, backtick: boolean, prose: boolean, field: boolean): void {
+  if (backtick && !body.command && line.includes('/')) body.command = firstSlashCommand(line);
+  if (prose) {
+    let text = backtick ? withoutSpans(line, codeSpans(line)) : line;
+    if (text.includes('<!--')) text = text.replace(HTML_COMMENT, ' ');
+    if (text.includes('@')) {
+      for (const [, name = ''] of text.matchAll(MENTION)) if (!(body.mentions ??= []).includes(name)) body.mentions.push(name);
     }
-    if (i === 0 || !colons || !line.includes(':')) continue;
-    const dep = AFTER_LINE.exec(line);
-    if (dep) (after ??= []).push(...splitList(dep[1] ?? ''));
-    const blocked = BLOCKED_LINE.exec(line);
-    if (blocked && blockedNote === null) {
-      blockedNote = blocked[2] ?? null;
-      blockedLine = i;
+    if (text.includes('[[')) {
+      for (const [, title = ''] of text.matchAll(LINK)) if (!(body.links ??= []).includes(title.trim())) body.links.push(title.trim());
     }
   }
-  return { mentions: mentions ?? [], command, after: after ?? [], links: links ?? [], blockedNote, blockedLine };
+  if (!field) return;
+  const dep = AFTER_LINE.exec(line);
+  if (dep) (body.after ??= []).push(...splitList(dep[1] ?? ''));
+  const blocked = BLOCKED_LINE.exec(line);
+  if (blocked && body.blockedNote === null) {
+    body.blockedNote = blocked[2] ?? null;
+    body.blockedLine = i;
+  }
 }
 
 function splitList(value: string): string[] {
