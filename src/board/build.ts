@@ -1,65 +1,87 @@
-import { cardFields } from './card-fields.ts';
-import type { CardFields } from './card-fields.ts';
+import { readCardFields, rememberCard, seenCard } from './card-fields.ts';
 import { inlineReason } from './fields.ts';
+import { deriveId } from './identity.ts';
 import type { Scan } from './scan.ts';
 import type { Board, Card, Column, Region } from './types.ts';
 
 /** A parsed board with what an incremental parse of its next version needs. */
 export interface Parsed {
   board: Board;
-  /** `deriveId` of each card's title, in `board.cards` order (ids are assigned board-wide). */
+  /** `deriveId` of each card's title, in `board.cards` order (ids are assigned board-wide); '' for a card with a marker. */
   derived: string[];
   /** Line breaks in the text, for the dominant line ending. */
   crlf: number;
   lf: number;
 }
 
-/** The fields of each card the scan found (cached by card text: most were seen in the last parse). */
-export function draftFields(text: string, scan: Scan): CardFields[] {
-  const fields: CardFields[] = new Array<CardFields>(scan.drafts.length);
-  for (let n = 0; n < scan.drafts.length; n++) {
-    const draft = scan.drafts[n]!;
-    fields[n] = cardFields(text.slice(draft.start, draft.end), draft.item);
-  }
-  return fields;
-}
-
 /**
- * The cards of a scan, appended to their columns. `at`/`bytes` are a text offset at or before
- * the scan's first card and its UTF-8 offset: byte offsets are counted forward from there, once,
- * at the card boundaries (cards are in file order).
+ * The cards of a scan, appended to their columns, and (in `derived`) the ids their titles give
+ * them; ids are left empty, to be assigned board-wide. A card seen before (same text) takes
+ * the fields read then; only new cards are read. `at`/`bytes` are a text offset at or before
+ * the scan's first card and its UTF-8 offset: byte offsets are counted forward from there,
+ * once, at the card boundaries (cards are in file order).
  */
-export function buildCards(text: string, scan: Scan, fields: readonly CardFields[], ids: readonly string[], at: number, bytes: number): Card[] {
+export function readCards(text: string, scan: Scan, at: number, bytes: number, derived: string[]): Card[] {
   const cards: Card[] = new Array<Card>(scan.drafts.length);
   for (let n = 0; n < scan.drafts.length; n++) {
     const draft = scan.drafts[n]!;
-    const f = fields[n]!;
     const kind = draft.column.kind;
     const { start, end } = draft;
+    const cardText = text.slice(start, end);
     if (start > at) bytes += Buffer.byteLength(text.slice(at, start));
     const byteStart = bytes;
-    bytes += Buffer.byteLength(f.text);
+    bytes += Buffer.byteLength(cardText);
     at = end;
-    const card: Card = {
-      id: ids[n]!,
-      marker: f.marker,
-      column: kind,
-      index: draft.column.cards.length,
-      title: f.title,
-      owner: f.owner,
-      mentions: f.mentions,
-      command: f.command,
-      after: f.after,
-      links: f.links,
-      checkbox: f.checkbox,
-      blockedReason: f.blockedNote ?? (kind === 'blocked' ? inlineReason(f.headText) : null),
-      line: draft.line + 1,
-      endLine: draft.lastLine + 1,
-      span: { start, end },
-      bytes: { start: byteStart, end: bytes },
-      // Its lines, as the key of the cached fields: the same string, not a second slice.
-      text: f.text,
-    };
+    // A bold blocked reason counts only in Blocked: a card seen in another column is read again
+    // when it moved into or out of Blocked.
+    const known = seenCard(cardText);
+    let card: Card;
+    if (known !== undefined && (known.column === kind || (known.column !== 'blocked' && kind !== 'blocked'))) {
+      card = {
+        id: '',
+        marker: known.marker,
+        column: kind,
+        index: draft.column.cards.length,
+        title: known.title,
+        owner: known.owner,
+        mentions: known.mentions,
+        command: known.command,
+        after: known.after,
+        links: known.links,
+        checkbox: known.checkbox,
+        blockedReason: known.blockedReason,
+        line: draft.line + 1,
+        endLine: draft.lastLine + 1,
+        span: { start, end },
+        bytes: { start: byteStart, end: bytes },
+        text: cardText,
+      };
+      // Only a card without a marker is known by its title.
+      derived.push(known.marker === null ? deriveId(known.title) : '');
+    } else {
+      const f = readCardFields(cardText, draft.item);
+      card = {
+        id: '',
+        marker: f.marker,
+        column: kind,
+        index: draft.column.cards.length,
+        title: f.title,
+        owner: f.owner,
+        mentions: f.mentions,
+        command: f.command,
+        after: f.after,
+        links: f.links,
+        checkbox: f.checkbox,
+        blockedReason: f.blockedNote ?? (kind === 'blocked' ? inlineReason(f.headText) : null),
+        line: draft.line + 1,
+        endLine: draft.lastLine + 1,
+        span: { start, end },
+        bytes: { start: byteStart, end: bytes },
+        text: cardText,
+      };
+      derived.push(f.marker === null ? deriveId(f.title) : '');
+      rememberCard(card);
+    }
     draft.column.cards.push(card);
     cards[n] = card;
   }

@@ -1,17 +1,11 @@
 import { readBody, readHead, readUnfencedBody } from './fields.ts';
 import type { BodyFields } from './fields.ts';
-import { deriveId } from './identity.ts';
 import { matchListItem } from './list-item.ts';
 import type { ListItem } from './list-item.ts';
-import type { SlashCommand } from './types.ts';
+import type { Card, SlashCommand } from './types.ts';
 
-/**
- * Everything a card's own lines say, whatever surrounds them on the board: one flat object,
- * as each parse keeps one for every card (fewer objects to allocate and collect).
- */
+/** Everything a card's own lines say, whatever surrounds them on the board. */
 export interface CardFields {
-  /** The card's text: the cache key, shared with the cards built from it. */
-  text: string;
   marker: string | null;
   title: string;
   owner: string | null;
@@ -24,31 +18,29 @@ export interface CardFields {
   blockedNote: string | null;
   /** The first line's text after the list marker (a Blocked card's bold reason is read from it). */
   headText: string;
-  /** The id its title gives it (`deriveId`), before markers and repeats are considered. */
-  derivedId: string;
 }
 
 const LIMIT = 20_000;
-const cache = new Map<string, CardFields>();
+const seen = new Map<string, Card>();
 
 /**
- * The fields of a card from its text (first line to last, line breaks included). Cached by that
- * text: the daemon re-parses the whole board on every change, and all but the edited cards are
- * the same text as last time. The cache is cleared when full, so memory stays bounded. The
- * results are shared between parses and must not be mutated (the types say so).
+ * The card last read from this text (first line to last, line breaks included), if any: the
+ * daemon parses the board on every change, and all but the edited cards are the same text as
+ * before. Its fields but the blocked reason depend on the text alone. Memory stays bounded:
+ * the cache is cleared when full. Cards are never mutated once parsed.
  */
-export function cardFields(cardText: string, item?: ListItem): CardFields {
-  let fields = cache.get(cardText);
-  if (fields === undefined) {
-    if (cache.size >= LIMIT) cache.clear();
-    fields = readCardFields(cardText, item);
-    cache.set(cardText, fields);
-  }
-  return fields;
+export function seenCard(cardText: string): Card | undefined {
+  return seen.get(cardText);
+}
+
+/** Remembers a card just read, for `seenCard`. */
+export function rememberCard(card: Card): void {
+  if (seen.size >= LIMIT) seen.clear();
+  seen.set(card.text, card);
 }
 
 /** `item` is the first line's list item when the caller has read it already (the scan has). */
-function readCardFields(cardText: string, known?: ListItem): CardFields {
+export function readCardFields(cardText: string, known?: ListItem): CardFields {
   const nl = cardText.indexOf('\n');
   const multiline = nl !== -1 && nl !== cardText.length - 1;
   const first = cardText.slice(0, nl === -1 ? cardText.length : nl > 0 && cardText.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
@@ -62,7 +54,6 @@ function readCardFields(cardText: string, known?: ListItem): CardFields {
       ? readBody(splitCard(cardText), cardText)
       : readUnfencedBody(cardText, multiline);
   return {
-    text: cardText,
     marker: head.marker,
     title: head.title,
     owner: head.owner?.name ?? null,
@@ -73,7 +64,6 @@ function readCardFields(cardText: string, known?: ListItem): CardFields {
     links: body.links,
     blockedNote: body.blockedNote,
     headText,
-    derivedId: deriveId(head.title),
   };
 }
 

@@ -1,4 +1,4 @@
-import { buildCards, draftFields, pushRegions } from './build.ts';
+import { pushRegions, readCards } from './build.ts';
 import type { Parsed } from './build.ts';
 import { assignIds } from './identity.ts';
 import { reparse } from './reparse.ts';
@@ -36,15 +36,13 @@ function parseFresh(text: string): Parsed {
   const scan = scanLines(text, front.end, front.lines, initialState(), null);
   closeSection(scan.state.column, scan.others, text.length);
 
-  const fields = draftFields(text, scan);
-  const markers: Array<string | null> = new Array<string | null>(fields.length);
-  const derived: string[] = new Array<string>(fields.length);
-  for (let n = 0; n < fields.length; n++) {
-    markers[n] = fields[n]!.marker;
-    derived[n] = fields[n]!.derivedId;
-  }
+  const derived: string[] = [];
+  const cards = readCards(text, scan, 0, 0, derived);
+  const markers: Array<string | null> = new Array<string | null>(cards.length);
+  for (let n = 0; n < cards.length; n++) markers[n] = cards[n]!.marker;
   const ids = assignIds(markers, derived);
-  const cards = buildCards(text, scan, fields, ids, 0, 0);
+  // The cards are new: their ids are set before the board is shared.
+  for (let n = 0; n < cards.length; n++) cards[n]!.id = ids[n]!;
   const regions: Region[] = front.end > 0 ? [{ kind: 'front-matter', span: { start: 0, end: front.end } }] : [];
   pushRegions(regions, scan);
   const crlf = front.crlf + scan.crlf;

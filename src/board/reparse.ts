@@ -1,6 +1,6 @@
 import { assignIds } from './identity.ts';
 import { indentWidthAt } from './lines.ts';
-import { buildCards, draftFields, pushRegions, shiftedColumn } from './build.ts';
+import { pushRegions, readCards, shiftedColumn } from './build.ts';
 import type { Parsed } from './build.ts';
 import { closeSection, scanLines } from './scan.ts';
 import type { Resync, Scan, ScanState } from './scan.ts';
@@ -63,13 +63,14 @@ export function reparse(old: Parsed, text: string): Parsed | null {
   const byteShift = at ? Buffer.byteLength(text.slice(from, scan.end)) - Buffer.byteLength(before.slice(from, oldEnd)) : 0;
   const firstMovedCard = at ? at.card : oldCards.length;
 
-  const fields = draftFields(text, scan);
+  const scannedDerived: string[] = [];
+  const scanned = readCards(text, scan, from, restart.bytes.start, scannedDerived);
   const markers: Array<string | null> = [];
   const claims: string[] = derived.slice();
   for (let n = 0; n < cards.length; n++) markers.push(cards[n]!.marker);
-  for (const f of fields) {
-    markers.push(f.marker);
-    claims.push(f.derivedId);
+  for (let n = 0; n < scanned.length; n++) {
+    markers.push(scanned[n]!.marker);
+    claims.push(scannedDerived[n]!);
   }
   for (let n = firstMovedCard; n < oldCards.length; n++) {
     markers.push(oldCards[n]!.marker);
@@ -83,8 +84,12 @@ export function reparse(old: Parsed, text: string): Parsed | null {
     columns[columnOf[n]!]!.cards[card.index] = card;
     cards[n] = card;
   }
-  for (const card of buildCards(text, scan, fields, ids.slice(cards.length), from, restart.bytes.start)) cards.push(card);
-  for (const f of fields) derived.push(f.derivedId);
+  // The scanned cards are new: their ids are set before the board is shared.
+  for (let n = 0; n < scanned.length; n++) {
+    scanned[n]!.id = ids[cards.length]!;
+    cards.push(scanned[n]!);
+    derived.push(scannedDerived[n]!);
+  }
   columns.push(...scan.columns);
   others.push(...scan.others);
 
