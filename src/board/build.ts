@@ -9,6 +9,8 @@ export interface Parsed {
   board: Board;
   /** `deriveId` of each card's title, in `board.cards` order (ids are assigned board-wide); '' for a card with a marker. */
   derived: string[];
+  /** Every card's id is its claim (marker, else `derived`): no id was repeated. */
+  distinct: boolean;
   /** Line breaks in the text, for the dominant line ending. */
   crlf: number;
   lf: number;

@@ -41,6 +41,7 @@ function parseFresh(text: string): Parsed {
   const markers: Array<string | null> = new Array<string | null>(cards.length);
   for (let n = 0; n < cards.length; n++) markers[n] = cards[n]!.marker;
   const ids = assignIds(markers, derived);
+  const distinct = ids.every((id, n) => id === (markers[n] || derived[n]));
   // The cards are new: their ids are set before the board is shared.
   for (let n = 0; n < cards.length; n++) cards[n]!.id = ids[n]!;
   const regions: Region[] = front.end > 0 ? [{ kind: 'front-matter', span: { start: 0, end: front.end } }] : [];
@@ -57,6 +58,6 @@ function parseFresh(text: string): Parsed {
     regions,
     lastSynced: scan.state.lastSynced,
   };
-  return { board, derived, crlf, lf };
+  return { board, derived, distinct, crlf, lf };
 }
 

@@ -65,18 +65,30 @@ export function reparse(old: Parsed, text: string): Parsed | null {
 
   const scannedDerived: string[] = [];
   const scanned = readCards(text, scan, from, restart.bytes.start, scannedDerived);
-  const markers: Array<string | null> = [];
-  const claims: string[] = derived.slice();
-  for (let n = 0; n < cards.length; n++) markers.push(cards[n]!.marker);
-  for (let n = 0; n < scanned.length; n++) {
-    markers.push(scanned[n]!.marker);
-    claims.push(scannedDerived[n]!);
+  // Ids are assigned board-wide (a repeated title gets `-2`). When every card's id is its own
+  // claim (its marker, else its title's id) and the scanned cards claim what the cards they
+  // replace claimed, nothing can be renumbered: no need to assign them all again.
+  let ids: string[];
+  const unchanged = old.distinct && sameClaims(oldCards, restartCard, firstMovedCard, scanned, scannedDerived);
+  let distinct = unchanged;
+  if (unchanged) {
+    ids = cards.map((card) => card.id);
+    for (let n = 0; n < scanned.length; n++) ids.push(scanned[n]!.marker || scannedDerived[n]!);
+  } else {
+    const markers: Array<string | null> = [];
+    const claims: string[] = derived.slice();
+    for (let n = 0; n < cards.length; n++) markers.push(cards[n]!.marker);
+    for (let n = 0; n < scanned.length; n++) {
+      markers.push(scanned[n]!.marker);
+      claims.push(scannedDerived[n]!);
+    }
+    for (let n = firstMovedCard; n < oldCards.length; n++) {
+      markers.push(oldCards[n]!.marker);
+      claims.push(old.derived[n]!);
+    }
+    ids = assignIds(markers, claims);
+    distinct = ids.every((id, n) => id === (markers[n] || claims[n]));
   }
-  for (let n = firstMovedCard; n < oldCards.length; n++) {
-    markers.push(oldCards[n]!.marker);
-    claims.push(old.derived[n]!);
-  }
-  const ids = assignIds(markers, claims);
   // A kept card whose id changed (a repeated title appeared or went) is a new object; the rest are shared.
   for (let n = 0; n < cards.length; n++) {
     if (cards[n]!.id === ids[n]) continue;
@@ -103,7 +115,7 @@ export function reparse(old: Parsed, text: string): Parsed | null {
     for (const other of old.board.others) if (other.span.start >= oldEnd) others.push(movedSection(other, delta, lineShift));
     for (let n = firstMovedCard; n < oldCards.length; n++) {
       const column = columnOf[n] === continued ? state.column! : columns[columnOf[n]! + columnShift]!;
-      const card = movedCard(oldCards[n]!, ids[cards.length]!, column.cards.length, delta, lineShift, byteShift);
+      const card = movedCard(oldCards[n]!, unchanged ? oldCards[n]!.id : ids[cards.length]!, column.cards.length, delta, lineShift, byteShift);
       column.cards.push(card);
       cards.push(card);
       derived.push(old.derived[n]!);
@@ -140,7 +152,24 @@ export function reparse(old: Parsed, text: string): Parsed | null {
   let lastSynced = state.lastSynced;
   if (!lastSynced && at && synced && synced.span.start >= oldEnd) lastSynced = movedSection(synced, delta, lineShift);
   const board: Board = { text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, regions, lastSynced };
-  return { board, derived, crlf, lf };
+  return { board, derived, distinct, crlf, lf };
+}
+
+/**
+ * True when the scanned cards claim the same ids, as a multiset, as the old cards
+ * `[from, to)` they replace (the old board's ids all being its claims).
+ */
+function sameClaims(oldCards: readonly Card[], from: number, to: number, scanned: readonly Card[], derived: readonly string[]): boolean {
+  if (to - from !== scanned.length) return false;
+  const count = new Map<string, number>();
+  for (let n = from; n < to; n++) count.set(oldCards[n]!.id, (count.get(oldCards[n]!.id) ?? 0) + 1);
+  for (let n = 0; n < scanned.length; n++) {
+    const claim = scanned[n]!.marker || derived[n]!;
+    const left = count.get(claim) ?? 0;
+    if (left === 0) return false;
+    count.set(claim, left - 1);
+  }
+  return true;
 }
 
 /** Where the scan of the new text met a line from which the old parse holds again. */
