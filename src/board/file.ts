@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { syncDirectory, unlinkQuietly, writeTempBeside } from './atomic.ts';
+import { encodeChange } from './change.ts';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
 import { BoardError, EditConflict } from './errors.ts';
@@ -107,8 +108,9 @@ export class BoardFile {
         const unchanged = base === current ? applied.every((result) => !result.changed) : text === current;
         if (unchanged) return this.#outcome(text, applied, dropped, false, attempt);
 
-        // Encoded once: the bytes hashed are the bytes written and compared on reading back.
-        const data = Buffer.from(text, 'utf8');
+        // Encoded once (only the change, when the edits were applied to the bytes just read): the
+        // bytes hashed are the bytes written and compared on reading back.
+        const data = base === current ? encodeChange(current, bytes, text) : Buffer.from(text, 'utf8');
         const hash = contentHash(data);
         this.#remember(hash, base === current ? hashOf(bytes) : null);
         if (!this.#replace(data, before)) continue;

@@ -1,6 +1,8 @@
 import { pushRegions, readCards } from './build.ts';
 import type { Parsed } from './build.ts';
 import { assignIds } from './identity.ts';
+import { changeOf } from './change.ts';
+import type { Change } from './change.ts';
 import { reparse } from './reparse.ts';
 import { closeSection, initialState, readFrontMatter, scanLines } from './scan.ts';
 import type { Board, Region } from './types.ts';
@@ -18,11 +20,26 @@ const RECENT_KEPT = 2;
 export function parseBoard(text: string): Board {
   const known = recent.find((parsed) => parsed.board.text === text);
   if (known) return known.board;
-  const latest = recent[0];
-  const parsed = (latest && reparse(latest, text)) ?? parseFresh(text);
+  const base = closest(text);
+  const parsed = (base && reparse(base.parsed, text, base.change)) ?? parseFresh(text);
   recent.unshift(parsed);
   if (recent.length > RECENT_KEPT) recent.pop();
   return parsed.board;
+}
+
+/**
+ * The kept board whose text differs least from `text` (the latest, unless most of it changed
+ * and the one before is closer: an update checks an edit against one text, then the next).
+ */
+function closest(text: string): { parsed: Parsed; change: Change } | null {
+  let best: { parsed: Parsed; change: Change } | null = null;
+  for (const parsed of recent) {
+    const change = changeOf(parsed.board.text, text);
+    const kept = change.prefix + change.suffix;
+    if (!best || kept > best.change.prefix + best.change.suffix) best = { parsed, change };
+    if (kept >= text.length * 0.95) break;
+  }
+  return best;
 }
 
 /** Internal, for tests: a parse from scratch, with no earlier board to start from. */

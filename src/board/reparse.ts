@@ -1,3 +1,5 @@
+import { changeOf } from './change.ts';
+import type { Change } from './change.ts';
 import { assignIds } from './identity.ts';
 import { indentWidthAt } from './lines.ts';
 import { pushRegions, readCards, shiftedColumn } from './build.ts';
@@ -15,12 +17,11 @@ const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
  * moved. The result equals a parse from scratch (a test checks it on random edits). Null when
  * nothing can be kept (the change is before the first card's end, or may make front matter).
  */
-export function reparse(old: Parsed, text: string): Parsed | null {
+export function reparse(old: Parsed, text: string, change: Change = changeOf(old.board.text, text)): Parsed | null {
   const before = old.board.text;
   const oldCards = old.board.cards;
   const oldColumns = old.board.columns;
-  const prefix = commonPrefix(before, text);
-  const suffix = commonSuffix(before, text, prefix);
+  const { prefix, suffix } = change;
   // Restart at the first line of the last card that ends before the change: the state there is
   // known (its column open, nothing else), and every line before it reads as before.
   const restartCard = lastCardEndingBy(oldCards, prefix);
@@ -231,44 +232,6 @@ class OldLines implements Resync {
     this.found = { start, line, card: this.#card, heading: card === null, column: this.#column };
     return true;
   }
-}
-
-/** Length of the common start of two texts, compared a chunk at a time (native string equality). */
-function commonPrefix(a: string, b: string): number {
-  const max = Math.min(a.length, b.length);
-  let at = 0;
-  let step = 1 << 16;
-  while (at < max) {
-    const length = Math.min(step, max - at);
-    if (a.slice(at, at + length) === b.slice(at, at + length)) {
-      at += length;
-    } else if (length <= 32) {
-      while (a.charCodeAt(at) === b.charCodeAt(at)) at++;
-      return at;
-    } else {
-      step = length >> 1; // the difference is in this chunk: try its first half
-    }
-  }
-  return at;
-}
-
-/** Length of the common end of two texts that does not overlap their common start. */
-function commonSuffix(a: string, b: string, prefix: number): number {
-  const max = Math.min(a.length, b.length) - prefix;
-  let at = 0;
-  let step = 1 << 16;
-  while (at < max) {
-    const length = Math.min(step, max - at);
-    if (a.slice(a.length - at - length, a.length - at) === b.slice(b.length - at - length, b.length - at)) {
-      at += length;
-    } else if (length <= 32) {
-      while (at < max && a.charCodeAt(a.length - at - 1) === b.charCodeAt(b.length - at - 1)) at++;
-      return at;
-    } else {
-      step = length >> 1;
-    }
-  }
-  return at;
 }
 
 /** Index of the last card that ends at or before `offset`, -1 when none does. */
