@@ -58,8 +58,9 @@ export function readCards(text: string, scan: Scan, at: number, bytes: number, d
         bytes: { start: byteStart, end: bytes },
         text: cardText,
       };
-      // Only a card without a marker is known by its title.
-      derived.push(known.marker === null ? deriveId(known.title) : '');
+      // Only a card without a marker is known by its title. Its id is that title's id, or the
+      // id with `-2`, `-3`… when repeated: an id of eight characters is the title's id itself.
+      derived.push(known.marker !== null ? '' : known.id.length === 8 ? known.id : deriveId(known.title));
     } else {
       const f = readCardFields(cardText, draft.item);
       card = {

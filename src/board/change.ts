@@ -57,8 +57,11 @@ export function encodeChange(before: string, beforeBytes: Uint8Array, text: stri
   let { prefix, suffix } = changeOf(before, text);
   if (prefix > 0 && isHighSurrogate(text.charCodeAt(prefix - 1))) prefix--;
   if (suffix > 0 && isLowSurrogate(text.charCodeAt(text.length - suffix))) suffix--;
-  const head = Buffer.byteLength(before.slice(0, prefix));
-  const tail = Buffer.byteLength(before.slice(before.length - suffix));
+  // Only the shorter unchanged side is measured: the other is what the old bytes leave.
+  const middle = Buffer.byteLength(before.slice(prefix, before.length - suffix));
+  const shorter = Buffer.byteLength(prefix <= suffix ? before.slice(0, prefix) : before.slice(before.length - suffix));
+  const head = prefix <= suffix ? shorter : beforeBytes.length - middle - shorter;
+  const tail = prefix <= suffix ? beforeBytes.length - middle - shorter : shorter;
   return Buffer.concat([
     beforeBytes.subarray(0, head),
     Buffer.from(text.slice(prefix, text.length - suffix), 'utf8'),
