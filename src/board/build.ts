@@ -16,6 +16,9 @@ export interface Parsed {
   lf: number;
 }
 
+/** Cards read in a row without one seen before, after which a scan's cards are taken as new. */
+const NEW_BOARD_AFTER = 64;
+
 /**
  * The cards of a scan, appended to their columns, and (in `derived`) the ids their titles give
  * them; ids are left empty, to be assigned board-wide. A card seen before (same text) takes
@@ -25,6 +28,10 @@ export interface Parsed {
  */
 export function readCards(text: string, scan: Scan, at: number, bytes: number, derived: string[]): Card[] {
   const cards: Card[] = new Array<Card>(scan.drafts.length);
+  // Looking a card up hashes its text: when none of the first cards was seen, the board is
+  // new (a cold start), and the rest are not looked up either.
+  let lookUp = true;
+  let hits = 0;
   for (let n = 0; n < scan.drafts.length; n++) {
     const draft = scan.drafts[n]!;
     const kind = draft.column.kind;
@@ -36,7 +43,9 @@ export function readCards(text: string, scan: Scan, at: number, bytes: number, d
     at = end;
     // A bold blocked reason counts only in Blocked: a card seen in another column is read again
     // when it moved into or out of Blocked.
-    const known = seenCard(cardText);
+    const known = lookUp ? seenCard(cardText) : undefined;
+    if (known !== undefined) hits++;
+    else if (n + 1 === NEW_BOARD_AFTER && hits === 0) lookUp = false;
     let card: Card;
     if (known !== undefined && (known.column === kind || (known.column !== 'blocked' && kind !== 'blocked'))) {
       card = {

@@ -14,19 +14,19 @@ export function normalizeTitle(title: string): string {
 
 /** An 8-character id derived from the title, the same wherever the card sits. */
 export function deriveId(title: string): string {
-  const hash = asciiTitleHash(title) ?? hash53(normalizeTitle(title));
-  return base32(hash % 2 ** 40);
+  return asciiTitleId(title) ?? textId(normalizeTitle(title));
 }
 
 const BASE32 = '0123456789abcdefghijklmnopqrstuv';
 
 /**
- * A 40-bit number as 8 base-32 digits: what `n.toString(32).padStart(8, '0')` gives, without
- * its slow path for numbers beyond 31 bits (half a microsecond a call, a tenth of a parse).
+ * The low 40 bits of the 53-bit hash `2^32 * (h2 & 0x1fffff) + (h1 >>> 0)` as 8 base-32 digits
+ * (what `(hash % 2 ** 40).toString(32).padStart(8, '0')` gives), with integer operations
+ * only: the bits above 40 are dropped, the rest split into two 20-bit halves.
  */
-function base32(n: number): string {
-  const high = Math.floor(n / 2 ** 20);
-  const low = n - high * 2 ** 20;
+function base32(h1: number, h2: number): string {
+  const high = ((h2 & 0xff) << 12) | (h1 >>> 20);
+  const low = h1 & 0xfffff;
   // One string built from eight character codes, not eight concatenations.
   return String.fromCharCode(
     digit(high >>> 15), digit(high >>> 10), digit(high >>> 5), digit(high),
@@ -42,11 +42,11 @@ const H1 = 0xdeadbeef;
 const H2 = 0x41c6ce57;
 
 /**
- * cyrb53 (a fast, well-mixed 53-bit string hash) of `normalizeTitle(title)` for an ASCII title,
- * computed in one pass without building the normalised string; null for other titles. Most
+ * The id of cyrb53 (a fast, well-mixed 53-bit string hash) of `normalizeTitle(title)` for an
+ * ASCII title, computed in one pass without building the normalised string; null for other titles. Most
  * titles are ASCII, and this keeps a 10,000-card board's parse free of per-title allocations.
  */
-function asciiTitleHash(title: string): number | null {
+function asciiTitleId(title: string): string | null {
   let h1 = H1;
   let h2 = H2;
   let pendingSpace = false;
@@ -72,7 +72,7 @@ function asciiTitleHash(title: string): number | null {
   return finish(h1, h2);
 }
 
-function hash53(text: string): number {
+function textId(text: string): string {
   let h1 = H1;
   let h2 = H2;
   for (let i = 0; i < text.length; i++) {
@@ -83,10 +83,10 @@ function hash53(text: string): number {
   return finish(h1, h2);
 }
 
-function finish(h1: number, h2: number): number {
+function finish(h1: number, h2: number): string {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return base32(h1, h2);
 }
 
 /**
