@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseBoard, parseSlashCommand, recognizeColumn, serializeBoard, splitWords } from '../src/board/index.ts';
 import type { Board, Card, ColumnKind } from '../src/board/index.ts';
-import { generateBoard } from './helpers/boards.ts';
+import { _parseFresh } from '../src/board/parse.ts';
+import { generateBoard, rng } from './helpers/boards.ts';
 
 const SEEDS = new URL('../../shared/fixtures/seeds/', import.meta.url);
 const FIXTURES = new URL('./fixtures/boards/', import.meta.url);
@@ -328,5 +329,42 @@ describe('fields shared between parses', () => {
     parseBoard('## Done\n- another\n');
     assert.equal(JSON.stringify(parseBoard(`${text}`)), first);
     assert.equal(JSON.stringify(parseBoard(text.replace('Doing', 'Review'))).includes('"column":"review"'), true);
+  });
+});
+
+describe('incremental parse', () => {
+  // Lines that change how the lines after them read: fences, comments, headings, nesting, CRLF.
+  const TRICKY = ['```\n', '  ```\n', '~~~~\n', '%%\n', '%% kanban:settings\n', '## Done\n', '# Title\n', '## Notes\n', '### Sub\n',
+    '_Last synced: later_\n', '- [ ] new card\n', '  - nested note @codex\n', '    deeper\n', '\n', '- Same title\n', '- **Run x** — Ada\r\n', '---\n'];
+
+  /** A random edit: lines replaced by other lines, or a few characters inserted or removed. */
+  function edit(text: string, donor: readonly string[], next: () => number): string {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const lines = text.split(/(?<=\n)/);
+    const at = Math.floor(next() * (lines.length + 1));
+    const r = next();
+    if (r < 0.5) {
+      const removed = Math.floor(next() * 3);
+      const added = Array.from({ length: Math.floor(next() * 3) }, () => (next() < 0.5 ? pick(TRICKY) : pick(donor)));
+      lines.splice(at, removed, ...added);
+      return lines.join('');
+    }
+    const offset = Math.floor(next() * (text.length + 1));
+    if (r < 0.75) return text.slice(0, offset) + pick([' ', '\n', '*', '`', '- ', '#', '@x', '\r\n']) + text.slice(offset);
+    return text.slice(0, offset) + text.slice(offset + 1 + Math.floor(next() * 4));
+  }
+
+  test('a board parsed as a change of the one before equals a parse from scratch', () => {
+    const next = rng(2024);
+    for (let seed = 1; seed <= 600; seed++) {
+      let text = generateBoard(seed).text;
+      const donor = generateBoard(seed + 100_000).text.split(/(?<=\n)/);
+      parseBoard(text);
+      for (let step = 0; step < 6; step++) {
+        const changed = edit(text, donor, next);
+        assert.deepEqual(parseBoard(changed), _parseFresh(changed), `seed ${seed}, step ${step}`);
+        text = changed;
+      }
+    }
   });
 });

@@ -14,34 +14,39 @@ export function normalizeTitle(title: string): string {
 
 /** An 8-character id derived from the title, the same wherever the card sits. */
 export function deriveId(title: string): string {
-  const hash = asciiTitleHash(title) ?? hash53(normalizeTitle(title));
-  return base32(hash % 2 ** 40);
+  return asciiTitleId(title) ?? textId(normalizeTitle(title));
 }
 
 const BASE32 = '0123456789abcdefghijklmnopqrstuv';
 
 /**
- * A 40-bit number as 8 base-32 digits: what `n.toString(32).padStart(8, '0')` gives, without
- * its slow path for numbers beyond 31 bits (half a microsecond a call, a tenth of a parse).
+ * The low 40 bits of the 53-bit hash `2^32 * (h2 & 0x1fffff) + (h1 >>> 0)` as 8 base-32 digits
+ * (what `(hash % 2 ** 40).toString(32).padStart(8, '0')` gives), with integer operations
+ * only: the bits above 40 are dropped, the rest split into two 20-bit halves.
  */
-function base32(n: number): string {
-  const high = Math.floor(n / 2 ** 20);
-  const low = n - high * 2 ** 20;
-  let out = '';
-  for (let shift = 15; shift >= 0; shift -= 5) out += BASE32[(high >>> shift) & 31];
-  for (let shift = 15; shift >= 0; shift -= 5) out += BASE32[(low >>> shift) & 31];
-  return out;
+function base32(h1: number, h2: number): string {
+  const high = ((h2 & 0xff) << 12) | (h1 >>> 20);
+  const low = h1 & 0xfffff;
+  // One string built from eight character codes, not eight concatenations.
+  return String.fromCharCode(
+    digit(high >>> 15), digit(high >>> 10), digit(high >>> 5), digit(high),
+    digit(low >>> 15), digit(low >>> 10), digit(low >>> 5), digit(low),
+  );
+}
+
+function digit(n: number): number {
+  return BASE32.charCodeAt(n & 31);
 }
 
 const H1 = 0xdeadbeef;
 const H2 = 0x41c6ce57;
 
 /**
- * cyrb53 (a fast, well-mixed 53-bit string hash) of `normalizeTitle(title)` for an ASCII title,
- * computed in one pass without building the normalised string; null for other titles. Most
+ * The id of cyrb53 (a fast, well-mixed 53-bit string hash) of `normalizeTitle(title)` for an
+ * ASCII title, computed in one pass without building the normalised string; null for other titles. Most
  * titles are ASCII, and this keeps a 10,000-card board's parse free of per-title allocations.
  */
-function asciiTitleHash(title: string): number | null {
+function asciiTitleId(title: string): string | null {
   let h1 = H1;
   let h2 = H2;
   let pendingSpace = false;
@@ -67,7 +72,7 @@ function asciiTitleHash(title: string): number | null {
   return finish(h1, h2);
 }
 
-function hash53(text: string): number {
+function textId(text: string): string {
   let h1 = H1;
   let h2 = H2;
   for (let i = 0; i < text.length; i++) {
@@ -78,33 +83,33 @@ function hash53(text: string): number {
   return finish(h1, h2);
 }
 
-function finish(h1: number, h2: number): number {
+function finish(h1: number, h2: number): string {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return base32(h1, h2);
 }
 
 /**
  * Gives every card a unique id: markers first (they were written to be stable), then ids
  * derived from titles (`deriveId`, computed by the caller); a repeat gets `-2`, `-3`, … in
- * document order.
+ * document order. `markers[i]` and `derived[i]` are those of the i-th card.
  */
-export function assignIds(cards: ReadonlyArray<{ marker: string | null; derivedId: string }>): string[] {
+export function assignIds(markers: ReadonlyArray<string | null>, derived: readonly string[]): string[] {
   const taken = new Set<string>();
-  const ids: string[] = new Array<string>(cards.length);
-  const claim = (base: string): string => {
-    let id = base;
-    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-    taken.add(id);
-    return id;
-  };
-  for (let i = 0; i < cards.length; i++) {
-    const marker = cards[i]!.marker;
-    if (marker) ids[i] = claim(marker);
+  const ids: string[] = new Array<string>(derived.length);
+  for (let i = 0; i < markers.length; i++) {
+    const marker = markers[i];
+    if (marker) ids[i] = claim(taken, marker);
   }
-  for (let i = 0; i < cards.length; i++) {
-    const card = cards[i]!;
-    if (!card.marker) ids[i] = claim(card.derivedId);
+  for (let i = 0; i < derived.length; i++) {
+    if (!markers[i]) ids[i] = claim(taken, derived[i]!);
   }
   return ids;
+}
+
+function claim(taken: Set<string>, base: string): string {
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  taken.add(id);
+  return id;
 }

@@ -1,4 +1,4 @@
-import { indentWidth } from './lines.ts';
+import { indentWidth, indentWidthAt } from './lines.ts';
 
 /** The parts of a list item's first line, as offsets into the line's content. */
 export interface ListItem {
@@ -13,25 +13,80 @@ export interface ListItem {
   textStart: number;
 }
 
-const LIST_ITEM = /^([ \t]*)([-*+]|\d{1,9}[.)])(?:([ \t]+)(?:(\[)([ xX])\](?:[ \t]+|$))?|$)/;
-const THEMATIC_BREAK = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
-
-/** Reads a Markdown list item line (bullets, ordinals, `- [ ]` checkboxes), or null. */
+/**
+ * Reads a Markdown list item line (bullets, ordinals, `- [ ]` checkboxes), or null. What
+ * `^([ \t]*)([-*+]|\d{1,9}[.)])(?:([ \t]+)(?:(\[)([ xX])\](?:[ \t]+|$))?|$)` matches, unless
+ * the line is a thematic break (`* * *`), read character by character: the parse calls this
+ * for every card.
+ */
 export function matchListItem(content: string): ListItem | null {
-  if (THEMATIC_BREAK.test(content)) return null;
-  const m = LIST_ITEM.exec(content);
-  if (!m) return null;
-  const [whole, lead = '', marker = '', gap = '', bracket] = m;
-  const markerStart = lead.length;
-  const checkboxAt = bracket ? markerStart + marker.length + gap.length + 1 : null;
+  return matchListItemAt(content, 0, content.length);
+}
+
+/** `matchListItem` of the line `text[start, end)`, without slicing it; offsets are relative to `start`. */
+export function matchListItemAt(text: string, start: number, end: number): ListItem | null {
+  let at = start;
+  while (at < end && isBlank(text.charCodeAt(at))) at++;
+  const markerStart = at;
+  const lead = text.charCodeAt(at);
+  if (lead === 45 || lead === 42 || lead === 43) {
+    at++;
+  } else if (isDigit(lead)) {
+    while (at < end && isDigit(text.charCodeAt(at))) at++;
+    const after = text.charCodeAt(at);
+    if (at - markerStart > 9 || at >= end || (after !== 46 && after !== 41)) return null;
+    at++;
+  } else {
+    return null;
+  }
+  const markerEnd = at;
+  while (at < end && isBlank(text.charCodeAt(at))) at++;
+  // A marker is followed by a space or tab, or ends the line.
+  if (at === markerEnd && at !== end) return null;
+  if (lead !== 43 && markerEnd - markerStart === 1 && isThematicBreak(text, start, end)) return null;
+  let checkboxAt: number | null = null;
+  let textStart = at;
+  if (at > markerEnd && text.charCodeAt(at) === 91 && at + 2 < end && text.charCodeAt(at + 2) === 93) {
+    const mark = text.charCodeAt(at + 1);
+    let after = at + 3;
+    while (after < end && isBlank(text.charCodeAt(after))) after++;
+    if ((mark === 32 || mark === 120 || mark === 88) && (after > at + 3 || after === end)) {
+      checkboxAt = at + 1 - start;
+      textStart = after;
+    }
+  }
   return {
-    indent: indentWidth(lead),
-    marker,
-    markerStart,
+    indent: indentWidthAt(text, start, markerStart),
+    marker: text.slice(markerStart, markerEnd),
+    markerStart: markerStart - start,
     checkboxAt,
-    checked: checkboxAt === null ? null : content[checkboxAt] !== ' ',
-    textStart: whole.length,
+    checked: checkboxAt === null ? null : text.charCodeAt(start + checkboxAt) !== 32,
+    textStart: textStart - start,
   };
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$`: three or more of one of `-*_`, spaces and tabs between. */
+function isThematicBreak(text: string, start: number, end: number): boolean {
+  let at = start;
+  while (at < end && text.charCodeAt(at) === 32) at++;
+  if (at - start > 3) return false;
+  const mark = text.charCodeAt(at);
+  if (mark !== 45 && mark !== 42 && mark !== 95) return false;
+  let count = 0;
+  for (; at < end; at++) {
+    const c = text.charCodeAt(at);
+    if (c === mark) count++;
+    else if (!isBlank(c)) return false;
+  }
+  return count >= 3;
 }
 
 /** True when a line opens or closes a fenced code block; returns the fence (``` or ~~~…). */

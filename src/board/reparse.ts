@@ -1,0 +1,296 @@
+import { changeOf } from './change.ts';
+import type { Change } from './change.ts';
+import { assignIds } from './identity.ts';
+import { indentWidthAt } from './lines.ts';
+import { pushRegions, readCards, shiftedColumn } from './build.ts';
+import type { Parsed } from './build.ts';
+import { closeSection, scanLines } from './scan.ts';
+import type { Resync, Scan, ScanState } from './scan.ts';
+import type { Board, Card, Column, OtherSection, Region } from './types.ts';
+
+const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
+
+/**
+ * Parses `text` as a change of an earlier board. Only the lines from the last card before the
+ * first changed character up to the first line after the change where the scan is back in the
+ * state the old parse was in are scanned; what comes before is kept and what comes after is
+ * moved. The result equals a parse from scratch (a test checks it on random edits). Null when
+ * nothing can be kept (the change is before the first card's end, or may make front matter).
+ */
+export function reparse(old: Parsed, text: string, change: Change = changeOf(old.board.text, text)): Parsed | null {
+  const before = old.board.text;
+  const oldCards = old.board.cards;
+  const oldColumns = old.board.columns;
+  const { prefix, suffix } = change;
+  // Restart at the first line of the last card that ends before the change: the state there is
+  // known (its column open, nothing else), and every line before it reads as before.
+  const restartCard = lastCardEndingBy(oldCards, prefix);
+  if (restartCard === -1) return null;
+  // A file that opens with `---` but never closes it has no front matter, until a `---` line
+  // anywhere below closes it.
+  if (old.board.regions[0]?.kind !== 'front-matter' && OPENS_FRONT_MATTER.test(text)) return null;
+  const restart = oldCards[restartCard]!;
+  const from = restart.span.start;
+  const columnOf = columnIndexes(old.board);
+
+  // Sections that start before the restart are kept; columns are copied, as their cards and ends may change.
+  const columns: Column[] = [];
+  for (const column of oldColumns) if (column.span.start < from) columns.push(shiftedColumn(column, 0, 0));
+  const others: OtherSection[] = old.board.others.filter((o) => o.span.start < from);
+  const current = columns[columnOf[restartCard]!]!;
+  current.span.end = -1;
+  const cards: Card[] = oldCards.slice(0, restartCard);
+  const derived: string[] = old.derived.slice(0, restartCard);
+  for (let n = 0; n < cards.length; n++) columns[columnOf[n]!]!.cards.push(cards[n]!);
+
+  const synced = old.board.lastSynced;
+  const state: ScanState = {
+    column: current,
+    inSubsection: false,
+    card: null,
+    fence: null,
+    inComment: false,
+    lastSynced: synced && synced.span.start < from ? synced : null,
+  };
+  const delta = text.length - before.length;
+  const resync = new OldLines(old.board, columnOf, text, delta, text.length - suffix);
+  const scan = scanLines(text, from, restart.line - 1, state, resync);
+  const at = resync.found;
+  if (!at || at.heading) closeSection(state.column, scan.others, scan.end);
+
+  // How far the old lines from the resync point on moved.
+  const oldEnd = at ? at.start - delta : before.length;
+  const lineShift = at ? scan.lineBase + scan.lineCount - at.line : 0;
+  const byteShift = at ? Buffer.byteLength(text.slice(from, scan.end)) - Buffer.byteLength(before.slice(from, oldEnd)) : 0;
+  const firstMovedCard = at ? at.card : oldCards.length;
+
+  const scannedDerived: string[] = [];
+  const scanned = readCards(text, scan, from, restart.bytes.start, scannedDerived);
+  // Ids are assigned board-wide (a repeated title gets `-2`). When every card's id is its own
+  // claim (its marker, else its title's id) and the scanned cards claim what the cards they
+  // replace claimed, nothing can be renumbered: no need to assign them all again.
+  let ids: string[];
+  const unchanged = old.distinct && sameClaims(oldCards, restartCard, firstMovedCard, scanned, scannedDerived);
+  let distinct = unchanged;
+  if (unchanged) {
+    ids = cards.map((card) => card.id);
+    for (let n = 0; n < scanned.length; n++) ids.push(scanned[n]!.marker || scannedDerived[n]!);
+  } else {
+    const markers: Array<string | null> = [];
+    const claims: string[] = derived.slice();
+    for (let n = 0; n < cards.length; n++) markers.push(cards[n]!.marker);
+    for (let n = 0; n < scanned.length; n++) {
+      markers.push(scanned[n]!.marker);
+      claims.push(scannedDerived[n]!);
+    }
+    for (let n = firstMovedCard; n < oldCards.length; n++) {
+      markers.push(oldCards[n]!.marker);
+      claims.push(old.derived[n]!);
+    }
+    ids = assignIds(markers, claims);
+    distinct = ids.every((id, n) => id === (markers[n] || claims[n]));
+  }
+  // A kept card whose id changed (a repeated title appeared or went) is a new object; the rest are shared.
+  for (let n = 0; n < cards.length; n++) {
+    if (cards[n]!.id === ids[n]) continue;
+    const card = { ...cards[n]!, id: ids[n]! };
+    columns[columnOf[n]!]!.cards[card.index] = card;
+    cards[n] = card;
+  }
+  // The scanned cards are new: their ids are set before the board is shared.
+  for (let n = 0; n < scanned.length; n++) {
+    scanned[n]!.id = ids[cards.length]!;
+    cards.push(scanned[n]!);
+    derived.push(scannedDerived[n]!);
+  }
+  columns.push(...scan.columns);
+  others.push(...scan.others);
+
+  if (at) {
+    // The column the resync line is in continues when that line is a card; later sections move.
+    const continued = at.heading ? -1 : columnOf[at.card]!;
+    if (!at.heading) state.column!.span.end = oldColumns[continued]!.span.end + delta;
+    const firstMovedColumn = at.heading ? at.column : continued + 1;
+    const columnShift = columns.length - firstMovedColumn;
+    for (let c = firstMovedColumn; c < oldColumns.length; c++) columns.push(shiftedColumn(oldColumns[c]!, delta, lineShift));
+    for (const other of old.board.others) if (other.span.start >= oldEnd) others.push(movedSection(other, delta, lineShift));
+    for (let n = firstMovedCard; n < oldCards.length; n++) {
+      const column = columnOf[n] === continued ? state.column! : columns[columnOf[n]! + columnShift]!;
+      const card = movedCard(oldCards[n]!, unchanged ? oldCards[n]!.id : ids[cards.length]!, column.cards.length, delta, lineShift, byteShift);
+      column.cards.push(card);
+      cards.push(card);
+      derived.push(old.derived[n]!);
+    }
+  }
+
+  const regions: Region[] = [];
+  for (const region of old.board.regions) {
+    if (region.span.end > from) break;
+    regions.push(region);
+  }
+  pushRegions(regions, scan);
+  if (at) {
+    const oldRegions = old.board.regions;
+    let k = oldRegions.findIndex((region) => region.span.end > oldEnd);
+    // A heading of a section Quimbot does not manage is verbatim like the lines around it, and
+    // one region with them: join the old region running through it to the scanned lines before.
+    const through = oldRegions[k]!;
+    if (through.kind === 'verbatim') {
+      const last = regions.at(-1)!;
+      if (last.kind === 'verbatim' && last.span.end === scan.end) last.span.end = through.span.end + delta;
+      else regions.push({ kind: 'verbatim', span: { start: scan.end, end: through.span.end + delta } });
+      k++;
+    }
+    for (; k < oldRegions.length; k++) {
+      const { kind, span } = oldRegions[k]!;
+      regions.push({ kind, span: { start: span.start + delta, end: span.end + delta } });
+    }
+  }
+
+  const removed = countBreaks(before, from, oldEnd);
+  const crlf = old.crlf - removed.crlf + scan.crlf;
+  const lf = old.lf - removed.lf + scan.lf;
+  let lastSynced = state.lastSynced;
+  if (!lastSynced && at && synced && synced.span.start >= oldEnd) lastSynced = movedSection(synced, delta, lineShift);
+  const board: Board = { text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, regions, lastSynced };
+  return { board, derived, distinct, crlf, lf };
+}
+
+/**
+ * True when the scanned cards claim the same ids, as a multiset, as the old cards
+ * `[from, to)` they replace (the old board's ids all being its claims).
+ */
+function sameClaims(oldCards: readonly Card[], from: number, to: number, scanned: readonly Card[], derived: readonly string[]): boolean {
+  if (to - from !== scanned.length) return false;
+  const count = new Map<string, number>();
+  for (let n = from; n < to; n++) count.set(oldCards[n]!.id, (count.get(oldCards[n]!.id) ?? 0) + 1);
+  for (let n = 0; n < scanned.length; n++) {
+    const claim = scanned[n]!.marker || derived[n]!;
+    const left = count.get(claim) ?? 0;
+    if (left === 0) return false;
+    count.set(claim, left - 1);
+  }
+  return true;
+}
+
+/** Where the scan of the new text met a line from which the old parse holds again. */
+interface ResyncPoint {
+  /** Offset of the line in the new text. */
+  start: number;
+  /** Its 0-based line index in the old text. */
+  line: number;
+  /** Index of the first old card starting at or after the line. */
+  card: number;
+  /** True when the line is a section heading, not a card. */
+  heading: boolean;
+  /** Index of the first old column starting at or after the line. */
+  column: number;
+}
+
+/**
+ * Accepts the first line after the change that in the old parse started a card or a section,
+ * when the new scan arrives there in a state that reads it the same way: no fence or comment
+ * open, the open card (if any) closed by it, and for a card a column of the same kind. From
+ * there on every line reads as before, only moved.
+ */
+class OldLines implements Resync {
+  found: ResyncPoint | null = null;
+  #card = 0;
+  #column = 0;
+  #other = 0;
+
+  constructor(
+    private readonly board: Board,
+    private readonly columnOf: Int32Array,
+    private readonly text: string,
+    private readonly delta: number,
+    readonly from: number,
+  ) {}
+
+  at(scan: Scan, start: number, contentEnd: number): boolean {
+    const { board, delta } = this;
+    const old = start - delta;
+    // The same line in the old text: it starts a line there too (and is the same to its end).
+    if (old > 0 && board.text.charCodeAt(old - 1) !== 10) return false;
+    const { cards, columns, others } = board;
+    while (this.#card < cards.length && cards[this.#card]!.span.start < old) this.#card++;
+    while (this.#column < columns.length && columns[this.#column]!.span.start < old) this.#column++;
+    while (this.#other < others.length && others[this.#other]!.span.start < old) this.#other++;
+    const card = cards[this.#card]?.span.start === old ? cards[this.#card]! : null;
+    const column = columns[this.#column]?.span.start === old ? columns[this.#column]! : null;
+    const other = others[this.#other]?.span.start === old ? others[this.#other]! : null;
+    if (!card && !column && !other) return false;
+
+    const state = scan.state;
+    if (state.inComment) return false;
+    if (state.card && indentWidthAt(this.text, start, contentEnd) > state.card.indent) return false;
+    if (state.fence && !(state.fence.inCard && state.card)) return false;
+    // Only the first `_Last synced_` line counts: if the old one is gone, a later one may count now.
+    if (!state.lastSynced && board.lastSynced && board.lastSynced.span.start < old) return false;
+    if (card && (state.inSubsection || state.column?.kind !== board.columns[this.columnOf[this.#card]!]!.kind)) return false;
+    const line = (card ?? column ?? other)!.line - 1;
+    this.found = { start, line, card: this.#card, heading: card === null, column: this.#column };
+    return true;
+  }
+}
+
+/** Index of the last card that ends at or before `offset`, -1 when none does. */
+function lastCardEndingBy(cards: readonly Card[], offset: number): number {
+  let lo = 0;
+  let hi = cards.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cards[mid]!.span.end <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** The index in `board.columns` of each card's column (cards are their columns' cards, in order). */
+function columnIndexes(board: Board): Int32Array {
+  const of = new Int32Array(board.cards.length);
+  let n = 0;
+  for (let c = 0; c < board.columns.length; c++) {
+    const count = board.columns[c]!.cards.length;
+    of.fill(c, n, n + count);
+    n += count;
+  }
+  return of;
+}
+
+function movedCard(card: Card, id: string, index: number, delta: number, lines: number, bytes: number): Card {
+  return {
+    id,
+    marker: card.marker,
+    column: card.column,
+    index,
+    title: card.title,
+    owner: card.owner,
+    mentions: card.mentions,
+    command: card.command,
+    after: card.after,
+    links: card.links,
+    checkbox: card.checkbox,
+    blockedReason: card.blockedReason,
+    line: card.line + lines,
+    endLine: card.endLine + lines,
+    span: { start: card.span.start + delta, end: card.span.end + delta },
+    bytes: { start: card.bytes.start + bytes, end: card.bytes.end + bytes },
+    text: card.text,
+  };
+}
+
+function movedSection<T extends { line: number; span: { start: number; end: number } }>(section: T, delta: number, lines: number): T {
+  return { ...section, line: section.line + lines, span: { start: section.span.start + delta, end: section.span.end + delta } };
+}
+
+/** CRLF and LF line breaks in `text[start, end)`. */
+function countBreaks(text: string, start: number, end: number): { crlf: number; lf: number } {
+  let crlf = 0;
+  let lf = 0;
+  for (let i = text.indexOf('\n', start); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) {
+    if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+    else lf++;
+  }
+  return { crlf, lf };
+}
