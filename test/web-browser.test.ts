@@ -63,8 +63,14 @@ test('in a real browser: the seed board, a card appended by hand, moves by keybo
   assert.equal(inFile('Run Stage 1 LoRA training'), 'done');
 
   // Drag and drop onto another column.
-  await cardIn('backlog', 'Stage 2 language').dragTo(column('blocked'));
-  await cardIn('blocked', 'Stage 2 language').waitFor();
+  // Playwright plays the drag as mouse events; on a loaded machine Chromium sometimes drops one
+  // (about one run in five in the full suite), so the drag is played in steps and once more if lost.
+  for (let attempt = 1; ; attempt++) {
+    await cardIn('backlog', 'Stage 2 language').dragTo(column('blocked'), { steps: 8 });
+    const moved = await cardIn('blocked', 'Stage 2 language').waitFor({ timeout: 10_000 }).then(() => true, () => false);
+    if (moved) break;
+    assert.ok(attempt < 2, 'the card did not move after two drags');
+  }
   assert.equal(inFile('Stage 2 language'), 'blocked');
 
   // A card for the worker: claimed, opened, its log streams while it runs.
