@@ -18,6 +18,7 @@ import { BoardTaskExecutor, resumeTasks } from './protocol/a2a/executor.ts';
 import { BoardPulse } from './protocol/a2a/pulse.ts';
 import { peerBackend } from './protocol/a2a/peer-backend.ts';
 import { StateTaskStore } from './protocol/a2a/task-store.ts';
+import { A2A_WS_PATH } from './protocol/a2a/ws-frames.ts';
 import { listen } from './protocol/http.ts';
 import type { Listener } from './protocol/http.ts';
 import { createMcpServer } from './protocol/mcp/server.ts';
@@ -113,6 +114,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log,
     });
     card.supportedInterfaces[0]!.url = `${listener.url}${A2A_PATH}`;
+    card.supportedInterfaces[1]!.url = `${listener.url.replace(/^http/, 'ws')}${A2A_WS_PATH}`;
     const watch: BoardWatch = watchBoard(file, (change) => {
       if (change.kind === 'invalid') {
         log.warn(change.error.message, { code: change.error.code });
