@@ -17,6 +17,7 @@ import { A2A_PATH, agentCard } from './protocol/a2a/card.ts';
 import { BoardTaskExecutor, resumeTasks } from './protocol/a2a/executor.ts';
 import { BoardPulse } from './protocol/a2a/pulse.ts';
 import { peerBackend } from './protocol/a2a/peer-backend.ts';
+import { PeerLinks } from './protocol/a2a/peer-links.ts';
 import { StateTaskStore } from './protocol/a2a/task-store.ts';
 import { A2A_WS_PATH } from './protocol/a2a/ws-frames.ts';
 import { listen } from './protocol/http.ts';
@@ -67,12 +68,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const file = new BoardFile(boardPath, (event) => log.warn(event.message, event));
     const board = await file.read();
     const store = await Store.open(statePath, (warning) => log.warn(warning.message));
+    // One link (agent card, client, socket) per peer, shared by every run delegating there.
+    const peers = new PeerLinks({ log });
     const backends: Backends = {
       pipeline: pipelineBackend(),
       cli: cliBackend(),
       anthropic: anthropicBackend(),
       openai: openaiBackend(),
-      a2a: peerBackend(),
+      a2a: peerBackend(peers),
       ...options.backends,
     };
     const runtime = new AgentRuntime({
@@ -152,6 +155,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await watch.close();
         await listener.close();
         await runtime.stop();
+        await peers.close();
         unlock();
       },
     };
