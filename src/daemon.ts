@@ -45,6 +45,10 @@ export interface Daemon {
   readonly store: Store;
   /** The HTTP listener's base URL (MCP at `/mcp`). */
   readonly url: string;
+  /** The listener itself (its peer sockets, for the peers report and tests). */
+  readonly listener: Listener;
+  /** The links to peers this daemon delegates to. */
+  readonly peers: PeerLinks;
   stop(): Promise<void>;
 }
 
@@ -149,6 +153,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       runtime,
       store,
       url: listener.url,
+      listener,
+      peers,
       async stop() {
         lifetime.abort();
         clearInterval(standups);

@@ -14,6 +14,7 @@ import type { QuimbotMcp } from './mcp/server.ts';
 import { A2A_PATH } from './a2a/card.ts';
 import { A2A_WS_PATH } from './a2a/ws-frames.ts';
 import { peerSocketServer, refuseUpgrade, versionRefusal } from './a2a/ws-server.ts';
+import type { PeerSocketServer } from './a2a/ws-server.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const IDLE_MS = 30 * 60_000;
@@ -36,6 +37,8 @@ export interface ListenOptions {
 /** The daemon's HTTP listener: where it is, its sessions, and how to stop it. */
 export interface Listener {
   url: string;
+  /** The peers' WebSocket endpoint, when A2A is served. */
+  peerSockets: PeerSocketServer | null;
   boardChanged(): void;
   close(): Promise<void>;
 }
@@ -152,6 +155,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}`,
+    peerSockets,
     boardChanged() {
       for (const session of sessions.values()) void session.mcp.boardChanged();
     },

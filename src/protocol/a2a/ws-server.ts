@@ -15,8 +15,10 @@ const HEARTBEAT_MS = 15_000;
 export interface PeerSocketServer {
   /** Takes over an upgrade the listener has already authenticated. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Sockets open now and requests served since start (for `/healthz` and tests). */
-  stats(): { open: number; requests: number };
+  /** Sockets open now, sockets accepted and requests served since start (for `/healthz` and tests). */
+  stats(): { open: number; connections: number; requests: number };
+  /** Cuts every open socket at once, as a network failure would (peers reconnect). */
+  dropAll(): void;
   close(): Promise<void>;
 }
 
@@ -33,8 +35,10 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const alive = new WeakSet<WebSocket>();
   let requests = 0;
+  let connections = 0;
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    connections++;
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
     ws.on('error', (error) => log.debug(`peer socket error: ${error.message}`));
@@ -98,10 +102,13 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
     handleUpgrade(req, socket, head) {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
-    stats: () => ({ open: wss.clients.size, requests }),
+    stats: () => ({ open: wss.clients.size, connections, requests }),
+    dropAll() {
+      for (const ws of wss.clients) ws.terminate();
+    },
     async close() {
       clearInterval(heartbeat);
-      for (const ws of wss.clients) ws.terminate();
+      this.dropAll();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
