@@ -21,6 +21,10 @@ export interface StoreWarning {
  * ledger; the board stays the source of truth for where cards are.
  */
 export class Store {
+  /** The write under way, and the next one: every change made meanwhile waits for that one. */
+  #saving: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
+
   private constructor(
     private readonly db: Low<State>,
     /** This daemon's boot: leases from other boots belong to a process that is gone. */
@@ -42,6 +46,28 @@ export class Store {
     return new Store(db, randomBytes(6).toString('hex'));
   }
 
+  /**
+   * Writes the state; resolves once a write made after this call's change is on disk. Changes
+   * made while a write is under way share the next one: the whole state is serialised once for
+   * all of them instead of once each (a busy daemon makes hundreds a second).
+   */
+  #save(): Promise<void> {
+    if (this.#queued) return this.#queued;
+    const queued = (async () => {
+      await this.#saving?.catch(() => {});
+      this.#queued = null;
+      const saving = this.db.write();
+      this.#saving = saving;
+      try {
+        await saving;
+      } finally {
+        if (this.#saving === saving) this.#saving = null;
+      }
+    })();
+    this.#queued = queued;
+    return queued;
+  }
+
   get state(): Readonly<State> {
     return this.db.data;
   }
@@ -51,7 +77,7 @@ export class Store {
     const live = this.db.data.leases.find((l) => l.cardId === lease.cardId);
     if (live) return false;
     this.db.data.leases.push({ ...lease, boot: this.boot });
-    await this.db.write();
+    await this.#save();
     return true;
   }
 
@@ -60,14 +86,14 @@ export class Store {
     const lease = this.db.data.leases.find((l) => l.runId === runId);
     if (!lease) return;
     lease.expiresAt = expiresAt;
-    await this.db.write();
+    await this.#save();
   }
 
   /** Drops a run's lease. */
   async release(runId: string): Promise<void> {
     const before = this.db.data.leases.length;
     this.db.data.leases = this.db.data.leases.filter((l) => l.runId !== runId);
-    if (this.db.data.leases.length !== before) await this.db.write();
+    if (this.db.data.leases.length !== before) await this.#save();
   }
 
   /** Leases no live run of this daemon holds: made by an earlier boot, or past their expiry. */
@@ -86,7 +112,7 @@ export class Store {
     cards[cardId] = next;
     const ids = Object.keys(cards);
     if (ids.length > LIMITS.cards) for (const id of ids.slice(0, ids.length - LIMITS.cards)) delete cards[id];
-    await this.db.write();
+    await this.#save();
     return next;
   }
 
@@ -97,13 +123,13 @@ export class Store {
     if (at === -1) runs.push(run);
     else runs[at] = run;
     trim(runs, LIMITS.runs);
-    await this.db.write();
+    await this.#save();
   }
 
   async addEvent(event: CardEvent): Promise<void> {
     this.db.data.history.push(event);
     trim(this.db.data.history, LIMITS.history);
-    await this.db.write();
+    await this.#save();
   }
 
   /** Saves an A2A task (its JSON form); the oldest go past the cap. */
@@ -113,7 +139,7 @@ export class Store {
     tasks[id] = json;
     const ids = Object.keys(tasks);
     if (ids.length > LIMITS.a2aTasks) for (const old of ids.slice(0, ids.length - LIMITS.a2aTasks)) delete tasks[old];
-    await this.db.write();
+    await this.#save();
   }
 
   /** Adds a provider call to the ledger and to the day's totals. */
@@ -126,7 +152,7 @@ export class Store {
     totals.inputTokens += entry.inputTokens;
     totals.outputTokens += entry.outputTokens;
     totals.calls += 1;
-    await this.db.write();
+    await this.#save();
   }
 }
 

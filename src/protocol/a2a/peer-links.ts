@@ -40,7 +40,8 @@ export class PeerLinks {
   readonly #links = new Map<string, Promise<Link>>();
   #closed = false;
 
-  constructor(private readonly options: { log: Logger; socket?: Partial<Omit<PeerSocketOptions, 'url' | 'token' | 'log'>> }) {}
+  /** `sockets: false` keeps every peer on HTTP (to compare the two). */
+  constructor(private readonly options: { log: Logger; sockets?: boolean; socket?: Partial<Omit<PeerSocketOptions, 'url' | 'token' | 'log'>> }) {}
 
   /** The client for a peer: over its socket when that is open, else over HTTP JSON-RPC. */
   async client(peer: PeerAddress): Promise<Client> {
@@ -86,7 +87,7 @@ export class PeerLinks {
     const http = await new JsonRpcTransportFactory({ fetchImpl }).create(overHttp.url, card);
     const overSocket = card.supportedInterfaces.find((i) => i.protocolBinding === A2A_WS_BINDING);
     // A peer without the socket (an older daemon, another A2A agent) is served over HTTP alone.
-    if (!overSocket || this.#closed) return { address, client: new Client(http, card), socket: null, transport: null };
+    if (!overSocket || this.#closed || this.options.sockets === false) return { address, client: new Client(http, card), socket: null, transport: null };
     const socket = new PeerSocket({ ...this.options.socket, url: overSocket.url, token, log: this.options.log.child({ peer: address.name }) });
     const transport = new SocketTransport(socket, http);
     await socket.opened(FIRST_OPEN_MS);
