@@ -74,6 +74,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const store = await Store.open(statePath, (warning) => log.warn(warning.message));
     // One link (agent card, client, socket) per peer, shared by every run delegating there.
     const peers = new PeerLinks({ log });
+    // Wakes the A2A tasks following cards: on the watcher's changes and the runtime's own writes.
+    const pulse = new BoardPulse();
     const backends: Backends = {
       pipeline: pipelineBackend(),
       cli: cliBackend(),
@@ -93,6 +95,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       settings: config.scheduler,
       prices: config.prices,
       self: config.name,
+      written: (written) => pulse.pulse(written),
       log,
     });
     log.info(`board ${config.board}: ${summarizeBoard(board)}`);
@@ -102,8 +105,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     // Every open A2A task waits on this signal: many at once is normal, not a leak.
     setMaxListeners(10_000, lifetime.signal);
     const tasks = new StateTaskStore(store);
-    const pulse = new BoardPulse();
-    const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal, pulse));
+    const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal, pulse, () => runtime.poke()));
     const listener: Listener = await listen({
       host: config.listen.host,
       port: config.listen.port,
@@ -129,7 +131,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
       if (!change.own) log.info(`board changed: ${summarizeBoard(change.board)}`, { hash: change.hash.slice(0, 12) });
       runtime.boardChanged(change.board, change.own);
-      pulse.pulse();
+      pulse.pulse(change.board);
       listener.boardChanged();
     });
     await watch.ready;
