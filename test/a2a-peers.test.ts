@@ -118,12 +118,12 @@ describe('quimbot peers', () => {
       (error: { code?: number; stdout?: string }) => ({ status: error.code ?? -1, stdout: error.stdout ?? '' }),
     );
     assert.equal(run.status, 1);
-    const { peers } = JSON.parse(run.stdout) as { peers: Array<{ name: string; reachable: boolean; agent: string | null }> };
+    const { peers } = JSON.parse(run.stdout) as { peers: Array<{ name: string; reachable: boolean; agent: string | null; socket: string }> };
     assert.deepEqual(
-      peers.map((p) => [p.name, p.reachable, p.agent?.startsWith('Petrarch') ?? null]),
+      peers.map((p) => [p.name, p.reachable, p.agent?.startsWith('Petrarch') ?? null, p.socket]),
       [
-        ['Petrarch', true, true],
-        ['Gone', false, null],
+        ['Petrarch', true, true, 'up'],
+        ['Gone', false, null, 'down'],
       ],
     );
   });

@@ -281,3 +281,22 @@ function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason : Object.assign(new Error(String(reason ?? 'aborted')), { name: 'AbortError' });
 }
+
+/** Whether a peer's socket opens now (for `quimbot peers`): null when it does, else why not. */
+export function probeSocket(url: string, token: string | undefined, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers: { [A2A_VERSION_HEADER]: '1.0', ...(token ? { authorization: `Bearer ${token}` } : {}) }, handshakeTimeout: timeoutMs });
+    let answer: string | null | undefined;
+    ws.once('open', () => {
+      answer = null;
+      ws.close();
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      answer = `HTTP ${res.statusCode}`;
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('error', (error) => (answer ??= error.message));
+    ws.once('close', () => resolve(answer === undefined ? 'closed' : answer));
+  });
+}
