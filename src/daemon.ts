@@ -73,6 +73,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const board = await file.read();
     const store = await Store.open(statePath, (warning) => log.warn(warning.message));
     // One link (agent card, client, socket) per peer, shared by every run delegating there.
+    const lifetime = new AbortController();
+    // Every open A2A task waits on this signal: many at once is normal, not a leak.
+    setMaxListeners(10_000, lifetime.signal);
     const peers = new PeerLinks({ log });
     // Wakes the A2A tasks following cards: on the watcher's changes and the runtime's own writes.
     const pulse = new BoardPulse();
@@ -81,7 +84,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       cli: cliBackend(),
       anthropic: anthropicBackend(),
       openai: openaiBackend(),
-      a2a: peerBackend(peers),
+      a2a: peerBackend(peers, () => lifetime.signal.aborted),
       ...options.backends,
     };
     const runtime = new AgentRuntime({
@@ -101,9 +104,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     log.info(`board ${config.board}: ${summarizeBoard(board)}`);
     log.info(`team: ${config.agents.map((a) => `${a.name} (${a.role}, ${a.backend}${a.concurrency > 1 ? ` x${a.concurrency}` : ''})`).join(', ')}`);
     const card = agentCard(config.name, TOOLS);
-    const lifetime = new AbortController();
-    // Every open A2A task waits on this signal: many at once is normal, not a leak.
-    setMaxListeners(10_000, lifetime.signal);
     const tasks = new StateTaskStore(store);
     const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal, pulse, () => runtime.poke()));
     const listener: Listener = await listen({

@@ -158,4 +158,23 @@ describe('delegation across a crash', () => {
     assert.equal(petrarch.board().cards.filter((c) => c.title === 'Slow remote').length, 1);
     assert.equal(remote.store.state.runs.filter((r) => r.title === 'Slow remote').length, 1, 'the peer ran the card once');
   });
+
+  test('a graceful stop mid-delegation leaves the task running there; the next start follows it to the end', async (t) => {
+    const petrarch = workspace(t);
+    const slow = `node -e 'setTimeout(() => console.log("slow work done"), 1500)' {card}`;
+    const remote = await startDaemon({ config: petrarch.config({ name: 'Petrarch', agents: [{ name: 'Worker', role: 'execution', backend: 'cli', command: slow }] }), log: silentLogger });
+    petrarch.cleanup(() => remote.stop());
+    const quimbot = workspace(t);
+    const config = quimbot.config({ name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: remote.url }] });
+    const first = await startDaemon({ config, log: silentLogger });
+    addCard(quimbot, '- **Slow remote** @Petrarch @Worker');
+    await petrarch.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote' && c.column === 'in_progress'), 'the card running on the peer');
+    await first.stop();
+    assert.equal(petrarch.board().cards.find((c) => c.title === 'Slow remote')?.column, 'in_progress', 'stopping here did not cancel it there');
+    const second = await startDaemon({ config, log: silentLogger });
+    quimbot.cleanup(() => second.stop());
+    const board = await quimbot.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote' && c.column === 'done'), 'the card Done here');
+    assert.match(board.cards[0]!.text, /✅ slow work done \(at Petrarch\)/);
+    assert.equal(remote.store.state.runs.filter((r) => r.title === 'Slow remote').length, 1, 'the peer ran the card once');
+  });
 });

@@ -21,9 +21,10 @@ const CONNECTION_TRIES = 6;
  * message), and the run lasts as long as the task, whose updates stream back over the peer's
  * socket (or HTTP when the socket is down). Completed gives the peer's result; failed,
  * rejected or canceled there blocks the card with the peer's reason; a human moving the card
- * away here cancels the task there. Connection failures are retryable like any provider's.
+ * away here cancels the task there (the daemon stopping does not: the next start follows the
+ * task again). Connection failures are retryable like any provider's.
  */
-export function peerBackend(links: PeerLinks): AgentBackend {
+export function peerBackend(links: PeerLinks, stopping: () => boolean = () => false): AgentBackend {
   return {
     kind: 'a2a',
     async run(context: RunContext): Promise<RunResult> {
@@ -53,7 +54,7 @@ export function peerBackend(links: PeerLinks): AgentBackend {
       } catch (error) {
         if (context.signal.aborted) {
           // The card was moved away here: the task there stops too.
-          if (taskId) await client.cancelTask({ tenant: '', id: taskId, metadata: undefined }).catch(() => {});
+          if (taskId && !stopping()) await client.cancelTask({ tenant: '', id: taskId, metadata: undefined }).catch(() => {});
           throw new RunError('CANCELLED', String(context.signal.reason ?? 'cancelled'), false);
         }
         throw classifyError(error);
