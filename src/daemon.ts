@@ -98,7 +98,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       settings: config.scheduler,
       prices: config.prices,
       self: config.name,
-      written: (written) => pulse.pulse(written),
+      written: (outcome) => pulse.pulse(() => outcome.board),
       log,
     });
     log.info(`board ${config.board}: ${summarizeBoard(board)}`);

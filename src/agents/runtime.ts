@@ -34,8 +34,8 @@ export interface RuntimeOptions {
   runsDir: string;
   settings: RuntimeSettings;
   prices: Readonly<Record<string, { input: number; output: number }>>;
-  /** Told of each board write of the runtime's own, with the board as written, before the watcher sees it. */
-  written?: (board: Board) => void;
+  /** Told of each board write of the runtime's own (with the board as written, parsed on first use), before the watcher sees it. */
+  written?: (outcome: { readonly board: Board }) => void;
   /** This daemon's name (`config.name`): a mention of it asks for no one in particular. */
   self?: string;
   log: Logger;
@@ -345,7 +345,7 @@ export class AgentRuntime {
   async #edit(edits: Edit[]): Promise<boolean> {
     try {
       const outcome = await this.#o.file.update(edits);
-      if (outcome.written) this.#o.written?.(outcome.board);
+      if (outcome.written) this.#o.written?.(outcome);
       return outcome.dropped.length === 0;
     } catch (error) {
       this.#o.log.error(`board write failed: ${(error as Error).message}`, { code: (error as { code?: string }).code });

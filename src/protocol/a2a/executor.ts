@@ -56,13 +56,12 @@ export class BoardTaskExecutor implements AgentExecutor {
       return;
     }
     try {
-      const known = (await this.file.read()).cards.some((c) => c.id === cardId);
-      if (!known) {
-        await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
-        this.added();
-      }
+      // Adding a card whose id is on the board already changes nothing (and writes nothing).
+      const { written } = await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
+      if (written) this.added();
       status(TaskState.TASK_STATE_WORKING, `card ${cardId} is on the board`);
-      const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId));
+      // A card just added is in Backlog: no need to read the board to know it is not done yet.
+      const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId), !written);
       if (end.artifact) {
         bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: resultArtifact(cardId, end.artifact), append: false, lastChunk: true, metadata: undefined }));
       }
@@ -83,9 +82,13 @@ export interface CardEnd {
   artifact: string | null;
 }
 
-/** Waits until the card is Done, Blocked or gone (or `canceled()` says so) and says how it ended; rejects when `signal` aborts. */
-export async function followCard(file: BoardFile, cardId: string, signal: AbortSignal, pulse: BoardPulse, canceled: () => boolean = () => false): Promise<CardEnd> {
+/**
+ * Waits until the card is Done, Blocked or gone (or `canceled()` says so) and says how it ended;
+ * rejects when `signal` aborts. `lookFirst: false` waits for the first change before looking.
+ */
+export async function followCard(file: BoardFile, cardId: string, signal: AbortSignal, pulse: BoardPulse, canceled: () => boolean = () => false, lookFirst = true): Promise<CardEnd> {
   let board: Board | null = null;
+  if (!lookFirst) board = await pulse.wait(POLL_MS, signal);
   for (;;) {
     // Listening before looking: a change made while the file is read is not missed.
     const next = pulse.wait(POLL_MS, signal);

@@ -4,16 +4,19 @@ import type { Board } from '../../board/index.ts';
  * Wakes everyone waiting for the board to change: the daemon's watcher pulses it on every
  * change and the runtime on each of its own writes (before the watcher could see it), so a task
  * following its card wakes at once instead of on its next poll. A pulse carries the board as
- * it now reads, so a thousand followers do not each read and parse the file again.
+ * it now reads (parsed once, and only when someone waits), so a thousand followers do not each
+ * read and parse the file again.
  */
 export class BoardPulse {
   #waiters = new Set<(board: Board | null) => void>();
 
-  /** The board changed (to `board`, when the caller has it parsed already). */
-  pulse(board: Board | null = null): void {
+  /** The board changed (to `board`, when the caller has it, or can parse it, already). */
+  pulse(board: Board | (() => Board) | null = null): void {
     const waiters = this.#waiters;
+    if (waiters.size === 0) return;
     this.#waiters = new Set();
-    for (const wake of waiters) wake(board);
+    const now = typeof board === 'function' ? board() : board;
+    for (const wake of waiters) wake(now);
   }
 
   /**
