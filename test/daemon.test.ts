@@ -43,6 +43,8 @@ describe('the daemon', () => {
     const board = await ws.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the card in Blocked');
     const card = board.cards.find((c) => c.title === 'Audit missing')!;
     assert.match(card.blockedReason ?? '', /FILE_NOT_FOUND/);
+    // The store is told just after the board is written (and read back): give it that moment.
+    for (let i = 0; i < 100 && !daemon.store.cardState(card.id)?.blocked; i++) await sleep(10);
     assert.equal(daemon.store.cardState(card.id)?.blocked, true);
 
     // The human fixes the cause and moves the card back to Backlog: it is tried afresh.
