@@ -148,6 +148,8 @@ describe('the peers\' WebSocket: delegation', () => {
     assert.equal(local.daemon.store.state.runs.find((r) => r.title === 'Slow remote')?.attempts, 1, 'the run here did not fail and start over');
     const served = await until(() => peerSockets(remote.daemon), (s) => s.open === 1, 'the socket back');
     assert.equal(served.connections, 2, 'Quimbot reconnected');
+    const [link] = await local.daemon.peers.states();
+    assert.ok((link?.requests.http ?? 0) >= 1, 'while the socket was down, the task was asked after over HTTP');
   });
 });
 
