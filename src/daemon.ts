@@ -164,6 +164,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await listener.close();
         await runtime.stop();
         await peers.close();
+        // Writes nobody awaits (a lease renewal, a task saved as its stream drains) land before the lock goes.
+        await store.flush();
         unlock();
       },
     };

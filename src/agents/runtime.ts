@@ -134,6 +134,9 @@ export class AgentRuntime {
     if (this.#timer) clearInterval(this.#timer);
     for (const run of this.#active.values()) run.controller.abort('the daemon is stopping');
     await Promise.allSettled([this.#ticking, ...[...this.#active.values()].map((r) => r.done)]);
+    // A claim under way when the stop began has started its run since: it stops and is waited for too.
+    for (const run of this.#active.values()) run.controller.abort('the daemon is stopping');
+    await Promise.allSettled([...this.#active.values()].map((r) => r.done));
     await Promise.allSettled([...this.#pending]);
   }
 

@@ -68,6 +68,11 @@ export class Store {
     return queued;
   }
 
+  /** Resolves once every write asked for so far is on disk (or has failed): a stopping daemon waits for it. */
+  async flush(): Promise<void> {
+    while (this.#queued || this.#saving) await (this.#queued ?? this.#saving)?.catch(() => {});
+  }
+
   get state(): Readonly<State> {
     return this.db.data;
   }

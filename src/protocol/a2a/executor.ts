@@ -119,8 +119,8 @@ export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task
         status: { state: end.state, message: agentMessage(task.id, task.contextId, end.message), timestamp: new Date().toISOString() },
         artifacts: end.artifact ? [...task.artifacts, resultArtifact(cardId, end.artifact)] : task.artifacts,
       });
-    }, () => {
-      // The daemon stopped: the task stays open for the next start.
+    }).catch(() => {
+      // The daemon stopped (or the state could not be written): the task stays open for the next start.
     });
   }
 }
