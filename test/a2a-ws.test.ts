@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -151,6 +152,24 @@ describe('the peers\' WebSocket: delegation', () => {
     const [link] = await local.daemon.peers.states();
     assert.ok((link?.requests.http ?? 0) >= 1, 'while the socket was down, the task was asked after over HTTP');
   });
+
+  test('the peer restarts mid-flight: the run waits for it, follows the task without a stream, and the card completes', async (t) => {
+    const port = await freePort();
+    const there = workspace(t);
+    const slow = `node -e 'setTimeout(() => console.log("slow work done"), 1000)' {card}`;
+    const config = there.config({ name: 'Petrarch', agents: [{ name: 'Worker', role: 'execution', backend: 'cli', command: slow }], listen: { port } });
+    let remote = await startDaemon({ config, log: silentLogger });
+    there.cleanup(() => remote.stop());
+    const local = await quimbot(t, remote);
+    local.ws.write('kanban/KANBAN.md', addCardByHand(local.ws.read('kanban/KANBAN.md'), 'Backlog', '- **Slow remote** @Petrarch @Worker'));
+    await there.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote' && c.column === 'in_progress'), 'the card running on the peer');
+    await remote.stop();
+    remote = await startDaemon({ config, log: silentLogger });
+    const board = await local.ws.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote' && c.column === 'done'), 'the card Done here', 20_000);
+    assert.match(board.cards[0]!.text, /✅ slow work done \(at Petrarch\)/);
+    assert.equal(there.board().cards.filter((c) => c.title === 'Slow remote').length, 1, 'one card on the peer');
+    assert.equal(local.daemon.store.state.runs.find((r) => r.title === 'Slow remote')?.attempts, 1, 'the run here waited rather than failing');
+  });
 });
 
 describe('the peers\' WebSocket: client side', () => {
@@ -195,4 +214,15 @@ describe('the peers\' WebSocket: client side', () => {
 
 function pick(frame: Record<string, any>): { id: unknown; code: unknown } {
   return { id: frame.id, code: frame.error?.code };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

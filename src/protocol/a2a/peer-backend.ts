@@ -13,8 +13,8 @@ const TERMINAL = new Set([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_F
 // When no stream tells how the task goes (the peer restarted and follows it without one), it is
 // asked again after this long, doubling up to the cap.
 const POLL_MS = { first: 100, max: 2000 };
-// Connection failures in a row that the run rides out before it fails (retryably) to the runtime.
-const CONNECTION_TRIES = 6;
+// How long the run rides out a peer it cannot reach before it fails (retryably) to the runtime.
+const UNREACHABLE_MS = 10_000;
 
 /**
  * A peer daemon as an agent: the card goes to the peer as an A2A task (its text as the
@@ -72,15 +72,24 @@ export function peerBackend(links: PeerLinks, stopping: () => boolean = () => fa
 async function follow(client: Client, context: RunContext, request: SendMessageRequest, known: string | undefined, sent: (taskId: string) => Promise<void>): Promise<Task> {
   let taskId = known;
   let task: Task | null = null;
-  let failures = 0;
+  let unreachableSince: number | null = null;
+  // Once the peer has the task, a connection failure is waited out; before, the runtime's retry handles it.
+  const unreachable = (error: unknown) => {
+    if (!isConnectionError(error) || taskId === undefined) return false;
+    unreachableSince ??= Date.now();
+    if (Date.now() - unreachableSince > UNREACHABLE_MS) throw error;
+    return true;
+  };
   let quiet = 0;
   for (;;) {
+    // Heard: an update beyond the task as it stood (a peer that restarted sends only that, then ends).
     let heard = false;
+    const subscribing = taskId !== undefined;
     try {
       const events = taskId ? client.resubscribeTask({ tenant: '', id: taskId }, { signal: context.signal }) : client.sendMessageStream(request, { signal: context.signal });
       for await (const event of events) {
-        heard = true;
-        failures = 0;
+        heard ||= event.payload?.$case !== 'task';
+        unreachableSince = null;
         task = apply(task, event);
         if (task && task.id !== taskId) {
           taskId = task.id;
@@ -90,13 +99,15 @@ async function follow(client: Client, context: RunContext, request: SendMessageR
       }
     } catch (error) {
       if (context.signal.aborted) throw error;
-      // A task that has ended cannot be subscribed to: GetTask below has its end.
-      if (!(error instanceof UnsupportedOperationError) && !(error instanceof TaskNotFoundError) && !isConnectionError(error)) throw error;
-      if (isConnectionError(error) && ++failures >= CONNECTION_TRIES) throw error;
+      if (!unreachable(error) && !(subscribing && (error instanceof UnsupportedOperationError || error instanceof TaskNotFoundError))) {
+        // Only a subscription is refused for a task that ended (GetTask below has its end) or is gone.
+        throw error;
+      }
     }
     if (taskId) {
       try {
         task = await client.getTask({ tenant: '', id: taskId }, { signal: context.signal });
+        unreachableSince = null;
         if (TERMINAL.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) return task;
       } catch (error) {
         if (context.signal.aborted) throw error;
@@ -104,7 +115,7 @@ async function follow(client: Client, context: RunContext, request: SendMessageR
           // The peer lost the task (its state was reset): the same message again finds the card.
           taskId = undefined;
           task = null;
-        } else if (!isConnectionError(error) || ++failures >= CONNECTION_TRIES) {
+        } else if (!unreachable(error)) {
           throw error;
         }
       }
