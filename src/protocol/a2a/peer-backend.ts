@@ -57,7 +57,8 @@ export function peerBackend(links: PeerLinks, stopping: () => boolean = () => fa
           if (taskId && !stopping()) await client.cancelTask({ tenant: '', id: taskId, metadata: undefined }).catch(() => {});
           throw new RunError('CANCELLED', String(context.signal.reason ?? 'cancelled'), false);
         }
-        throw classifyError(error);
+        // A dropped socket is a dropped connection: worth another attempt, like ECONNRESET.
+        throw error instanceof PeerSocketError ? new RunError('PROVIDER_ERROR', `connection failed: ${error.message}`, true) : classifyError(error);
       }
     },
   };
