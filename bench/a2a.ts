@@ -1,6 +1,6 @@
 /**
  * Delegation between two daemons on loopback (not a test):
- * `node --import tsx bench/a2a.ts [cards] [--http] [--one-at-a-time N]`.
+ * `node --import tsx bench/a2a.ts [cards] [--http] [--one-at-a-time N] [--prefill N]`.
  * Quimbot sends each card to Petrarch over A2A (over the peers' WebSocket; `--http` for plain
  * JSON-RPC over HTTP), with the durable outbox on (the message id saved before each send, the
  * task id after). Petrarch's offline team runs it and the result streams back.
@@ -25,9 +25,11 @@ import { PeerLinks } from '../src/protocol/a2a/peer-links.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.indexOf(name);
-const CARDS = Number(args.find((a) => /^\d+$/.test(a) && args[args.indexOf(a) - 1] !== '--one-at-a-time') ?? 1000);
+const CARDS = Number(args.find((a, i) => /^\d+$/.test(a) && !['--one-at-a-time', '--prefill'].includes(args[i - 1] ?? '')) ?? 1000);
 const ONE_BY_ONE = flag('--one-at-a-time') >= 0 ? Number(args[flag('--one-at-a-time') + 1]) : 50;
 const HTTP = flag('--http') >= 0;
+// Done cards already on both boards: how delegation scales with the board's size alone.
+const PREFILL = flag('--prefill') >= 0 ? Number(args[flag('--prefill') + 1]) : 0;
 const BOARD = '# Board\n\n## Backlog\n\n## In Progress\n\n## Done\n\n## Blocked\n';
 
 function percentile(values: number[], p: number): number {
@@ -40,7 +42,8 @@ const ms = (values: number[]) => `p50 ${percentile(values, 50).toFixed(1)} ms, p
 function workspaceWith(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `quimbot-a2a-${name}-`));
   mkdirSync(join(dir, 'kanban'));
-  writeFileSync(join(dir, 'kanban', 'KANBAN.md'), BOARD);
+  const done = Array.from({ length: PREFILL }, (_, i) => `- **Earlier ${i}** \`/board show\` — Cursor\n  - ✅ done before\n`).join('');
+  writeFileSync(join(dir, 'kanban', 'KANBAN.md'), BOARD.replace('## Done\n', `## Done\n${done}`));
   return dir;
 }
 
