@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { emptyState, StateSchema } from './schema.ts';
+import { StateSerializer } from './serialize.ts';
 import type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';
 
 /** How many records each list keeps: the store must not grow over weeks of running. */
@@ -27,6 +28,7 @@ export class Store {
 
   private constructor(
     private readonly db: Low<State>,
+    private readonly serializer: StateSerializer,
     /** This daemon's boot: leases from other boots belong to a process that is gone. */
     readonly boot: string,
   ) {}
@@ -34,7 +36,8 @@ export class Store {
   /** Opens (or creates) the state file. An unreadable one is renamed aside and reported. */
   static async open(path: string, onWarning: (warning: StoreWarning) => void = () => {}): Promise<Store> {
     mkdirSync(dirname(path), { recursive: true });
-    const db = new Low<State>(new DataFile<State>(path, { parse: (text) => StateSchema.parse(JSON.parse(text)), stringify: (s) => `${JSON.stringify(s)}\n` }), emptyState());
+    const serializer = new StateSerializer();
+    const db = new Low<State>(new DataFile<State>(path, { parse: (text) => StateSchema.parse(JSON.parse(text)), stringify: serializer.stringify }), emptyState());
     try {
       await db.read();
     } catch (error) {
@@ -43,7 +46,7 @@ export class Store {
       onWarning({ message: `${path}: not a valid state file (${(error as Error).message.split('\n')[0]}); kept as ${keptAs}, starting fresh`, keptAs });
       db.data = emptyState();
     }
-    return new Store(db, randomBytes(6).toString('hex'));
+    return new Store(db, serializer, randomBytes(6).toString('hex'));
   }
 
   /**
@@ -117,6 +120,7 @@ export class Store {
     cards[cardId] = next;
     const ids = Object.keys(cards);
     if (ids.length > LIMITS.cards) for (const id of ids.slice(0, ids.length - LIMITS.cards)) delete cards[id];
+    this.serializer.changed('cards');
     await this.#save();
     return next;
   }
@@ -128,12 +132,15 @@ export class Store {
     if (at === -1) runs.push(run);
     else runs[at] = run;
     trim(runs, LIMITS.runs);
+    // The runtime updates its record in place as the run goes, and records it again.
+    this.serializer.changed('runs', run);
     await this.#save();
   }
 
   async addEvent(event: CardEvent): Promise<void> {
     this.db.data.history.push(event);
     trim(this.db.data.history, LIMITS.history);
+    this.serializer.changed('history');
     await this.#save();
   }
 
@@ -144,6 +151,7 @@ export class Store {
     tasks[id] = json;
     const ids = Object.keys(tasks);
     if (ids.length > LIMITS.a2aTasks) for (const old of ids.slice(0, ids.length - LIMITS.a2aTasks)) delete tasks[old];
+    this.serializer.changed('a2aTasks', json as object);
     await this.#save();
   }
 
@@ -151,6 +159,7 @@ export class Store {
   async addUsage(entry: UsageEntry): Promise<void> {
     this.db.data.ledger.push(entry);
     trim(this.db.data.ledger, LIMITS.ledger);
+    this.serializer.changed('ledger');
     const day = new Date(entry.at).toISOString().slice(0, 10);
     const totals = (this.db.data.costByDay[day] ??= { usd: 0, inputTokens: 0, outputTokens: 0, calls: 0 });
     totals.usd += entry.costUsd;
