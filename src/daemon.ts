@@ -17,7 +17,9 @@ import { A2A_PATH, agentCard } from './protocol/a2a/card.ts';
 import { BoardTaskExecutor, resumeTasks } from './protocol/a2a/executor.ts';
 import { BoardPulse } from './protocol/a2a/pulse.ts';
 import { peerBackend } from './protocol/a2a/peer-backend.ts';
+import { PeerLinks } from './protocol/a2a/peer-links.ts';
 import { StateTaskStore } from './protocol/a2a/task-store.ts';
+import { A2A_WS_PATH } from './protocol/a2a/ws-frames.ts';
 import { listen } from './protocol/http.ts';
 import type { Listener } from './protocol/http.ts';
 import { createMcpServer } from './protocol/mcp/server.ts';
@@ -44,6 +46,10 @@ export interface Daemon {
   readonly store: Store;
   /** The HTTP listener's base URL (MCP at `/mcp`). */
   readonly url: string;
+  /** The listener itself (its peer sockets, for the peers report and tests). */
+  readonly listener: Listener;
+  /** The links to peers this daemon delegates to. */
+  readonly peers: PeerLinks;
   stop(): Promise<void>;
 }
 
@@ -67,12 +73,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const file = new BoardFile(boardPath, (event) => log.warn(event.message, event));
     const board = await file.read();
     const store = await Store.open(statePath, (warning) => log.warn(warning.message));
+    // One link (agent card, client, socket) per peer, shared by every run delegating there.
+    const lifetime = new AbortController();
+    // Every open A2A task waits on this signal: many at once is normal, not a leak.
+    setMaxListeners(10_000, lifetime.signal);
+    const peers = new PeerLinks({ log });
+    // Wakes the A2A tasks following cards: on the watcher's changes and the runtime's own writes.
+    const pulse = new BoardPulse();
     const backends: Backends = {
       pipeline: pipelineBackend(),
       cli: cliBackend(),
       anthropic: anthropicBackend(),
       openai: openaiBackend(),
-      a2a: peerBackend(),
+      a2a: peerBackend(peers, () => lifetime.signal.aborted),
       ...options.backends,
     };
     const runsDir = join(dirname(statePath), 'runs');
@@ -88,17 +101,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       prices: config.prices,
       providers: config.providers,
       self: config.name,
+      written: (outcome) => pulse.pulse(() => outcome.board),
       log,
     });
     log.info(`board ${config.board}: ${summarizeBoard(board)}`);
     log.info(`team: ${config.agents.map((a) => `${a.name} (${a.role}, ${a.backend}${a.concurrency > 1 ? ` x${a.concurrency}` : ''})`).join(', ')}`);
     const card = agentCard(config.name, TOOLS);
-    const lifetime = new AbortController();
-    // Every open A2A task waits on this signal: many at once is normal, not a leak.
-    setMaxListeners(10_000, lifetime.signal);
     const tasks = new StateTaskStore(store);
-    const pulse = new BoardPulse();
-    const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal, pulse));
+    const a2a = new DefaultRequestHandler(card, tasks, new BoardTaskExecutor(file, lifetime.signal, pulse, () => runtime.poke()));
     const memoryDir = resolve(config.workspace, config.memory);
     const reportsDir = join(config.workspace, 'reports');
     const web = createWebView({
@@ -134,6 +144,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log,
     });
     card.supportedInterfaces[0]!.url = `${listener.url}${A2A_PATH}`;
+    card.supportedInterfaces[1]!.url = `${listener.url.replace(/^http/, 'ws')}${A2A_WS_PATH}`;
     const watch: BoardWatch = watchBoard(file, (change) => {
       if (change.kind === 'invalid') {
         log.warn(change.error.message, { code: change.error.code });
@@ -142,7 +153,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
       if (!change.own) log.info(`board changed: ${summarizeBoard(change.board)}`, { hash: change.hash.slice(0, 12) });
       runtime.boardChanged(change.board, change.own);
-      pulse.pulse();
+      pulse.pulse(change.board);
       listener.boardChanged();
       web.boardChanged(change);
     });
@@ -167,6 +178,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       runtime,
       store,
       url: listener.url,
+      listener,
+      peers,
       async stop() {
         lifetime.abort();
         clearInterval(standups);
@@ -174,6 +187,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         web.close();
         await listener.close();
         await runtime.stop();
+        await peers.close();
+        // Writes nobody awaits (a lease renewal, a task saved as its stream drains) land before the lock goes.
+        await store.flush();
         unlock();
       },
     };

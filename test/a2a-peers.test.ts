@@ -118,12 +118,12 @@ describe('quimbot peers', () => {
       (error: { code?: number; stdout?: string }) => ({ status: error.code ?? -1, stdout: error.stdout ?? '' }),
     );
     assert.equal(run.status, 1);
-    const { peers } = JSON.parse(run.stdout) as { peers: Array<{ name: string; reachable: boolean; agent: string | null }> };
+    const { peers } = JSON.parse(run.stdout) as { peers: Array<{ name: string; reachable: boolean; agent: string | null; socket: string }> };
     assert.deepEqual(
-      peers.map((p) => [p.name, p.reachable, p.agent?.startsWith('Petrarch') ?? null]),
+      peers.map((p) => [p.name, p.reachable, p.agent?.startsWith('Petrarch') ?? null, p.socket]),
       [
-        ['Petrarch', true, true],
-        ['Gone', false, null],
+        ['Petrarch', true, true, 'up'],
+        ['Gone', false, null, 'down'],
       ],
     );
   });
@@ -156,6 +156,25 @@ describe('delegation across a crash', () => {
     second.kill('SIGTERM');
     assert.match(board.cards[0]!.text, /✅ slow work done \(at Petrarch\)/);
     assert.equal(petrarch.board().cards.filter((c) => c.title === 'Slow remote').length, 1);
+    assert.equal(remote.store.state.runs.filter((r) => r.title === 'Slow remote').length, 1, 'the peer ran the card once');
+  });
+
+  test('a graceful stop mid-delegation leaves the task running there; the next start follows it to the end', async (t) => {
+    const petrarch = workspace(t);
+    const slow = `node -e 'setTimeout(() => console.log("slow work done"), 1500)' {card}`;
+    const remote = await startDaemon({ config: petrarch.config({ name: 'Petrarch', agents: [{ name: 'Worker', role: 'execution', backend: 'cli', command: slow }] }), log: silentLogger });
+    petrarch.cleanup(() => remote.stop());
+    const quimbot = workspace(t);
+    const config = quimbot.config({ name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: remote.url }] });
+    const first = await startDaemon({ config, log: silentLogger });
+    addCard(quimbot, '- **Slow remote** @Petrarch @Worker');
+    await petrarch.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote' && c.column === 'in_progress'), 'the card running on the peer');
+    await first.stop();
+    assert.equal(petrarch.board().cards.find((c) => c.title === 'Slow remote')?.column, 'in_progress', 'stopping here did not cancel it there');
+    const second = await startDaemon({ config, log: silentLogger });
+    quimbot.cleanup(() => second.stop());
+    const board = await quimbot.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote' && c.column === 'done'), 'the card Done here');
+    assert.match(board.cards[0]!.text, /✅ slow work done \(at Petrarch\)/);
     assert.equal(remote.store.state.runs.filter((r) => r.title === 'Slow remote').length, 1, 'the peer ran the card once');
   });
 });

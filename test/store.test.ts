@@ -79,3 +79,34 @@ describe('Store', () => {
     assert.deepEqual(store.cardState('x'), { attempts: 2, lastError: 'HTTP 429 Too Many Requests', nextAttemptAt: 0, blocked: true, reported: null, memo: {} });
   });
 });
+
+describe('the state file', () => {
+  test('holds exactly JSON.stringify(state) after every kind of change, entries written from their kept JSON or afresh', async () => {
+    const path = fresh();
+    const store = await Store.open(path);
+    const same = (what: string) => assert.equal(readFileSync(path, 'utf8'), `${JSON.stringify(store.state)}\n`, what);
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['a lease', () => store.claim(lease('a', 'r1'))],
+      ['a card state', () => store.updateCard('a', { attempts: 1 })],
+      ['the card state again', () => store.updateCard('a', { memo: { k: 'v' } })],
+      ['an event', () => store.addEvent({ at: 1, cardId: 'a', title: 'A', kind: 'claimed', agent: 'Cursor', detail: null })],
+      ['a run', () => store.recordRun({ id: 'r1', cardId: 'a', title: 'A', agent: 'Cursor', backend: 'pipeline', startedAt: 1, endedAt: null, attempts: 0, outcome: null, summary: null, error: null, log: 'x.log' })],
+      ['a task', () => store.saveTask('t1', { id: 't1', status: { state: 'TASK_STATE_WORKING' } })],
+      ['the task again', () => store.saveTask('t1', { id: 't1', status: { state: 'TASK_STATE_COMPLETED' } })],
+      ['a renewal', () => store.renew('r1', 99)],
+      ['usage', () => store.addUsage({ at: 0, runId: 'r1', agent: 'Cursor', provider: 'p', model: 'm', inputTokens: 1, outputTokens: 2, costUsd: 0.5 })],
+      ['a release', () => store.release('r1')],
+    ];
+    for (const [what, step] of steps) {
+      await step();
+      same(what);
+    }
+    // A run record updated in place and recorded again is written as it is now.
+    const run = { ...store.state.runs[0]!, outcome: null };
+    await store.recordRun(run);
+    run.attempts = 3;
+    await store.recordRun(run);
+    same('a run updated in place');
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).runs[0].attempts, 3);
+  });
+});

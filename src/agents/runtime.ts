@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   prices: Readonly<Record<string, { input: number; output: number }>>;
   /** Model providers for the tools that call them (gen, ft, eval). */
   providers?: Readonly<Record<string, ProviderSettings>>;
+  /** Told of each board write of the runtime's own (with the board as written, parsed on first use), before the watcher sees it. */
+  written?: (outcome: { readonly board: Board }) => void;
   /** This daemon's name (`config.name`): a mention of it asks for no one in particular. */
   self?: string;
   log: Logger;
@@ -135,6 +137,9 @@ export class AgentRuntime {
     if (this.#timer) clearInterval(this.#timer);
     for (const run of this.#active.values()) run.controller.abort('the daemon is stopping');
     await Promise.allSettled([this.#ticking, ...[...this.#active.values()].map((r) => r.done)]);
+    // A claim under way when the stop began has started its run since: it stops and is waited for too.
+    for (const run of this.#active.values()) run.controller.abort('the daemon is stopping');
+    await Promise.allSettled([...this.#active.values()].map((r) => r.done));
     await Promise.allSettled([...this.#pending]);
   }
 
@@ -348,6 +353,7 @@ export class AgentRuntime {
   async #edit(edits: Edit[]): Promise<boolean> {
     try {
       const outcome = await this.#o.file.update(edits);
+      if (outcome.written) this.#o.written?.(outcome);
       return outcome.dropped.length === 0;
     } catch (error) {
       this.#o.log.error(`board write failed: ${(error as Error).message}`, { code: (error as { code?: string }).code });

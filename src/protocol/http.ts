@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { AGENT_CARD_PATH } from '@a2a-js/sdk';
 import type { A2ARequestHandler } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
@@ -11,6 +12,9 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.ts';
 import type { QuimbotMcp } from './mcp/server.ts';
 import { A2A_PATH } from './a2a/card.ts';
+import { A2A_WS_PATH } from './a2a/ws-frames.ts';
+import { peerSocketServer, refuseUpgrade, versionRefusal } from './a2a/ws-server.ts';
+import type { PeerSocketServer } from './a2a/ws-server.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const IDLE_MS = 30 * 60_000;
@@ -25,7 +29,7 @@ export interface ListenOptions {
   mcp: () => QuimbotMcp;
   /** The A2A request handler, served at `/a2a` (JSON-RPC) with the agent card at `/.well-known/agent-card.json`. */
   a2a?: A2ARequestHandler;
-  /** Bearer tokens of known peers; when there are any, `/a2a` refuses requests without one of them. */
+  /** Bearer tokens of known peers; when there are any, `/a2a` (and its WebSocket) refuses requests without one of them. */
   peerTokens?: readonly string[];
   /** Adds the web view's routes (`/`, `/api/…`) behind the same origin and token checks. */
   web?: (app: Express, listener: { sessions(): number }) => void;
@@ -35,6 +39,8 @@ export interface ListenOptions {
 /** The daemon's HTTP listener: where it is, its sessions, and how to stop it. */
 export interface Listener {
   url: string;
+  /** The peers' WebSocket endpoint, when A2A is served. */
+  peerSockets: PeerSocketServer | null;
   boardChanged(): void;
   close(): Promise<void>;
 }
@@ -70,8 +76,9 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     if (options.peerTokens?.length) app.use(A2A_PATH, bearer(options.peerTokens));
     app.use(A2A_PATH, jsonRpcHandler({ requestHandler: options.a2a, userBuilder: UserBuilder.noAuthentication }));
   }
+  const peerSockets = options.a2a ? peerSocketServer({ handler: options.a2a, log: options.log }) : null;
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true, sessions: sessions.size });
+    res.json({ ok: true, sessions: sessions.size, ...(peerSockets ? { peerSockets: peerSockets.stats() } : {}) });
   });
   options.web?.(app, { sessions: () => sessions.size });
   app.post('/mcp', async (req, res) => {
@@ -121,6 +128,23 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       ),
     );
   });
+  if (peerSockets && options.a2a) {
+    const handler = options.a2a;
+    // The same gate as `/a2a` over HTTP, checked before the handshake: Host and Origin on
+    // loopback, the listener's token, a peer's token, and an A2A version the card offers.
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      if (new URL(req.url ?? '/', 'http://upgrade').pathname !== A2A_WS_PATH) return refuseUpgrade(socket, 404, `no WebSocket here; peers connect at ${A2A_WS_PATH}`);
+      if (loopback && (!LOOPBACK.has(hostnameOf(`http://${req.headers.host ?? ''}`)) || (req.headers.origin !== undefined && !LOOPBACK.has(hostnameOf(req.headers.origin))))) {
+        return refuseUpgrade(socket, 403, 'this host or origin may not use this daemon');
+      }
+      const given = req.headers.authorization;
+      if ((options.token && !tokenMatches([options.token], given)) || (options.peerTokens?.length && !tokenMatches(options.peerTokens, given))) {
+        return refuseUpgrade(socket, 401, 'a bearer token is required', { 'WWW-Authenticate': 'Bearer' });
+      }
+      void versionRefusal(handler, req).then((refusal) => (refusal ? refuseUpgrade(socket, 400, refusal) : peerSockets.handleUpgrade(req, socket, head)));
+    });
+  }
   const sweep = setInterval(() => {
     for (const [id, session] of sessions) {
       if (Date.now() - session.seen > IDLE_MS) {
@@ -134,11 +158,13 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}`,
+    peerSockets,
     boardChanged() {
       for (const session of sessions.values()) void session.mcp.boardChanged();
     },
     async close() {
       clearInterval(sweep);
+      await peerSockets?.close();
       await Promise.allSettled([...sessions.values()].map((s) => s.transport.close()));
       sessions.clear();
       server.closeAllConnections();
@@ -149,12 +175,19 @@ export async function listen(options: ListenOptions): Promise<Listener> {
 
 /** Rejects requests without `Authorization: Bearer <token>` for one of the tokens (compared in constant time). */
 function bearer(tokens: readonly string[]) {
-  const expected = tokens.map((token) => Buffer.from(token));
   return (req: Request, res: Response, next: NextFunction) => {
-    const given = Buffer.from((req.header('authorization') ?? '').replace(/^Bearer\s+/i, ''));
-    if (expected.some((token) => given.length === token.length && timingSafeEqual(given, token))) return next();
+    if (tokenMatches(tokens, req.header('authorization'))) return next();
     res.status(401).set('www-authenticate', 'Bearer').json({ error: 'a bearer token is required' });
   };
+}
+
+/** Whether an `Authorization: Bearer …` header carries one of the tokens (compared in constant time). */
+function tokenMatches(tokens: readonly string[], authorization: string | undefined): boolean {
+  const given = Buffer.from((authorization ?? '').replace(/^Bearer\s+/i, ''));
+  return tokens.some((token) => {
+    const expected = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 /**
@@ -163,13 +196,15 @@ function bearer(tokens: readonly string[]) {
  */
 function localOrigin(req: Request, res: Response, next: NextFunction): void {
   const origin = req.header('origin');
-  if (origin === undefined) return next();
-  let host = '';
-  try {
-    host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    // An origin that is not a URL is refused below.
-  }
-  if (LOOPBACK.has(host)) return next();
+  if (origin === undefined || LOOPBACK.has(hostnameOf(origin))) return next();
   res.status(403).json({ error: `origin ${origin} may not use this daemon` });
+}
+
+/** The host name of a URL without IPv6 brackets; empty when it is not a URL (and so refused). */
+function hostnameOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return '';
+  }
 }

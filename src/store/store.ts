@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { emptyState, StateSchema } from './schema.ts';
+import { StateSerializer } from './serialize.ts';
 import type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';
 import { journalPath, readJournal, takeJournal } from './usage-journal.ts';
 
@@ -22,8 +23,13 @@ export interface StoreWarning {
  * ledger; the board stays the source of truth for where cards are.
  */
 export class Store {
+  /** The write under way, and the next one: every change made meanwhile waits for that one. */
+  #saving: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
+
   private constructor(
     private readonly db: Low<State>,
+    private readonly serializer: StateSerializer,
     private readonly path: string,
     /** This daemon's boot: leases from other boots belong to a process that is gone. */
     readonly boot: string,
@@ -32,7 +38,8 @@ export class Store {
   /** Opens (or creates) the state file. An unreadable one is renamed aside and reported. */
   static async open(path: string, onWarning: (warning: StoreWarning) => void = () => {}): Promise<Store> {
     mkdirSync(dirname(path), { recursive: true });
-    const db = new Low<State>(new DataFile<State>(path, { parse: (text) => StateSchema.parse(JSON.parse(text)), stringify: (s) => `${JSON.stringify(s)}\n` }), emptyState());
+    const serializer = new StateSerializer();
+    const db = new Low<State>(new DataFile<State>(path, { parse: (text) => StateSchema.parse(JSON.parse(text)), stringify: serializer.stringify }), emptyState());
     try {
       await db.read();
     } catch (error) {
@@ -41,9 +48,37 @@ export class Store {
       onWarning({ message: `${path}: not a valid state file (${(error as Error).message.split('\n')[0]}); kept as ${keptAs}, starting fresh`, keptAs });
       db.data = emptyState();
     }
-    const store = new Store(db, path, randomBytes(6).toString('hex'));
+    const store = new Store(db, serializer, path, randomBytes(6).toString('hex'));
     await store.absorbUsageJournal();
     return store;
+  }
+
+  /**
+   * Writes the state; resolves once a write made after this call's change is on disk. Changes
+   * made while a write is under way share the next one: the whole state is serialised once for
+   * all of them instead of once each (a busy daemon makes hundreds a second).
+   */
+  #save(): Promise<void> {
+    if (this.#queued) return this.#queued;
+    const queued = (async () => {
+      await this.#saving?.catch(() => {});
+      this.#queued = null;
+      const saving = this.db.write();
+      this.#saving = saving;
+      try {
+        await saving;
+      } finally {
+        if (this.#saving === saving) this.#saving = null;
+      }
+      for (const listener of this.#listeners) listener();
+    })();
+    this.#queued = queued;
+    return queued;
+  }
+
+  /** Resolves once every write asked for so far is on disk (or has failed): a stopping daemon waits for it. */
+  async flush(): Promise<void> {
+    while (this.#queued || this.#saving) await (this.#queued ?? this.#saving)?.catch(() => {});
   }
 
   get state(): Readonly<State> {
@@ -58,17 +93,12 @@ export class Store {
     return () => this.#listeners.delete(listener);
   }
 
-  async #write(): Promise<void> {
-    await this.db.write();
-    for (const listener of this.#listeners) listener();
-  }
-
   /** Takes a lease on a card unless someone holds a live one; false when taken. */
   async claim(lease: Omit<Lease, 'boot'>): Promise<boolean> {
     const live = this.db.data.leases.find((l) => l.cardId === lease.cardId);
     if (live) return false;
     this.db.data.leases.push({ ...lease, boot: this.boot });
-    await this.#write();
+    await this.#save();
     return true;
   }
 
@@ -77,14 +107,14 @@ export class Store {
     const lease = this.db.data.leases.find((l) => l.runId === runId);
     if (!lease) return;
     lease.expiresAt = expiresAt;
-    await this.#write();
+    await this.#save();
   }
 
   /** Drops a run's lease. */
   async release(runId: string): Promise<void> {
     const before = this.db.data.leases.length;
     this.db.data.leases = this.db.data.leases.filter((l) => l.runId !== runId);
-    if (this.db.data.leases.length !== before) await this.#write();
+    if (this.db.data.leases.length !== before) await this.#save();
   }
 
   /** Leases no live run of this daemon holds: made by an earlier boot, or past their expiry. */
@@ -103,7 +133,8 @@ export class Store {
     cards[cardId] = next;
     const ids = Object.keys(cards);
     if (ids.length > LIMITS.cards) for (const id of ids.slice(0, ids.length - LIMITS.cards)) delete cards[id];
-    await this.#write();
+    this.serializer.changed('cards');
+    await this.#save();
     return next;
   }
 
@@ -114,13 +145,16 @@ export class Store {
     if (at === -1) runs.push(run);
     else runs[at] = run;
     trim(runs, LIMITS.runs);
-    await this.#write();
+    // The runtime updates its record in place as the run goes, and records it again.
+    this.serializer.changed('runs', run);
+    await this.#save();
   }
 
   async addEvent(event: CardEvent): Promise<void> {
     this.db.data.history.push(event);
     trim(this.db.data.history, LIMITS.history);
-    await this.#write();
+    this.serializer.changed('history');
+    await this.#save();
   }
 
   /** Saves an A2A task (its JSON form); the oldest go past the cap. */
@@ -130,24 +164,25 @@ export class Store {
     tasks[id] = json;
     const ids = Object.keys(tasks);
     if (ids.length > LIMITS.a2aTasks) for (const old of ids.slice(0, ids.length - LIMITS.a2aTasks)) delete tasks[old];
-    await this.#write();
+    this.serializer.changed('a2aTasks', json as object);
+    await this.#save();
   }
 
   /** Adds a provider call to the ledger and to the day's totals. */
   async addUsage(entry: UsageEntry): Promise<void> {
     addToLedger(this.db.data, entry);
-    await this.#write();
+    this.serializer.changed('ledger');
+    await this.#save();
   }
 
   /** Folds in the spend that commands beside the daemon wrote to the usage journal. */
   async absorbUsageJournal(): Promise<number> {
     const journal = takeJournal(this.path);
-    if (journal.entries.length === 0) {
-      journal.done();
-      return 0;
+    if (journal.entries.length > 0) {
+      for (const entry of journal.entries) addToLedger(this.db.data, entry);
+      this.serializer.changed('ledger');
+      await this.#save();
     }
-    for (const entry of journal.entries) addToLedger(this.db.data, entry);
-    await this.#write();
     journal.done();
     return journal.entries.length;
   }
@@ -155,16 +190,16 @@ export class Store {
 
 /** The stored state read without opening it for writing (the CLI beside a running daemon); empty when absent. */
 export function readState(path: string): State {
-  if (!existsSync(path)) {
-    const state = emptyState();
-    for (const entry of readJournal(journalPath(path))) addToLedger(state, entry);
-    return state;
-  }
-  const parsed = StateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw Object.assign(new Error(`${path}: not a valid state file: ${parsed.error.issues[0]?.message}`), { code: 'INVALID_STATE' });
-  const state = parsed.data;
+  const state = existsSync(path) ? parseState(path) : emptyState();
+  // Spend from commands beside the daemon that it has not folded in yet.
   for (const entry of [...readJournal(`${journalPath(path)}.taking`), ...readJournal(journalPath(path))]) addToLedger(state, entry);
   return state;
+}
+
+function parseState(path: string): State {
+  const parsed = StateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw Object.assign(new Error(`${path}: not a valid state file: ${parsed.error.issues[0]?.message}`), { code: 'INVALID_STATE' });
+  return parsed.data;
 }
 
 function addToLedger(state: State, entry: UsageEntry): void {

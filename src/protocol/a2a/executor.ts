@@ -3,7 +3,7 @@ import { Role, TaskState } from '@a2a-js/sdk';
 import type { Artifact, Message, Part, Task, TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
-import type { BoardFile, Card } from '../../board/index.ts';
+import type { Board, BoardFile, Card } from '../../board/index.ts';
 import { BoardPulse } from './pulse.ts';
 
 // The watcher pulses on every change; the poll only covers a change it missed.
@@ -21,11 +21,16 @@ export class BoardTaskExecutor implements AgentExecutor {
   /** The card each task runs, for cancels (a resent message makes a second task for the same card). */
   readonly #cards = new Map<string, string>();
 
-  /** `signal` is the daemon's lifetime: when it stops, open tasks stay working, to be resumed on the next start. */
+  /**
+   * `signal` is the daemon's lifetime: when it stops, open tasks stay working, to be resumed on
+   * the next start. `added` is told of each card put on the board, so the agents look at once
+   * rather than when the watcher reports the write.
+   */
   constructor(
     private readonly file: BoardFile,
     private readonly signal: AbortSignal,
     private readonly pulse: BoardPulse = new BoardPulse(),
+    private readonly added: () => void = () => {},
   ) {}
 
   cancelTask = async (taskId: string): Promise<void> => {
@@ -51,10 +56,12 @@ export class BoardTaskExecutor implements AgentExecutor {
       return;
     }
     try {
-      const known = (await this.file.read()).cards.some((c) => c.id === cardId);
-      if (!known) await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
+      // Adding a card whose id is on the board already changes nothing (and writes nothing).
+      const { written } = await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
+      if (written) this.added();
       status(TaskState.TASK_STATE_WORKING, `card ${cardId} is on the board`);
-      const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId));
+      // A card just added is in Backlog: no need to read the board to know it is not done yet.
+      const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId), !written);
       if (end.artifact) {
         bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: resultArtifact(cardId, end.artifact), append: false, lastChunk: true, metadata: undefined }));
       }
@@ -75,15 +82,27 @@ export interface CardEnd {
   artifact: string | null;
 }
 
-/** Waits until the card is Done, Blocked or gone (or `canceled()` says so) and says how it ended; rejects when `signal` aborts. */
-export async function followCard(file: BoardFile, cardId: string, signal: AbortSignal, pulse: BoardPulse, canceled: () => boolean = () => false): Promise<CardEnd> {
+/**
+ * Waits until the card is Done, Blocked or gone (or `canceled()` says so) and says how it ended;
+ * rejects when `signal` aborts. `lookFirst: false` waits for the first change before looking.
+ */
+export async function followCard(file: BoardFile, cardId: string, signal: AbortSignal, pulse: BoardPulse, canceled: () => boolean = () => false, lookFirst = true): Promise<CardEnd> {
+  let board: Board | null = null;
+  if (!lookFirst) board = await pulse.wait(POLL_MS, signal);
   for (;;) {
-    await pulse.wait(POLL_MS, signal);
+    // Listening before looking: a change made while the file is read is not missed.
+    const next = pulse.wait(POLL_MS, signal);
+    next.catch(() => {});
+    const pulsed = board !== null;
+    board ??= await file.read();
     if (canceled()) return { state: TaskState.TASK_STATE_CANCELED, message: 'canceled', artifact: null };
-    const card = (await file.read()).cards.find((c) => c.id === cardId);
+    let card = board.cards.find((c) => c.id === cardId);
+    // The watcher's board may have been read before the card was added: only the file says it is gone.
+    if (!card && pulsed) card = (await file.read()).cards.find((c) => c.id === cardId);
     if (!card) return { state: TaskState.TASK_STATE_FAILED, message: 'the card was deleted from the board', artifact: null };
     if (card.column === 'blocked') return { state: TaskState.TASK_STATE_FAILED, message: card.blockedReason ?? 'blocked', artifact: null };
     if (card.column === 'done') return { state: TaskState.TASK_STATE_COMPLETED, message: resultOf(card), artifact: resultOf(card) };
+    board = await next;
   }
 }
 
@@ -100,8 +119,8 @@ export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task
         status: { state: end.state, message: agentMessage(task.id, task.contextId, end.message), timestamp: new Date().toISOString() },
         artifacts: end.artifact ? [...task.artifacts, resultArtifact(cardId, end.artifact)] : task.artifacts,
       });
-    }, () => {
-      // The daemon stopped: the task stays open for the next start.
+    }).catch(() => {
+      // The daemon stopped (or the state could not be written): the task stays open for the next start.
     });
   }
 }

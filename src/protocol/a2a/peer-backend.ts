@@ -1,21 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Role, TaskState } from '@a2a-js/sdk';
-import type { Task } from '@a2a-js/sdk';
-import { ClientFactory, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import type { SendMessageRequest, StreamResponse, Task } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
+import { TaskNotFoundError, UnsupportedOperationError } from '@a2a-js/sdk/errors';
 import type { AgentBackend, RunContext, RunResult } from '../../agents/backend.ts';
 import { classifyError, RunError } from '../../agents/errors.ts';
+import type { PeerLinks } from './peer-links.ts';
+import { PeerSocketError } from './ws-client.ts';
 
-const POLL_MS = 250;
 const TERMINAL = new Set([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
+// When no stream tells how the task goes (the peer restarted and follows it without one), it is
+// asked again after this long, doubling up to the cap.
+const POLL_MS = { first: 100, max: 2000 };
+// How long the run rides out a peer it cannot reach before it fails (retryably) to the runtime.
+const UNREACHABLE_MS = 10_000;
 
 /**
  * A peer daemon as an agent: the card goes to the peer as an A2A task (its text as the
- * message), and the run lasts as long as the task. Completed gives the peer's result; failed,
+ * message), and the run lasts as long as the task, whose updates stream back over the peer's
+ * socket (or HTTP when the socket is down). Completed gives the peer's result; failed,
  * rejected or canceled there blocks the card with the peer's reason; a human moving the card
- * away here cancels the task there. Connection failures are retryable like any provider's.
+ * away here cancels the task there (the daemon stopping does not: the next start follows the
+ * task again). Connection failures are retryable like any provider's.
  */
-export function peerBackend(): AgentBackend {
+export function peerBackend(links: PeerLinks, stopping: () => boolean = () => false): AgentBackend {
   return {
     kind: 'a2a',
     async run(context: RunContext): Promise<RunResult> {
@@ -24,67 +33,145 @@ export function peerBackend(): AgentBackend {
       const peer = context.agent.name;
       // The token shared with this peer goes with every request.
       const token = context.agent.apiKeyEnv ? process.env[context.agent.apiKeyEnv] : undefined;
-      const fetchImpl: typeof fetch = token ? (input, init) => fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), authorization: `Bearer ${token}` } }) : fetch;
-      const factory = new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl })], cardResolver: new DefaultAgentCardResolver({ fetchImpl }) });
-      const client = await factory.createFromUrl(url).catch((error: unknown) => {
+      const client = await links.client({ name: peer, url, token }).catch((error: unknown) => {
         throw classifyError(error);
       });
-      // The card's first line as the peer's board will show it: no list marker, no marker
-      // comment, and not owned by the peer itself (it would wait there for an agent of that name).
-      const firstLine = context.card.text
-        .split('\n')[0]!
-        .replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '')
-        .replace(/\s*<!--.*?-->\s*$/, '')
-        .replace(new RegExp(`\\s+(?:—|–|--)\\s+${peer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), '');
       // The message id is kept with the card before sending (an outbox of one), and the task id
       // once the peer answers: after a crash the run follows the same task, or resends the same
       // message, which the peer recognises, so the card runs there once.
       const messageId = context.memory.get('a2a.messageId') ?? randomUUID();
       await context.memory.set('a2a.messageId', messageId);
-      const send = async (): Promise<Task> => {
-        const task = (await client.sendMessage(
-          {
-            tenant: '',
-            message: {
-              messageId,
-              contextId: '',
-              taskId: '',
-              role: Role.ROLE_USER,
-              parts: [{ content: { $case: 'text', value: firstLine }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
-              metadata: { from: 'quimbot', card: context.card.id },
-              extensions: [],
-              referenceTaskIds: [],
-            },
-            configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: true },
-            metadata: undefined,
-          },
-          { signal: context.signal },
-        )) as Task;
-        await context.memory.set('a2a.taskId', task.id);
-        return task;
-      };
-      const remembered = context.memory.get('a2a.taskId');
-      const sent = remembered ? await client.getTask({ tenant: '', id: remembered }, { signal: context.signal }).catch(() => send()) : await send();
-      context.output(`# sent to ${peer} as A2A task ${sent.id}\n`);
-      let task = sent;
+      let taskId = context.memory.get('a2a.taskId');
       try {
-        while (!TERMINAL.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) {
-          await sleep(POLL_MS, undefined, { signal: context.signal });
-          task = await client.getTask({ tenant: '', id: sent.id }, { signal: context.signal });
-        }
+        const task = await follow(client, context, sendRequest(context, messageId, peer), taskId, async (id) => {
+          taskId = id;
+          await context.memory.set('a2a.taskId', id);
+          context.output(`# sent to ${peer} as A2A task ${id}\n`);
+        });
+        const said = textOf(task);
+        if (task.status?.state === TaskState.TASK_STATE_COMPLETED) return { summary: `${said.replace(/^✅\s*/, '') || 'done'} (at ${peer})`, links: [`a2a task ${task.id}`] };
+        throw new RunError('PROVIDER_ERROR', `${peer}: ${said || TaskState[task.status?.state ?? 0]}`, false);
       } catch (error) {
         if (context.signal.aborted) {
           // The card was moved away here: the task there stops too.
-          await client.cancelTask({ tenant: '', id: sent.id, metadata: undefined }).catch(() => {});
+          if (taskId && !stopping()) await client.cancelTask({ tenant: '', id: taskId, metadata: undefined }).catch(() => {});
           throw new RunError('CANCELLED', String(context.signal.reason ?? 'cancelled'), false);
         }
-        throw classifyError(error);
+        // A dropped socket is a dropped connection: worth another attempt, like ECONNRESET.
+        throw error instanceof PeerSocketError ? new RunError('PROVIDER_ERROR', `connection failed: ${error.message}`, true) : classifyError(error);
       }
-      const said = textOf(task);
-      if (task.status?.state === TaskState.TASK_STATE_COMPLETED) return { summary: `${said.replace(/^✅\s*/, '') || 'done'} (at ${peer})`, links: [`a2a task ${sent.id}`] };
-      throw new RunError('PROVIDER_ERROR', `${peer}: ${said || TaskState[task.status?.state ?? 0]}`, false);
     },
   };
+}
+
+/**
+ * Sends the message (or, with a task id from before, subscribes to that task) and reads the
+ * stream of updates until the task ends. A stream that breaks or ends early (the socket dropped,
+ * the peer restarted) is picked up again: GetTask says where the task is, then a new
+ * subscription follows it; a task the peer does not know is sent again under the same message id.
+ */
+async function follow(client: Client, context: RunContext, request: SendMessageRequest, known: string | undefined, sent: (taskId: string) => Promise<void>): Promise<Task> {
+  let taskId = known;
+  let task: Task | null = null;
+  let unreachableSince: number | null = null;
+  // Once the peer has the task, a connection failure is waited out; before, the runtime's retry handles it.
+  const unreachable = (error: unknown) => {
+    if (!isConnectionError(error) || taskId === undefined) return false;
+    unreachableSince ??= Date.now();
+    if (Date.now() - unreachableSince > UNREACHABLE_MS) throw error;
+    return true;
+  };
+  let quiet = 0;
+  for (;;) {
+    // Heard: an update beyond the task as it stood (a peer that restarted sends only that, then ends).
+    let heard = false;
+    const subscribing = taskId !== undefined;
+    try {
+      const events = taskId ? client.resubscribeTask({ tenant: '', id: taskId }, { signal: context.signal }) : client.sendMessageStream(request, { signal: context.signal });
+      for await (const event of events) {
+        heard ||= event.payload?.$case !== 'task';
+        unreachableSince = null;
+        task = apply(task, event);
+        if (task && task.id !== taskId) {
+          taskId = task.id;
+          await sent(taskId);
+        }
+        if (task && TERMINAL.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) return task;
+      }
+    } catch (error) {
+      if (context.signal.aborted) throw error;
+      if (!unreachable(error) && !(subscribing && (error instanceof UnsupportedOperationError || error instanceof TaskNotFoundError))) {
+        // Only a subscription is refused for a task that ended (GetTask below has its end) or is gone.
+        throw error;
+      }
+    }
+    if (taskId) {
+      try {
+        task = await client.getTask({ tenant: '', id: taskId }, { signal: context.signal });
+        unreachableSince = null;
+        if (TERMINAL.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) return task;
+      } catch (error) {
+        if (context.signal.aborted) throw error;
+        if (error instanceof TaskNotFoundError) {
+          // The peer lost the task (its state was reset): the same message again finds the card.
+          taskId = undefined;
+          task = null;
+        } else if (!unreachable(error)) {
+          throw error;
+        }
+      }
+    }
+    quiet = heard ? 0 : quiet + 1;
+    await sleep(Math.min(POLL_MS.max, POLL_MS.first * 2 ** quiet), undefined, { signal: context.signal });
+  }
+}
+
+/** The task as the stream has told it so far. */
+function apply(task: Task | null, event: StreamResponse): Task | null {
+  const payload = event.payload;
+  switch (payload?.$case) {
+    case 'task':
+      return payload.value;
+    case 'statusUpdate':
+      return task && payload.value.status ? { ...task, status: payload.value.status } : task;
+    case 'artifactUpdate':
+      return task && payload.value.artifact ? { ...task, artifacts: [...task.artifacts.filter((a) => a.artifactId !== payload.value.artifact!.artifactId), payload.value.artifact] } : task;
+    case 'message':
+    case undefined:
+      return task;
+    default:
+      return assertUnreachable(payload);
+  }
+}
+
+function sendRequest(context: RunContext, messageId: string, peer: string): SendMessageRequest {
+  // The card's first line as the peer's board will show it: no list marker, no marker
+  // comment, and not owned by the peer itself (it would wait there for an agent of that name).
+  const firstLine = context.card.text
+    .split('\n')[0]!
+    .replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '')
+    .replace(/\s*<!--.*?-->\s*$/, '')
+    .replace(new RegExp(`\\s+(?:—|–|--)\\s+${peer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), '');
+  return {
+    tenant: '',
+    message: {
+      messageId,
+      contextId: '',
+      taskId: '',
+      role: Role.ROLE_USER,
+      parts: [{ content: { $case: 'text', value: firstLine }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
+      metadata: { from: 'quimbot', card: context.card.id },
+      extensions: [],
+      referenceTaskIds: [],
+    },
+    configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: false },
+    metadata: undefined,
+  };
+}
+
+/** A dropped socket, a refused connection, a peer answering 5xx: worth trying again. */
+function isConnectionError(error: unknown): boolean {
+  return error instanceof PeerSocketError || classifyError(error).retryable;
 }
 
 /** The task's result artifact text, else its status message. */
@@ -92,4 +179,8 @@ function textOf(task: Task): string {
   const parts = [...task.artifacts.flatMap((a) => a.parts), ...(task.status?.message?.parts ?? [])];
   const first = parts.find((p) => p.content?.$case === 'text');
   return first?.content?.$case === 'text' ? first.content.value.split('\n')[0]!.trim() : '';
+}
+
+function assertUnreachable(value: never): never {
+  throw new Error(`unexpected stream event ${JSON.stringify(value)}`);
 }
