@@ -64,6 +64,32 @@ describe('delegating cards to a peer over A2A', () => {
     const remote = await petrarch.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the peer card Blocked');
     assert.equal(remote.cards[0]!.blockedReason, 'canceled by the A2A client');
   });
+  test("a question on the peer (input-required) waits here for a person's answer, which continues the same task", async (t) => {
+    const { quimbot, petrarch, daemons } = await pair(t);
+    const [, remote] = daemons;
+    // Nobody on Petrarch's team takes a card without a command: the humans there handle it.
+    addCard(quimbot, '- **Pick the eval split** @Petrarch');
+    const there = await petrarch.waitFor((b) => b.cards.some((c) => c.title === 'Pick the eval split'), 'the card on the peer board');
+    const remoteCard = there.cards[0]!.id;
+    await quimbot.waitFor((b) => b.cards.some((c) => c.column === 'in_progress'), 'the card In Progress here');
+    await remote!.board.update([{ kind: 'block', card: remoteCard, reason: 'Which split should I use?' }]);
+    const asked = await quimbot.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the question here');
+    assert.equal(asked.cards[0]!.blockedReason, 'Petrarch asks: Which split should I use?');
+    const taskId = /a2a task ([\w-]+)/.exec(petrarch.board().cards[0]!.text)![1]!;
+
+    // A person answers under the card and moves it back to Backlog.
+    const text = quimbot.read('kanban/KANBAN.md');
+    const lines = asked.cards[0]!.text;
+    quimbot.write('kanban/KANBAN.md', text.replace(lines, '').replace('## Backlog\n', `## Backlog\n${lines.trimEnd()}\n  - use the dev split\n`));
+    const answered = await petrarch.waitFor((b) => b.cards.some((c) => c.column === 'backlog' && c.text.includes('💬 use the dev split')), 'the answer on the peer card');
+    assert.equal(answered.cards.length, 1);
+    assert.ok(answered.cards[0]!.text.includes(`a2a task ${taskId}`), 'the same task goes on');
+
+    await remote!.board.update([{ kind: 'move', card: remoteCard, to: 'done' }, { kind: 'note', card: remoteCard, text: '✅ dev split chosen' }]);
+    const done = await quimbot.waitFor((b) => b.cards.some((c) => c.column === 'done'), 'the card Done here');
+    assert.match(done.cards[0]!.text, /✅ dev split chosen \(at Petrarch\)/);
+    assert.equal(done.cards[0]!.text.match(/a2a task /g)?.length, 1);
+  });
 });
 
 describe('peer tokens', () => {

@@ -1,7 +1,7 @@
 import { ProviderError, retryAfterMs as retryAfter, STATUS_TEXT } from '../providers/index.ts';
 
 /** Stable codes for why a run failed. */
-export type RunErrorCode = 'PROVIDER_ERROR' | 'TOOL_FAILED' | 'TIMEOUT' | 'CANCELLED' | 'BUDGET_EXCEEDED' | 'CLI_FAILED' | 'NO_COMMAND';
+export type RunErrorCode = 'PROVIDER_ERROR' | 'TOOL_FAILED' | 'TIMEOUT' | 'CANCELLED' | 'BUDGET_EXCEEDED' | 'CLI_FAILED' | 'NO_COMMAND' | 'INPUT_REQUIRED';
 
 /**
  * A failed run, classified: `retryable` failures (429, 5xx, timeouts, dropped connections) are

@@ -257,8 +257,10 @@ export class AgentRuntime {
       error: execution.ok ? null : execution.error.reason,
     });
     await store.recordRun(record);
-    // What the run remembered is for resuming it after a crash; a run that ended forgets it.
-    if (outcome !== 'interrupted') await store.updateCard(card.id, { memo: {} });
+    // What the run remembered is for resuming it after a crash; a run that ended forgets it. One
+    // that waits for a person's answer (a peer's question) keeps it: the answer continues the same task.
+    const waiting = !execution.ok && execution.error.code === 'INPUT_REQUIRED';
+    if (outcome !== 'interrupted' && !waiting) await store.updateCard(card.id, { memo: {} });
     await store.release(lease.runId);
     this.#o.log.info(`"${card.title}": ${outcome}${execution.ok ? ` (${execution.result.summary})` : ` (${execution.error.reason})`}`, { card: card.id, run: lease.runId });
     this.poke();

@@ -43,6 +43,7 @@ export class BoardTaskExecutor implements AgentExecutor {
     const status = (state: TaskState, message?: string) =>
       bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: { state, message: message ? agentMessage(taskId, contextId, message) : undefined, timestamp: new Date().toISOString() }, metadata: undefined } satisfies TaskStatusUpdateEvent));
     const words = userMessage.parts.flatMap((part) => (part.content?.$case === 'text' ? [part.content.value] : [])).join('\n').trim();
+    if (context.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED) return this.#answered(context, bus, words);
     const [title = '', ...notes] = words.split('\n').map((line) => line.trim()).filter(Boolean);
     // The card is named by the message: a message sent again (after the sender crashed) finds
     // its card already on the board and follows it rather than adding it twice.
@@ -73,6 +74,46 @@ export class BoardTaskExecutor implements AgentExecutor {
       this.#cards.delete(taskId);
     }
   }
+
+  /**
+   * The client's answer to the card's question: written under the card, which goes back to
+   * Backlog for the agents, and the task is followed again. A resent answer is written once.
+   */
+  async #answered(context: RequestContext, bus: ExecutionEventBus, answer: string): Promise<void> {
+    const { taskId, contextId } = context;
+    const cardId = typeof context.task?.metadata?.card === 'string' ? context.task.metadata.card : cardIdFor(taskId);
+    const status = (state: TaskState, message: string) =>
+      bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: { state, message: agentMessage(taskId, contextId, message), timestamp: new Date().toISOString() }, metadata: undefined } satisfies TaskStatusUpdateEvent));
+    this.#cards.set(taskId, cardId);
+    // A stream starts with the task as it stands, then its updates.
+    bus.publish(AgentEvent.task(context.task!));
+    try {
+      const card = (await this.file.read()).cards.find((c) => c.id === cardId);
+      const note = `💬 ${answer.split('\n').map((l) => l.trim()).filter(Boolean).join(' ') || 'go on'}`;
+      await this.file.update([
+        ...(card && !card.text.includes(note) ? [{ kind: 'note' as const, card: cardId, text: note }] : []),
+        { kind: 'move', card: cardId, to: 'backlog', expect: { column: 'blocked' } },
+      ]);
+      this.added();
+      status(TaskState.TASK_STATE_WORKING, `card ${cardId} is back in Backlog with the answer`);
+      const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId));
+      if (end.artifact) bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: resultArtifact(cardId, end.artifact), append: false, lastChunk: true, metadata: undefined }));
+      status(end.state, end.message);
+    } catch (error) {
+      if (!this.signal.aborted) throw error;
+    } finally {
+      this.#canceled.delete(taskId);
+      this.#cards.delete(taskId);
+    }
+  }
+}
+
+/**
+ * A Blocked card whose reason asks something ("which split?", "needs input: …") waits for the
+ * client's answer: the task is input-required, not failed.
+ */
+export function asksForInput(reason: string): boolean {
+  return /\?\s*$/.test(reason) || /^(needs? input|input needed|question)\b/i.test(reason.trim());
 }
 
 /** How a task's card ended: the task state, words for its status, and the result when it is done. */
@@ -100,7 +141,10 @@ export async function followCard(file: BoardFile, cardId: string, signal: AbortS
     // The watcher's board may have been read before the card was added: only the file says it is gone.
     if (!card && pulsed) card = (await file.read()).cards.find((c) => c.id === cardId);
     if (!card) return { state: TaskState.TASK_STATE_FAILED, message: 'the card was deleted from the board', artifact: null };
-    if (card.column === 'blocked') return { state: TaskState.TASK_STATE_FAILED, message: card.blockedReason ?? 'blocked', artifact: null };
+    if (card.column === 'blocked') {
+      const reason = card.blockedReason ?? 'blocked';
+      return { state: asksForInput(reason) ? TaskState.TASK_STATE_INPUT_REQUIRED : TaskState.TASK_STATE_FAILED, message: reason, artifact: null };
+    }
     if (card.column === 'done') return { state: TaskState.TASK_STATE_COMPLETED, message: resultOf(card), artifact: resultOf(card) };
     board = await next;
   }

@@ -10,6 +10,8 @@ import type { PeerLinks } from './peer-links.ts';
 import { PeerSocketError } from './ws-client.ts';
 
 const TERMINAL = new Set([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
+// The run ends there too: the card waits here for a person's answer.
+const ASKS = TaskState.TASK_STATE_INPUT_REQUIRED;
 // When no stream tells how the task goes (the peer restarted and follows it without one), it is
 // asked again after this long, doubling up to the cap.
 const POLL_MS = { first: 100, max: 2000 };
@@ -42,16 +44,34 @@ export function peerBackend(links: PeerLinks, stopping: () => boolean = () => fa
       const messageId = context.memory.get('a2a.messageId') ?? randomUUID();
       await context.memory.set('a2a.messageId', messageId);
       let taskId = context.memory.get('a2a.taskId');
+      let request = sendRequest(context, messageId, peer);
+      let answering = false;
       try {
-        const task = await follow(client, context, sendRequest(context, messageId, peer), taskId, async (id) => {
+        if (taskId) {
+          const asked = await client.getTask({ tenant: '', id: taskId }, { signal: context.signal }).catch(() => null);
+          if (asked?.status?.state === ASKS) {
+            // The peer asked and a person moved the card back here: their answer continues the same task.
+            const replyId = context.memory.get('a2a.replyId') || randomUUID();
+            await context.memory.set('a2a.replyId', replyId);
+            request = answerRequest(context, replyId, taskId);
+            answering = true;
+          }
+        }
+        const task = await follow(client, context, request, answering ? undefined : taskId, answering, async (id) => {
           taskId = id;
           await context.memory.set('a2a.taskId', id);
           context.output(`# sent to ${peer} as A2A task ${id}\n`);
         });
         const said = textOf(task);
+        if (task.status?.state === ASKS) {
+          // A later question gets its own answer.
+          await context.memory.set('a2a.replyId', '');
+          throw new RunError('INPUT_REQUIRED', `${peer} asks: ${said || 'input required'}`, false);
+        }
         if (task.status?.state === TaskState.TASK_STATE_COMPLETED) return { summary: `${said.replace(/^✅\s*/, '') || 'done'} (at ${peer})`, links: [`a2a task ${task.id}`] };
         throw new RunError('PROVIDER_ERROR', `${peer}: ${said || TaskState[task.status?.state ?? 0]}`, false);
       } catch (error) {
+        if (error instanceof RunError) throw error;
         if (context.signal.aborted) {
           // The card was moved away here: the task there stops too.
           if (taskId && !stopping()) await client.cancelTask({ tenant: '', id: taskId, metadata: undefined }).catch(() => {});
@@ -70,8 +90,15 @@ export function peerBackend(links: PeerLinks, stopping: () => boolean = () => fa
  * the peer restarted) is picked up again: GetTask says where the task is, then a new
  * subscription follows it; a task the peer does not know is sent again under the same message id.
  */
-async function follow(client: Client, context: RunContext, request: SendMessageRequest, known: string | undefined, sent: (taskId: string) => Promise<void>): Promise<Task> {
+async function follow(client: Client, context: RunContext, request: SendMessageRequest, known: string | undefined, answering: boolean, sent: (taskId: string) => Promise<void>): Promise<Task> {
   let taskId = known;
+  // An answer's stream starts from the task as it stood, still asking: that question is not news.
+  let moved = !answering;
+  const ended = (task: Task | null) => {
+    const state = task?.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED;
+    if (state === TaskState.TASK_STATE_WORKING) moved = true;
+    return TERMINAL.has(state) || (state === ASKS && moved);
+  };
   let task: Task | null = null;
   let unreachableSince: number | null = null;
   // Once the peer has the task, a connection failure is waited out; before, the runtime's retry handles it.
@@ -96,7 +123,7 @@ async function follow(client: Client, context: RunContext, request: SendMessageR
           taskId = task.id;
           await sent(taskId);
         }
-        if (task && TERMINAL.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) return task;
+        if (task && ended(task)) return task;
       }
     } catch (error) {
       if (context.signal.aborted) throw error;
@@ -109,7 +136,7 @@ async function follow(client: Client, context: RunContext, request: SendMessageR
       try {
         task = await client.getTask({ tenant: '', id: taskId }, { signal: context.signal });
         unreachableSince = null;
-        if (TERMINAL.has(task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED)) return task;
+        if (ended(task)) return task;
       } catch (error) {
         if (context.signal.aborted) throw error;
         if (error instanceof TaskNotFoundError) {
@@ -164,6 +191,23 @@ function sendRequest(context: RunContext, messageId: string, peer: string): Send
       extensions: [],
       referenceTaskIds: [],
     },
+    configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: false },
+    metadata: undefined,
+  };
+}
+
+/** The person's answer to the peer's question: the card's newest line of their own, on the same task. */
+function answerRequest(context: RunContext, messageId: string, taskId: string): SendMessageRequest {
+  const answer =
+    context.card.text
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().replace(/^(?:[-*+]|\d+[.)])\s+/, ''))
+      .filter((line) => line && !/^(?:Blocked:|✅|✔️|❌|⏳|a2a task )/.test(line) && !/asks: /.test(line))
+      .at(-1) ?? 'go on';
+  return {
+    tenant: '',
+    message: { messageId, contextId: '', taskId, role: Role.ROLE_USER, parts: [{ content: { $case: 'text', value: answer }, metadata: undefined, filename: '', mediaType: 'text/plain' }], metadata: { from: 'quimbot', card: context.card.id }, extensions: [], referenceTaskIds: [] },
     configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: false },
     metadata: undefined,
   };
