@@ -77,11 +77,19 @@ function subcommand(parent: Command, word: string): Command {
   return parent.command(word).description(TOOL_GROUPS[word] ?? word);
 }
 
+type InputSchema = { properties?: Record<string, PropertySchema>; required?: string[] };
+
+// Every card's command builds the parser afresh; the tools' JSON schemas do not change, so they are made once.
+const INPUT_SCHEMAS = new WeakMap<AnyTool, InputSchema>();
+
+function inputSchema(tool: AnyTool): InputSchema {
+  let schema = INPUT_SCHEMAS.get(tool);
+  if (!schema) INPUT_SCHEMAS.set(tool, (schema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as InputSchema));
+  return schema;
+}
+
 function addArguments(command: Command, tool: AnyTool): void {
-  const schema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, PropertySchema>;
-    required?: string[];
-  };
+  const schema = inputSchema(tool);
   const properties = schema.properties ?? {};
   const positionals = tool.positionals ?? [];
   for (const name of positionals) {
