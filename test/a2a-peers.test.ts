@@ -185,6 +185,47 @@ describe('delegation across a crash', () => {
     assert.equal(remote.store.state.runs.filter((r) => r.title === 'Slow remote').length, 1, 'the peer ran the card once');
   });
 
+  test('kill -9 the peer while it runs the delegated cards: after its restart every card ends Done here, each finished there once', async (t) => {
+    const petrarch = workspace(t);
+    const slow = `node -e 'setTimeout(() => console.log("slow work done"), 1500)' {card}`;
+    petrarch.write(
+      'quimbot.config.json',
+      JSON.stringify({ name: 'Petrarch', agents: [{ name: 'Worker', role: 'execution', backend: 'cli', command: slow, concurrency: 4 }], scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 }, listen: { port: 0 } }),
+    );
+    const bin = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
+    /** Starts the peer as its own process; resolves with its URL once it listens. */
+    const startPeer = (port?: number) =>
+      new Promise<{ child: ReturnType<typeof spawn>; url: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [bin, 'start', '--log-format', 'json', ...(port ? ['--port', String(port)] : [])], { cwd: petrarch.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+        petrarch.cleanup(() => child.kill('SIGKILL'));
+        let err = '';
+        child.stderr!.on('data', (chunk: Buffer) => {
+          err += chunk.toString();
+          const url = /listening on (http:\/\/[\d.:]+)/.exec(err)?.[1];
+          if (url) resolve({ child, url });
+        });
+        child.once('exit', (code) => reject(new Error(`the peer exited (${code}): ${err}`)));
+      });
+    const first = await startPeer();
+    const quimbot = workspace(t);
+    const local = await startDaemon({ config: quimbot.config({ name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: first.url }] }), log: silentLogger });
+    quimbot.cleanup(() => local.stop());
+    const titles = ['One', 'Two', 'Three', 'Four', 'Five'].map((n) => `Remote ${n}`);
+    quimbot.write('kanban/KANBAN.md', addCardByHand(quimbot.read('kanban/KANBAN.md'), 'Backlog', titles.map((title) => `- **${title}** @Petrarch @Worker`).join('\n')));
+    await petrarch.waitFor((b) => b.cards.filter((c) => c.column === 'in_progress').length >= 3, 'cards running on the peer');
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    const second = await startPeer(Number(new URL(first.url).port));
+    const board = await quimbot.waitFor((b) => titles.every((title) => b.cards.some((c) => c.title === title && c.column === 'done')), 'every card Done here', 30_000);
+    for (const title of titles) assert.match(board.cards.find((c) => c.title === title)!.text, /✅ slow work done \(at Petrarch\)/);
+    second.child.kill('SIGTERM');
+    await new Promise((resolve) => second.child.once('exit', resolve));
+    const there = petrarch.board();
+    for (const title of titles) assert.equal(there.cards.filter((c) => c.title === title).length, 1, `${title} is on the peer board once`);
+    const runs = JSON.parse(petrarch.read('.quimbot/state.json')).runs as Array<{ title: string; outcome: string | null }>;
+    for (const title of titles) assert.equal(runs.filter((r) => r.title === title && r.outcome === 'done').length, 1, `${title} finished once there`);
+  });
+
   test('a graceful stop mid-delegation leaves the task running there; the next start follows it to the end', async (t) => {
     const petrarch = workspace(t);
     const slow = `node -e 'setTimeout(() => console.log("slow work done"), 1500)' {card}`;
