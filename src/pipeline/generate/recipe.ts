@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { PipelineError } from '../errors.ts';
+import { readRecipeFile } from '../recipe-file.ts';
 
 /** The row checks an example must pass before it is written. */
 export const GATE_RULES = ['format', 'empty-assistant', 'alternation', 'no-final-punct', 'pii', 'exact-duplicate'] as const;
@@ -61,19 +59,7 @@ export function placeholders(template: string): string[] {
   return [...new Set([...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!))];
 }
 
-/** Reads and validates a recipe file; FILE_NOT_FOUND or INVALID_RECIPE naming the file and each field. */
+/** Reads and validates a generation recipe; FILE_NOT_FOUND or INVALID_RECIPE naming the file and each field. */
 export function readGenRecipe(path: string): GenRecipe {
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PipelineError('FILE_NOT_FOUND', `${path}: no such file`, { path });
-    throw new PipelineError('INVALID_RECIPE', `${path}: not valid YAML: ${(error as Error).message}`, { path });
-  }
-  const parsed = GenRecipe.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new PipelineError('INVALID_RECIPE', `${path}: ${problems.join('; ')}`, { path, problems });
-  }
-  return parsed.data;
+  return readRecipeFile(path, GenRecipe);
 }

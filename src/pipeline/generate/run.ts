@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hashValue } from '../canonical.ts';
 import { HashIndex } from '../hash-index.ts';
 import { readJsonl } from '../jsonl.ts';
@@ -145,7 +146,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const attempt = async (item: GenItem): Promise<void> => {
     for (let tries = 0; ; tries++) {
       const wait = pausedUntil - Date.now();
-      if (wait > 0) await sleep(wait, inner.signal);
+      if (wait > 0) await sleep(wait, undefined, { signal: inner.signal });
       try {
         result.requests++;
         const answer = await options.ask(item, inner.signal);
@@ -279,18 +280,3 @@ async function endWithNewline(path: string, cutLastLine: boolean): Promise<void>
 }
 
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { PipelineError } from '../errors.ts';
+import { readRecipeFile } from '../recipe-file.ts';
 import { Recipe } from './schema.ts';
 import type { Expect, RecipeStep } from './schema.ts';
 
@@ -18,22 +17,9 @@ export interface RecipePlan {
   problems: string[];
 }
 
-/** Reads a recipe file (YAML or JSON); INVALID_RECIPE names the file and every field that is wrong. */
+/** Reads a build recipe file (YAML or JSON); INVALID_RECIPE names the file and every field that is wrong. */
 export function readRecipe(path: string): Recipe {
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new PipelineError('FILE_NOT_FOUND', `${path}: no such file`, { path });
-    throw new PipelineError('INVALID_RECIPE', `${path}: not valid YAML: ${(error as Error).message}`, { path });
-  }
-  const parsed = Recipe.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new PipelineError('INVALID_RECIPE', `${path}: ${problems.join('; ')}`, { path, problems });
-  }
-  return parsed.data;
+  return readRecipeFile(path, Recipe);
 }
 
 /**

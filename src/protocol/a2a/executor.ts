@@ -40,39 +40,26 @@ export class BoardTaskExecutor implements AgentExecutor {
 
   async execute(context: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const { taskId, contextId, userMessage } = context;
-    const status = (state: TaskState, message?: string) =>
-      bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: { state, message: message ? agentMessage(taskId, contextId, message) : undefined, timestamp: new Date().toISOString() }, metadata: undefined } satisfies TaskStatusUpdateEvent));
     const words = userMessage.parts.flatMap((part) => (part.content?.$case === 'text' ? [part.content.value] : [])).join('\n').trim();
     if (context.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED) return this.#answered(context, bus, words);
     const [title = '', ...notes] = words.split('\n').map((line) => line.trim()).filter(Boolean);
     // The card is named by the message: a message sent again (after the sender crashed) finds
     // its card already on the board and follows it rather than adding it twice.
     const cardId = cardIdFor(userMessage.messageId || taskId);
-    this.#cards.set(taskId, cardId);
     if (!context.task) {
       bus.publish(AgentEvent.task({ id: taskId, contextId, status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: new Date().toISOString() }, artifacts: [], history: [userMessage], metadata: { card: cardId } }));
     }
     if (!title) {
-      status(TaskState.TASK_STATE_REJECTED, 'the message has no text to put on a card');
+      publishStatus(bus, context, TaskState.TASK_STATE_REJECTED, 'the message has no text to put on a card');
       return;
     }
-    try {
+    await this.#run(context, bus, cardId, async () => {
       // Adding a card whose id is on the board already changes nothing (and writes nothing).
       const { written } = await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
       if (written) this.added();
-      status(TaskState.TASK_STATE_WORKING, `card ${cardId} is on the board`);
       // A card just added is in Backlog: no need to read the board to know it is not done yet.
-      const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId), !written);
-      if (end.artifact) {
-        bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: resultArtifact(cardId, end.artifact), append: false, lastChunk: true, metadata: undefined }));
-      }
-      status(end.state, end.message);
-    } catch (error) {
-      if (!this.signal.aborted) throw error;
-    } finally {
-      this.#canceled.delete(taskId);
-      this.#cards.delete(taskId);
-    }
+      return { said: `card ${cardId} is on the board`, lookFirst: !written };
+    });
   }
 
   /**
@@ -80,14 +67,10 @@ export class BoardTaskExecutor implements AgentExecutor {
    * Backlog for the agents, and the task is followed again. A resent answer is written once.
    */
   async #answered(context: RequestContext, bus: ExecutionEventBus, answer: string): Promise<void> {
-    const { taskId, contextId } = context;
-    const cardId = typeof context.task?.metadata?.card === 'string' ? context.task.metadata.card : cardIdFor(taskId);
-    const status = (state: TaskState, message: string) =>
-      bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: { state, message: agentMessage(taskId, contextId, message), timestamp: new Date().toISOString() }, metadata: undefined } satisfies TaskStatusUpdateEvent));
-    this.#cards.set(taskId, cardId);
+    const cardId = typeof context.task?.metadata?.card === 'string' ? context.task.metadata.card : cardIdFor(context.taskId);
     // A stream starts with the task as it stands, then its updates.
     bus.publish(AgentEvent.task(context.task!));
-    try {
+    await this.#run(context, bus, cardId, async () => {
       const card = (await this.file.read()).cards.find((c) => c.id === cardId);
       const note = `💬 ${answer.split('\n').map((l) => l.trim()).filter(Boolean).join(' ') || 'go on'}`;
       await this.file.update([
@@ -95,10 +78,20 @@ export class BoardTaskExecutor implements AgentExecutor {
         { kind: 'move', card: cardId, to: 'backlog', expect: { column: 'blocked' } },
       ]);
       this.added();
-      status(TaskState.TASK_STATE_WORKING, `card ${cardId} is back in Backlog with the answer`);
-      const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId));
+      return { said: `card ${cardId} is back in Backlog with the answer`, lookFirst: true };
+    });
+  }
+
+  /** Puts the card in play (`start`), then tells the task's progress until the card ends; a stopping daemon leaves the task open. */
+  async #run(context: RequestContext, bus: ExecutionEventBus, cardId: string, start: () => Promise<{ said: string; lookFirst: boolean }>): Promise<void> {
+    const { taskId, contextId } = context;
+    this.#cards.set(taskId, cardId);
+    try {
+      const { said, lookFirst } = await start();
+      publishStatus(bus, context, TaskState.TASK_STATE_WORKING, said);
+      const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId), lookFirst);
       if (end.artifact) bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: resultArtifact(cardId, end.artifact), append: false, lastChunk: true, metadata: undefined }));
-      status(end.state, end.message);
+      publishStatus(bus, context, end.state, end.message);
     } catch (error) {
       if (!this.signal.aborted) throw error;
     } finally {
@@ -106,6 +99,10 @@ export class BoardTaskExecutor implements AgentExecutor {
       this.#cards.delete(taskId);
     }
   }
+}
+
+function publishStatus(bus: ExecutionEventBus, { taskId, contextId }: RequestContext, state: TaskState, message: string): void {
+  bus.publish(AgentEvent.statusUpdate({ taskId, contextId, status: { state, message: agentMessage(taskId, contextId, message), timestamp: new Date().toISOString() }, metadata: undefined } satisfies TaskStatusUpdateEvent));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type OpenAI from 'openai';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs';
 import { fineTuneModel } from '../../pipeline/index.ts';
@@ -94,7 +95,9 @@ export async function follow(openai: OpenAI, book: JobBook, jobs: FineTuneJob[],
       }
     }
     if ([...current.values()].every((job) => FINAL_JOB_STATES.has(job.status))) return [...current.values()];
-    await sleep(pollMs, context.signal);
+    await sleep(pollMs, undefined, { signal: context.signal }).catch(() => {
+      throw new ToolError('CANCELLED', 'cancelled');
+    });
   }
 }
 
@@ -122,19 +125,4 @@ export function pick(book: JobBook, id: string | undefined): FineTuneJob[] {
 export function failIfUnsuccessful(jobs: readonly FineTuneJob[]): void {
   const bad = jobs.filter((job) => job.status === 'failed' || job.status === 'cancelled');
   if (bad.length) throw new ToolError('JOB_FAILED', bad.map((job) => `fine-tune ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`).join('; '));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new ToolError('CANCELLED', 'cancelled'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new ToolError('CANCELLED', 'cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
