@@ -1,11 +1,8 @@
 import type { Express } from 'express';
-import type { Board, BoardChange } from '../../board/index.ts';
-import type { Logger } from '../../log.ts';
-import type { Store } from '../../store/index.ts';
-import type { Running } from './board-view.ts';
+import type { BoardChange } from '../../board/index.ts';
 import { EventHub, webEvent } from './events.ts';
 import { installRoutes } from './routes.ts';
-import type { Team } from './routes.ts';
+import type { WebSources } from './routes.ts';
 
 export { ActionSchema } from './actions.ts';
 export type { Action } from './actions.ts';
@@ -16,19 +13,7 @@ export type { WebEvent } from './events.ts';
 export type { Team } from './routes.ts';
 
 /** What the web view shows and acts on, passed in by the daemon. */
-export interface WebViewOptions {
-  workspace: string;
-  /** Absolute paths. */
-  boardPath: string;
-  memoryDir: string;
-  reportsDir: string;
-  runsDir: string;
-  store: Store;
-  team: Team;
-  maxAttempts: number;
-  running: () => ReadonlyMap<string, Running>;
-  humanEdited: (board: Board) => void;
-  log: Logger;
+export interface WebViewOptions extends WebSources {
   now?: () => number;
 }
 

@@ -26,9 +26,10 @@ export interface Team {
   peers: ReadonlyArray<{ name: string; url: string }>;
 }
 
-/** What the routes read from and act on; all passed in by the daemon. */
-export interface RouteContext {
+/** What the web view shows and acts on, passed in by the daemon. */
+export interface WebSources {
   workspace: string;
+  /** Absolute paths. */
   boardPath: string;
   memoryDir: string;
   reportsDir: string;
@@ -39,9 +40,13 @@ export interface RouteContext {
   running: () => ReadonlyMap<string, Running>;
   /** A person changed the board from the page: the runtime treats it as a human's edit (a move out of In Progress cancels). */
   humanEdited: (board: Board) => void;
+  log: Logger;
+}
+
+/** What the routes read from and act on: the sources, the page hub and the clock. */
+export interface RouteContext extends WebSources {
   hub: EventHub;
   sessions: () => number;
-  log: Logger;
   now: () => number;
 }
 
