@@ -251,6 +251,56 @@ describe('BoardFile.update', () => {
   });
 });
 
+describe('BoardFile.update: a burst shares writes', () => {
+  test('updates asked for during a write go together in the next one, each told only of its own edits', async (t) => {
+    const { path } = tempBoard(t);
+    const file = new BoardFile(path);
+    let renames = 0;
+    const rename = fs.renameSync;
+    fs.renameSync = ((from: fs.PathLike, to: fs.PathLike) => {
+      renames++;
+      return rename(from, to);
+    }) as typeof fs.renameSync;
+    syncBuiltinESMExports();
+    try {
+      const adds = Array.from({ length: 20 }, (_, i) => file.update([{ kind: 'add', title: `Burst ${i}`, column: 'backlog' }]));
+      // A move whose expectation no longer holds: dropped, and reported to its caller only.
+      const stale = file.update([{ kind: 'move', card: AUDIT, to: 'done', expect: { column: 'review' } }]);
+      const outcomes = await Promise.all(adds);
+      const staleOutcome = await stale;
+      assert.ok(renames <= 3, `${renames} writes for 21 updates`);
+      outcomes.forEach((outcome, i) => {
+        assert.deepEqual(outcome.applied.map((a) => a.cardId), [deriveId(`Burst ${i}`)]);
+        assert.deepEqual([outcome.dropped, outcome.written], [[], true]);
+      });
+      assert.deepEqual([staleOutcome.applied, staleOutcome.written], [[], false]);
+      assert.equal(staleOutcome.dropped.length, 1);
+      const board = parseBoard(readFileSync(path, 'utf8'));
+      assert.deepEqual(board.cards.filter((c) => c.title.startsWith('Burst')).map((c) => c.title), Array.from({ length: 20 }, (_, i) => `Burst ${i}`));
+      assert.equal(outcomes[19]!.board.text, readFileSync(path, 'utf8'));
+    } finally {
+      fs.renameSync = rename;
+      syncBuiltinESMExports();
+    }
+  });
+
+  test("one caller's bad edit fails that caller alone", async (t) => {
+    const { path } = tempBoard(t);
+    const file = new BoardFile(path);
+    const first = file.update([{ kind: 'add', title: 'Before', column: 'backlog' }]);
+    const good = file.update([{ kind: 'add', title: 'Good', column: 'backlog' }]);
+    const bad = file.update([{ kind: 'assign', card: AUDIT, owner: 'A Very Long Owner Name' }]);
+    const alsoGood = file.update([{ kind: 'note', card: AUDIT, text: 'still here' }]);
+    await first;
+    assert.equal((await good).written, true);
+    await assert.rejects(bad, (error: BoardError) => error.code === 'INVALID_EDIT');
+    assert.equal((await alsoGood).written, true);
+    const text = readFileSync(path, 'utf8');
+    assert.equal(text.match(/still here/g)?.length, 1);
+    assert.equal(text.match(/- Good/g)?.length, 1);
+  });
+});
+
 describe('BoardFile.update under a racing writer', () => {
   test('text appended into the replaced file is recovered', async (t) => {
     const { path } = tempBoard(t);

@@ -60,7 +60,9 @@ export function _ownWriteBase(path: string, hash: string): string | null | undef
  * the edits landed. Human changes made in between win.
  */
 export class BoardFile {
-  #queue: Promise<unknown> = Promise.resolve();
+  /** Updates asked for while one is being written: they go together in the next write. */
+  #waiting: Array<{ edits: readonly Edit[]; resolve: (outcome: UpdateOutcome) => void; reject: (error: unknown) => void }> = [];
+  #writing = false;
 
   constructor(
     readonly path: string,
@@ -78,15 +80,51 @@ export class BoardFile {
     return _ownWriteBase(this.path, hash) !== undefined;
   }
 
-  /** Applies edits to the latest file, writing atomically; conflicting edits are dropped and logged. */
+  /**
+   * Applies edits to the latest file, writing atomically; conflicting edits are dropped and
+   * logged. One update at a time per file object, each starting from the other's result; the
+   * updates asked for while one is written share the next write (a group commit: one read,
+   * one fsync and one rename for a burst of claims), each told only of its own edits.
+   */
   update(edits: readonly Edit[]): Promise<UpdateOutcome> {
-    // One update at a time per file object, so each one starts from the other's result.
-    const run = this.#queue.then(() => this.#update(edits));
-    this.#queue = run.catch(() => {});
-    return run;
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ edits, resolve, reject });
+      if (!this.#writing) void this.#drain();
+    });
   }
 
-  async #update(edits: readonly Edit[]): Promise<UpdateOutcome> {
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#waiting.length > 0) {
+        const group = this.#waiting.splice(0);
+        if (group.length > 1) {
+          try {
+            const { outcome, edits } = await this.#update(group.flatMap((g) => g.edits));
+            let from = 0;
+            for (const { edits: own, resolve } of group) {
+              resolve(share(outcome, edits, from, from + own.length));
+              from += own.length;
+            }
+            continue;
+          } catch (error) {
+            // A file that kept changing under every attempt fails them all alike.
+            if (error instanceof BoardError && error.code === 'WRITE_FAILED') {
+              for (const { reject } of group) reject(error);
+              continue;
+            }
+            // One caller's bad edit must not fail the others: each goes again on its own.
+          }
+        }
+        for (const { edits, resolve, reject } of group) await this.#update(edits).then(({ outcome }) => resolve(outcome), reject);
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  /** One update; with the outcome, the edits as last applied (same order as given, `add`s pinned to their ids). */
+  async #update(edits: readonly Edit[]): Promise<{ outcome: UpdateOutcome; edits: readonly Edit[] }> {
     let pending = [...edits];
     let lost: Lost | null = null;
     // Once we renamed a file into place, the latest bytes may carry our own edits (saved on top by
@@ -106,7 +144,7 @@ export class BoardFile {
         pending = all;
         // Nothing to write when no edit changed anything (cheaper than comparing a megabyte of text).
         const unchanged = base === current ? applied.every((result) => !result.changed) : text === current;
-        if (unchanged) return this.#outcome(text, applied, dropped, false, attempt);
+        if (unchanged) return { outcome: this.#outcome(text, applied, dropped, false, attempt), edits: pending };
 
         // Encoded once (only the change, when the edits were applied to the bytes just read): the
         // bytes hashed are the bytes written and compared on reading back.
@@ -126,7 +164,7 @@ export class BoardFile {
           this.log({ level: 'warn', message: 'board changed during write; re-applying on top', path: this.path });
           continue;
         }
-        if (landed) return this.#outcome(text, applied, dropped, true, attempt);
+        if (landed) return { outcome: this.#outcome(text, applied, dropped, true, attempt), edits: pending };
         this.log({ level: 'warn', message: 'write was overwritten before it could be read back; retrying', path: this.path });
       } finally {
         closeSync(fd);
@@ -252,6 +290,36 @@ export class BoardFile {
     writes.push({ hash, base });
     if (writes.length > OWN_WRITES_KEPT) writes.shift();
   }
+}
+
+/**
+ * The part of a shared outcome that belongs to edits `from`..`to` of the group: their results and
+ * drops (`applied` and `dropped` keep the edits' order, a drop naming its edit), the same board.
+ */
+function share(outcome: UpdateOutcome, edits: readonly Edit[], from: number, to: number): UpdateOutcome {
+  const applied: EditResult[] = [];
+  const dropped: DroppedEdit[] = [];
+  let a = 0;
+  let d = 0;
+  for (let i = 0; i < edits.length; i++) {
+    const mine = i >= from && i < to;
+    if (outcome.dropped[d]?.edit === edits[i]) {
+      if (mine) dropped.push(outcome.dropped[d]!);
+      d++;
+    } else {
+      if (mine) applied.push(outcome.applied[a]!);
+      a++;
+    }
+  }
+  return {
+    get board() {
+      return outcome.board;
+    },
+    applied,
+    dropped,
+    written: outcome.written && applied.some((result) => result.changed),
+    attempts: outcome.attempts,
+  };
 }
 
 /** The edit's effect when the text already shows it (the card where it should be, the owner set), else null. */
