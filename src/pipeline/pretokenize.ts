@@ -1,10 +1,11 @@
 /**
  * Hand-written pre-tokenizers equal to gpt-tokenizer's split regexes for o200k_base and
  * cl100k_base, on character classes looked up in a table instead of Unicode property escapes:
- * the regexes run at about 10 MB/s and were most of an audit's time. The text is copied once
- * into an array of UTF-16 code units (a native copy): reading an array is several times
- * cheaper than `charCodeAt`, which checks the string's representation on every call.
+ * the regexes run at about 10 MB/s and were most of an audit's time. The text is read as an
+ * array of code units (`CodeUnits`).
  */
+
+import { CodeUnits } from './units.ts';
 
 // Character classes, as the split patterns see them.
 const UPPER = 1; // Lu, Lt: only in the "upper" letter set
@@ -80,8 +81,8 @@ export interface Pieces {
   count: number;
 }
 
-let unitBytes = Buffer.alloc(8192);
-const pieces: Pieces = { units: new Uint16Array(unitBytes.buffer, unitBytes.byteOffset, 4096), ends: new Int32Array(4096), hashes: new Int32Array(4096), count: 0 };
+const textUnits = new CodeUnits();
+const pieces: Pieces = { units: textUnits.load(''), ends: new Int32Array(4096), hashes: new Int32Array(4096), count: 0 };
 
 const HASH_SEED = 0x811c9dc5 | 0;
 const HASH_PRIME = 0x01000193;
@@ -99,19 +100,14 @@ export function hashUnits(units: Uint16Array, start: number, end: number): numbe
  */
 export function splitPieces(text: string, encoding: SplitEncoding): Pieces {
   const n = text.length;
-  if (pieces.ends.length < n + 1) {
-    const size = Math.max(n + 1, pieces.ends.length * 2);
-    // A fresh allocation (not Buffer's shared pool), so the code units start 2-byte aligned.
-    unitBytes = Buffer.allocUnsafeSlow(size * 2);
-    pieces.units = new Uint16Array(unitBytes.buffer, unitBytes.byteOffset, size);
-    pieces.ends = new Int32Array(size);
-    pieces.hashes = new Int32Array(size);
+  if (pieces.ends.length < n) {
+    pieces.ends = new Int32Array(Math.max(n, pieces.ends.length * 2));
+    pieces.hashes = new Int32Array(pieces.ends.length);
   }
-  const { units: u, ends, hashes } = pieces;
-  unitBytes.write(text, 0, 'utf16le');
-  // A NUL after the text ends the short path's runs below without a bounds check (NUL is
+  // The NUL after the text ends the short path's runs below without a bounds check (NUL is
   // punctuation to the patterns: it never continues a word).
-  u[n] = 0;
+  const u = (pieces.units = textUnits.load(text));
+  const { ends, hashes } = pieces;
   const t = table();
   let count = 0;
   const o200kSplit = encoding === 'o200k_base';

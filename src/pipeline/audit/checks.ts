@@ -1,4 +1,6 @@
 import type { ChatMessage } from '../formats.ts';
+import { mayStartPii } from '../pii.ts';
+import { CodeUnits } from '../units.ts';
 
 const FINAL_PUNCT = new Set(['.', '!', '?', '"', "'", ')', ']', '…', '”', '’', '»', '。', '！', '？', '`', '*']);
 
@@ -33,20 +35,47 @@ export function lacksFinalPunctuation(messages: readonly ChatMessage[]): boolean
   return text !== '' && !FINAL_PUNCT.has(text.at(-1)!);
 }
 
-/** Words in a text: runs of non-space characters. */
-export function countWords(text: string): number {
+const textUnits = new CodeUnits();
+
+/** What one pass over a text finds: its words, and whether `scanPii` could find anything in it. */
+export interface TextScan {
+  words: number;
+  maybePii: boolean;
+}
+
+const scanned: TextScan = { words: 0, maybePii: false };
+
+/**
+ * Words in a text (runs of non-space characters), and whether it has a character PII starts
+ * from, in one pass over its code units (the word count and the PII prefilters were three
+ * scans). The answer is one shared object, overwritten by the next call.
+ */
+export function scanText(text: string): Readonly<TextScan> {
+  const u = textUnits.load(text);
   let words = 0;
   let inWord = false;
+  let maybePii = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const space = c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x3000;
-    if (space) inWord = false;
-    else if (!inWord) {
+    const c = u[i]!;
+    if (c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x3000) {
+      inWord = false;
+      continue;
+    }
+    if (!inWord) {
       inWord = true;
       words++;
     }
+    // u[i + 1] is the NUL after the text at the end.
+    if (c <= 64 && !maybePii) maybePii = mayStartPii(c, u[i + 1]!);
   }
-  return words;
+  scanned.words = words;
+  scanned.maybePii = maybePii;
+  return scanned;
+}
+
+/** Words in a text: runs of non-space characters. */
+export function countWords(text: string): number {
+  return scanText(text).words;
 }
 
 /** The weights a row carries: its row-level weight (Unsloth), else its messages' weights. */
