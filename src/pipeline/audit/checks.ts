@@ -45,31 +45,44 @@ export interface TextScan {
 
 const scanned: TextScan = { words: 0, maybePii: false };
 
+// What scanText needs of a code unit, as bits: a space between words, a character PII needs
+// wherever it is (`@`, an ASCII digit), a colon (`::` is one too).
+const WORD_SPACE = 1;
+const PII_CHAR = 2;
+const COLON = 4;
+let unitKinds: Uint8Array | null = null;
+
+function kinds(): Uint8Array {
+  if (unitKinds) return unitKinds;
+  unitKinds = new Uint8Array(65536);
+  for (const space of [9, 10, 11, 12, 13, 32, 160, 0x3000]) unitKinds[space] = WORD_SPACE;
+  for (let c = 0; c < 65536; c++) if (mayStartPii(c, 0)) unitKinds[c] = PII_CHAR;
+  unitKinds[58] = COLON;
+  return unitKinds;
+}
+
 /**
  * Words in a text (runs of non-space characters), and whether it has a character PII starts
  * from, in one pass over its code units (the word count and the PII prefilters were three
- * scans). The answer is one shared object, overwritten by the next call.
+ * scans). Branch-free per character: a branch at every word's edge was mispredicted often
+ * enough to double the time. The answer is one shared object, overwritten by the next call.
  */
 export function scanText(text: string): Readonly<TextScan> {
   const u = textUnits.load(text);
+  const kind = kinds();
   let words = 0;
-  let inWord = false;
-  let maybePii = false;
+  let found = 0;
+  // As if a space came before the text, so a word at the start counts.
+  let previous = WORD_SPACE;
   for (let i = 0; i < text.length; i++) {
-    const c = u[i]!;
-    if (c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x3000) {
-      inWord = false;
-      continue;
-    }
-    if (!inWord) {
-      inWord = true;
-      words++;
-    }
-    // u[i + 1] is the NUL after the text at the end.
-    if (c <= 64 && !maybePii) maybePii = mayStartPii(c, u[i + 1]!);
+    const k = kind[u[i]!]!;
+    // A word starts where a non-space follows a space.
+    words += previous & ~k & WORD_SPACE;
+    found |= (k & PII_CHAR) | (k & previous & COLON);
+    previous = k;
   }
   scanned.words = words;
-  scanned.maybePii = maybePii;
+  scanned.maybePii = found !== 0;
   return scanned;
 }
 
