@@ -12,6 +12,8 @@ function referenceCounter(encoding: TokenEncoding): (text: string) => number {
   return (loaded[encoding] ??= (require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { countTokens: (text: string) => number }).countTokens);
 }
 
+const sharedCounters: Partial<Record<TokenEncoding, TokenCounter>> = {};
+
 /** The BPE encodings fine-tuning models use. */
 export type TokenEncoding = 'o200k_base' | 'cl100k_base';
 
@@ -45,6 +47,11 @@ export class TokenCounter {
 
   constructor(readonly encoding: TokenEncoding) {
     this.#count = referenceCounter(encoding);
+  }
+
+  /** This thread's counter for an encoding, shared by every audit so its cache stays warm. */
+  static shared(encoding: TokenEncoding): TokenCounter {
+    return (sharedCounters[encoding] ??= new TokenCounter(encoding));
   }
 
   count(text: string): number {

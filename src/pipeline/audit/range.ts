@@ -35,7 +35,7 @@ export interface RangeResult {
  * a worker thread, or on the main thread for the first range.
  */
 export async function auditRange(task: RangeTask, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<RangeResult> {
-  const tally = new AuditAccumulator(task.settings, new TokenCounter(task.encoding));
+  const tally = new AuditAccumulator(task.settings, TokenCounter.shared(task.encoding));
   const near = task.near ? new NearDupIndex({ threshold: task.near.threshold }) : null;
   let rowLines = new Int32Array(1024);
   let hashes = new Uint32Array(2048);
