@@ -1,4 +1,4 @@
-import type { ChatRow } from './formats.ts';
+import type { ChatRow } from './chat-rows.ts';
 import { CodeUnits } from './units.ts';
 
 /**

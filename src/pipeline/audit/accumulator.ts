@@ -1,5 +1,5 @@
-import { cookbookErrors, toChatRow } from '../formats.ts';
-import type { ChatMessage, ChatRow } from '../formats.ts';
+import { cookbookErrors, toChatRow } from '../chat-rows.ts';
+import type { ChatMessage, ChatRow } from '../chat-rows.ts';
 import type { JsonlLine } from '../jsonl.ts';
 import { scanPii } from '../pii.ts';
 import type { TokenCounter } from '../tokens.ts';

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../formats.ts';
+import type { ChatMessage } from '../chat-rows.ts';
 import { mayStartPii } from '../pii.ts';
 import { CodeUnits } from '../units.ts';
 
