@@ -1,4 +1,5 @@
-import type { ChatRow } from './formats.ts';
+import type { ChatRow } from './chat-rows.ts';
+import { CodeUnits } from './units.ts';
 
 /**
  * A 64-bit hash as two 32-bit halves (two independently seeded multiply-xor lanes, cyrb53's
@@ -26,15 +27,33 @@ function feed(code: number): void {
   lane2 = Math.imul(lane2 ^ code, 1597334677);
 }
 
+const textUnits = new CodeUnits();
+/** Texts at least this long are hashed from a copy of their code units (cheaper per character than charCodeAt). */
+const COPIED_TEXT = 32;
+
 function feedText(text: string): void {
   // The length goes first, so no two sequences of texts feed the same codes.
   feed(text.length & 0xffff);
   feed(text.length >>> 16);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    lane1 = Math.imul(lane1 ^ c, 2654435761);
-    lane2 = Math.imul(lane2 ^ c, 1597334677);
+  // The lanes are module variables: the loop works on local copies.
+  let h1 = lane1;
+  let h2 = lane2;
+  if (text.length < COPIED_TEXT) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+  } else {
+    const u = textUnits.load(text);
+    for (let i = 0; i < text.length; i++) {
+      const c = u[i]!;
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
   }
+  lane1 = h1;
+  lane2 = h2;
 }
 
 function feedValue(value: unknown): void {

@@ -1,4 +1,5 @@
 import { wordCharTable } from './pretokenize.ts';
+import { CodeUnits } from './units.ts';
 
 /** Options for near-duplicate detection. */
 export interface NearDupOptions {
@@ -15,6 +16,10 @@ const BANDS = 16;
 const ROWS_PER_BAND = PERMUTATIONS / BANDS;
 const REPRESENTATIVES = 8;
 
+function rotate(w: number, by: number): number {
+  return (w << by) | (w >>> (32 - by));
+}
+
 function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -24,44 +29,56 @@ function fmix32(h: number): number {
 }
 
 const ASTRAL_WORD = /[\p{L}\p{N}]/u;
+const WORD_SEED = 0x811c9dc5 | 0;
+const textUnits = new CodeUnits();
+let wordScratch = new Int32Array(1024);
 
 /**
  * A hash of each word of the text: runs of letters and numbers, NFKC-normalised and lowercased
  * (the same words as `/[\p{L}\p{N}]+/gu` finds), hashed as they are scanned, with no strings made.
  */
 export function wordHashes(text: string): number[] {
+  const count = hashWords(text);
+  return Array.from(wordScratch.subarray(0, count), (h) => h >>> 0);
+}
+
+/** `wordHashes` into a shared array (`wordScratch`, valid until the next call); returns their count. */
+function hashWords(text: string): number {
   // NFKC leaves ASCII as it is: skip it for the common case.
   const normal = /[^\x00-\x7f]/.test(text) ? text.normalize('NFKC').toLowerCase() : text.toLowerCase();
+  const n = normal.length;
+  if (wordScratch.length < n + 1) wordScratch = new Int32Array(Math.max(n + 1, wordScratch.length * 2));
+  const out = wordScratch;
+  const u = textUnits.load(normal);
   const isWord = wordCharTable();
-  const hashes: number[] = [];
-  let h = 0;
-  let inWord = false;
-  for (let i = 0; i < normal.length; i++) {
-    let c = normal.charCodeAt(i);
-    let word: boolean;
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < normal.length) {
+  let count = 0;
+  let h = WORD_SEED;
+  // Whether the previous code point was a word character (1) or not (0). The loop has no
+  // branch at a word's edges (they were mispredicted often enough to cost more than the rest):
+  // it stores the running hash at every step and moves on only when a word has just ended.
+  let inWord = 0;
+  for (let i = 0; i < n; i++) {
+    let c = u[i]!;
+    let word = isWord[c]!;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
       const cp = normal.codePointAt(i)!;
-      word = cp > 0xffff && ASTRAL_WORD.test(String.fromCodePoint(cp));
       if (cp > 0xffff) {
+        word = ASTRAL_WORD.test(String.fromCodePoint(cp)) ? 1 : 0;
         c = cp;
         i++;
       }
-    } else {
-      word = isWord[c] === 1;
     }
-    if (word) {
-      if (!inWord) {
-        h = 0x811c9dc5;
-        inWord = true;
-      }
-      h = Math.imul(h ^ c, 16777619);
-    } else if (inWord) {
-      hashes.push(fmix32(h));
-      inWord = false;
-    }
+    out[count] = h;
+    count += inWord & (word ^ 1);
+    // A word's first character starts from the seed; a character outside words leaves a hash
+    // that the next word's start replaces.
+    h = Math.imul((inWord === 1 ? h : WORD_SEED) ^ c, 16777619);
+    inWord = word;
   }
-  if (inWord) hashes.push(fmix32(h));
-  return hashes;
+  out[count] = h;
+  count += inWord;
+  for (let i = 0; i < count; i++) out[i] = fmix32(out[i]!);
+  return count;
 }
 
 /**
@@ -73,9 +90,10 @@ export class NearDupIndex {
   readonly #seeds: Uint32Array;
   #signatures = new Uint32Array(PERMUTATIONS * 1024);
   #rowIds: number[] = [];
-  readonly #buckets = Array.from({ length: BANDS }, () => new Map<number, number[]>());
+  readonly #buckets = Array.from({ length: BANDS }, () => new BandBuckets());
   readonly #parent = new Map<number, number>();
   readonly #similarity = new Map<number, number>();
+  readonly #scratch = new Uint32Array(PERMUTATIONS);
 
   constructor(options: NearDupOptions = {}) {
     this.threshold = options.threshold ?? 0.8;
@@ -85,8 +103,7 @@ export class NearDupIndex {
 
   /** Adds a row's text; rows must be added in increasing row order. */
   add(row: number, text: string): void {
-    const signature = new Uint32Array(PERMUTATIONS);
-    if (this.signature(text, signature, 0)) this.insert(row, signature, 0);
+    if (this.signature(text, this.#scratch, 0)) this.insert(row, this.#scratch, 0);
   }
 
   /**
@@ -97,21 +114,25 @@ export class NearDupIndex {
    * Pure: worker threads compute signatures, and the index inserts them in row order.
    */
   signature(text: string, out: Uint32Array, offset: number): boolean {
-    const wordHash = wordHashes(text);
-    if (wordHash.length === 0) return false;
+    const count = hashWords(text);
+    if (count === 0) return false;
+    const w = wordScratch;
     const end = offset + PERMUTATIONS;
     out.fill(EMPTY, offset, end);
-    const span = Math.min(5, wordHash.length);
-    for (let i = 0; i + span <= wordHash.length; i++) {
+    const seed0 = this.#seeds[0]! | 0;
+    const seed1 = this.#seeds[1]! | 0;
+    const span = Math.min(5, count);
+    for (let i = 0; i + span <= count; i++) {
       // The shingle's words, each rotated by its place so order counts, mixed once.
-      let h = this.#seeds[0]!;
-      for (let j = 0; j < span; j++) {
-        const w = wordHash[i + j]!;
-        h ^= (w << (j * 7)) | (w >>> (32 - j * 7));
+      let h = seed0 ^ w[i]!;
+      if (span === 5) {
+        h ^= rotate(w[i + 1]!, 7) ^ rotate(w[i + 2]!, 14) ^ rotate(w[i + 3]!, 21) ^ rotate(w[i + 4]!, 28);
+      } else {
+        for (let j = 1; j < span; j++) h ^= rotate(w[i + j]!, j * 7);
       }
       h = fmix32(h);
       const bin = h >>> 25;
-      const value = fmix32(h ^ this.#seeds[1]!) >>> 1;
+      const value = fmix32(h ^ seed1) >>> 1;
       if (value < out[offset + bin]!) out[offset + bin] = value;
     }
     for (let bin = 0; bin < PERMUTATIONS; bin++) {
@@ -132,26 +153,28 @@ export class NearDupIndex {
       grown.set(this.#signatures);
       this.#signatures = grown;
     }
+    const all = this.#signatures;
     const base = index * PERMUTATIONS;
-    this.#signatures.set(signatures.subarray(offset, offset + PERMUTATIONS), base);
+    all.set(signatures.subarray(offset, offset + PERMUTATIONS), base);
     for (let band = 0; band < BANDS; band++) {
       let key = band;
-      for (let r = 0; r < ROWS_PER_BAND; r++) key = fmix32(key ^ this.#signatures[base + band * ROWS_PER_BAND + r]!);
+      for (let r = 0; r < ROWS_PER_BAND; r++) key = fmix32(key ^ all[base + band * ROWS_PER_BAND + r]!);
       const bucket = this.#buckets[band]!;
-      const reps = bucket.get(key);
-      if (!reps) {
-        bucket.set(key, [index]);
+      bucket.reserve(index);
+      const slot = bucket.slot(key | 0);
+      if (bucket.isEmpty(slot)) {
+        bucket.open(slot, key | 0, index);
         continue;
       }
       let matched = false;
-      for (const other of reps) {
+      for (let other = bucket.first(slot); other !== -1; other = bucket.next(other)) {
         const similarity = this.#estimate(index, other);
         if (similarity >= this.threshold) {
           this.#union(other, index, similarity);
           matched = true;
         }
       }
-      if (!matched && reps.length < REPRESENTATIVES) reps.push(index);
+      if (!matched && bucket.size(slot) < REPRESENTATIVES) bucket.append(slot, index);
     }
   }
 
@@ -178,10 +201,9 @@ export class NearDupIndex {
   }
 
   #estimate(a: number, b: number): number {
+    const all = this.#signatures;
     let same = 0;
-    for (let p = 0; p < PERMUTATIONS; p++) {
-      if (this.#signatures[a * PERMUTATIONS + p] === this.#signatures[b * PERMUTATIONS + p]) same++;
-    }
+    for (let p = 0; p < PERMUTATIONS; p++) if (all[a * PERMUTATIONS + p] === all[b * PERMUTATIONS + p]) same++;
     return same / PERMUTATIONS;
   }
 
@@ -200,5 +222,86 @@ export class NearDupIndex {
     const lowest = Math.min(similarity, this.#similarity.get(ra) ?? 1, this.#similarity.get(rb) ?? 1);
     this.#parent.set(other, root);
     this.#similarity.set(root, lowest);
+  }
+}
+
+/**
+ * One LSH band's buckets: a band key to up to REPRESENTATIVES row indexes, in the order they
+ * came. Open addressing over typed arrays (a Map of arrays cost an allocation a band a row);
+ * a bucket's rows are a list threaded through `#next`, one entry a row (a row is in at most
+ * one bucket of a band).
+ */
+class BandBuckets {
+  #keys = new Int32Array(1024);
+  /** Row index + 1 of each bucket's first and last representative; 0 marks an empty slot. */
+  #first = new Int32Array(1024);
+  #last = new Int32Array(1024);
+  #sizes = new Uint8Array(1024);
+  /** Row index + 1 of the next representative in the row's bucket; 0 ends the list. */
+  #next = new Int32Array(1024);
+  #used = 0;
+
+  /** Makes room for one more bucket and for row `index`; slots found before are then stale. */
+  reserve(index: number): void {
+    if (index >= this.#next.length) {
+      const next = new Int32Array(this.#next.length * 2);
+      next.set(this.#next);
+      this.#next = next;
+    }
+    if ((this.#used + 1) * 2 <= this.#keys.length) return;
+    const [keys, first, last, sizes] = [this.#keys, this.#first, this.#last, this.#sizes];
+    this.#keys = new Int32Array(keys.length * 2);
+    this.#first = new Int32Array(keys.length * 2);
+    this.#last = new Int32Array(keys.length * 2);
+    this.#sizes = new Uint8Array(keys.length * 2);
+    for (let s = 0; s < keys.length; s++) {
+      if (first[s] === 0) continue;
+      const slot = this.slot(keys[s]!);
+      this.#keys[slot] = keys[s]!;
+      this.#first[slot] = first[s]!;
+      this.#last[slot] = last[s]!;
+      this.#sizes[slot] = sizes[s]!;
+    }
+  }
+
+  /** The slot of the bucket with this key, or the empty slot where it would go. */
+  slot(key: number): number {
+    const mask = this.#keys.length - 1;
+    let slot = key & mask;
+    while (this.#first[slot] !== 0 && this.#keys[slot] !== key) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  isEmpty(slot: number): boolean {
+    return this.#first[slot] === 0;
+  }
+
+  size(slot: number): number {
+    return this.#sizes[slot]!;
+  }
+
+  /** The bucket's first representative. */
+  first(slot: number): number {
+    return this.#first[slot]! - 1;
+  }
+
+  /** The representative after `index` in its bucket, or -1. */
+  next(index: number): number {
+    return this.#next[index]! - 1;
+  }
+
+  /** A new bucket at an empty slot, holding row `index`. */
+  open(slot: number, key: number, index: number): void {
+    this.#keys[slot] = key;
+    this.#first[slot] = index + 1;
+    this.#last[slot] = index + 1;
+    this.#sizes[slot] = 1;
+    this.#used++;
+  }
+
+  append(slot: number, index: number): void {
+    this.#next[this.#last[slot]! - 1] = index + 1;
+    this.#last[slot] = index + 1;
+    this.#sizes[slot]!++;
   }
 }

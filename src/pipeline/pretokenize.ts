@@ -1,8 +1,11 @@
 /**
  * Hand-written pre-tokenizers equal to gpt-tokenizer's split regexes for o200k_base and
  * cl100k_base, on character classes looked up in a table instead of Unicode property escapes:
- * the regexes run at about 10 MB/s and were most of an audit's time.
+ * the regexes run at about 10 MB/s and were most of an audit's time. The text is read as an
+ * array of code units (`CodeUnits`).
  */
+
+import { CodeUnits } from './units.ts';
 
 // Character classes, as the split patterns see them.
 const UPPER = 1; // Lu, Lt: only in the "upper" letter set
@@ -13,7 +16,18 @@ const NUMBER = 5; // N
 const SPACE = 6; // \s other than CR and LF
 const NEWLINE = 7; // \r, \n
 const OTHER = 8; // everything else (punctuation, symbols, lone surrogates)
-const END = 9; // after the last code unit, so a pair check never reads past the text
+const END = 9; // past the last code unit
+const HIGH = 10; // a high surrogate in the table: its pair's class is looked up apart
+
+// Sets of classes as bit masks, so a set test is a shift and a mask (no predicate calls).
+const UPPER_SET = (1 << UPPER) | (1 << BOTH) | (1 << MARK);
+const LOWER_SET = (1 << LOWER) | (1 << BOTH) | (1 << MARK);
+const LETTERS = (1 << UPPER) | (1 << LOWER) | (1 << BOTH);
+/** `[^\r\n\p{L}\p{N}]`: the optional character before a word. */
+const PREFIX = (1 << SPACE) | (1 << OTHER) | (1 << MARK);
+/** `[^\s\p{L}\p{N}]`: punctuation and symbols (marks included). */
+const PUNCT = (1 << OTHER) | (1 << MARK);
+const SPACES = (1 << SPACE) | (1 << NEWLINE);
 
 const PATTERNS: Array<[number, RegExp]> = [
   [UPPER, /[\p{Lu}\p{Lt}]/u],
@@ -24,7 +38,6 @@ const PATTERNS: Array<[number, RegExp]> = [
   [SPACE, /\s/u],
 ];
 
-let bmp: Uint8Array | null = null;
 const astral = new Map<number, number>();
 
 function classify(char: string): number {
@@ -33,11 +46,12 @@ function classify(char: string): number {
   return OTHER;
 }
 
-/** The class of every BMP code unit, computed once (about 30 ms). */
+/** The class of every BMP code unit (surrogates: HIGH, and OTHER for a lone low half), computed once (about 30 ms). */
+let bmp: Uint8Array | null = null;
 function table(): Uint8Array {
   if (bmp) return bmp;
   bmp = new Uint8Array(65536);
-  for (let c = 0; c < 65536; c++) bmp[c] = c >= 0xd800 && c <= 0xdfff ? OTHER : classify(String.fromCharCode(c));
+  for (let c = 0; c < 65536; c++) bmp[c] = c >= 0xd800 && c <= 0xdbff ? HIGH : c >= 0xdc00 && c <= 0xdfff ? OTHER : classify(String.fromCharCode(c));
   return bmp;
 }
 
@@ -52,164 +66,258 @@ export function wordCharTable(): Uint8Array {
   return words;
 }
 
-/** Code points and their classes for a text: one entry per code unit, 0 on the low half of a pair. */
-function classesOf(text: string, out: Uint8Array): void {
-  const t = table();
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdbff || i + 1 >= text.length) {
-      out[i] = t[c]!;
-      continue;
-    }
-    const low = text.charCodeAt(i + 1);
-    if (low < 0xdc00 || low > 0xdfff) {
-      out[i] = OTHER;
-      continue;
-    }
-    const cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
-    let kind = astral.get(cp);
-    if (kind === undefined) {
-      kind = classify(String.fromCodePoint(cp));
-      if (astral.size < 10_000) astral.set(cp, kind);
-    }
-    out[i] = kind;
-    out[++i] = 0;
-  }
-}
-
 /** The encodings whose split patterns this module reproduces. */
 export type SplitEncoding = 'o200k_base' | 'cl100k_base';
 
-let scratch = new Uint8Array(4096);
+/**
+ * A text's pre-tokens: `count` of them, the i-th ending (exclusive) at `ends[i]`, the first
+ * starting at 0, and hashing to `hashes[i]` (`hashUnits` of its code units); `units` holds the
+ * text's UTF-16 code units. For a cache of pieces that makes no substrings.
+ */
+export interface Pieces {
+  units: Uint16Array;
+  ends: Int32Array;
+  hashes: Int32Array;
+  count: number;
+}
+
+const textUnits = new CodeUnits();
+const pieces: Pieces = { units: textUnits.load(''), ends: new Int32Array(4096), hashes: new Int32Array(4096), count: 0 };
+
+const HASH_SEED = 0x811c9dc5 | 0;
+const HASH_PRIME = 0x01000193;
+
+/** FNV-1a over `units` in `[start, end)`: what `Pieces.hashes` holds. */
+export function hashUnits(units: Uint16Array, start: number, end: number): number {
+  let h = HASH_SEED;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ units[i]!, HASH_PRIME);
+  return h;
+}
+
+/**
+ * Splits `text` into pre-tokens exactly as the encoding's split regex would. The answer is one
+ * shared object, overwritten by the next call: a text costs no allocation.
+ */
+export function splitPieces(text: string, encoding: SplitEncoding): Pieces {
+  const n = text.length;
+  if (pieces.ends.length < n) {
+    pieces.ends = new Int32Array(Math.max(n, pieces.ends.length * 2));
+    pieces.hashes = new Int32Array(pieces.ends.length);
+  }
+  // The NUL after the text ends the short path's runs below without a bounds check (NUL is
+  // punctuation to the patterns: it never continues a word).
+  const u = (pieces.units = textUnits.load(text));
+  const { ends, hashes } = pieces;
+  const t = table();
+  let count = 0;
+  const o200kSplit = encoding === 'o200k_base';
+  for (let i = 0; i < n; ) {
+    // Most pieces are a word, perhaps capitalised, perhaps after a space: these take a short
+    // path here, hashed as they are read, without a call (a piece cost about 70 ns in calls
+    // when every one took the general path). Any other piece, or a word that might go on (a
+    // mark, an astral letter, a contraction), starts again on the general path.
+    let h = HASH_SEED;
+    let j = i;
+    let unit = u[j]!;
+    if (unit === 32) {
+      h = Math.imul(h ^ unit, HASH_PRIME);
+      unit = u[++j]!;
+    }
+    let c = t[unit];
+    if (o200kSplit) {
+      if (c === UPPER) {
+        h = Math.imul(h ^ unit, HASH_PRIME);
+        c = t[(unit = u[++j]!)];
+      }
+      if (c === LOWER) {
+        do {
+          h = Math.imul(h ^ unit, HASH_PRIME);
+          c = t[(unit = u[++j]!)];
+        } while (c === LOWER);
+        if (c !== BOTH && c !== MARK && c !== HIGH && unit !== 39) {
+          hashes[count] = h;
+          ends[count++] = i = j;
+          continue;
+        }
+      }
+      j = o200k(u, t, i, n);
+    } else {
+      if (c === LOWER || c === UPPER || c === BOTH) {
+        do {
+          h = Math.imul(h ^ unit, HASH_PRIME);
+          c = t[(unit = u[++j]!)];
+        } while (c === LOWER || c === UPPER || c === BOTH);
+        if (c !== HIGH) {
+          hashes[count] = h;
+          ends[count++] = i = j;
+          continue;
+        }
+      }
+      j = cl100k(u, t, i, n);
+    }
+    hashes[count] = hashUnits(u, i, j);
+    ends[count++] = i = j;
+  }
+  pieces.count = count;
+  return pieces;
+}
 
 /** Calls `onPiece(start, end)` for each pre-token of `text`, exactly as the encoding's split regex would. */
 export function pretokenize(text: string, encoding: SplitEncoding, onPiece: (start: number, end: number) => void): void {
-  const n = text.length;
-  if (scratch.length < n + 1) scratch = new Uint8Array(Math.max(n + 1, scratch.length * 2));
-  const k = scratch;
-  classesOf(text, k);
-  k[n] = END;
-  const next = encoding === 'o200k_base' ? o200k : cl100k;
-  for (let i = 0; i < n; ) {
-    const end = next(text, k, i, n);
-    onPiece(i, end);
-    i = end;
+  const { ends, count } = splitPieces(text, encoding);
+  for (let p = 0, start = 0; p < count; start = ends[p++]!) onPiece(start, ends[p]!);
+}
+
+// The general path: every helper takes the code units `u`, the class table `t`, a position
+// `i` at a code point's start, and the text's length `n`.
+
+/** Whether class `c` is in `set`. */
+function within(set: number, c: number): boolean {
+  return ((set >>> c) & 1) === 1;
+}
+
+/** The class of the code point at `i` (END past the text). */
+function classAt(u: Uint16Array, t: Uint8Array, i: number, n: number): number {
+  if (i >= n) return END;
+  const c = t[u[i]!]!;
+  return c === HIGH ? pairClass(u, i, n) : c;
+}
+
+/** The class of the code point whose high half is at `i`: OTHER when no low half follows. */
+function pairClass(u: Uint16Array, i: number, n: number): number {
+  const low = i + 1 < n ? u[i + 1]! : 0;
+  if (low < 0xdc00 || low > 0xdfff) return OTHER;
+  const cp = ((u[i]! - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+  let kind = astral.get(cp);
+  if (kind === undefined) {
+    kind = classify(String.fromCodePoint(cp));
+    if (astral.size < 10_000) astral.set(cp, kind);
   }
+  return kind;
 }
 
-/** Steps over one code point: two code units for a surrogate pair (whose low half is marked 0). */
-function step(k: Uint8Array, i: number): number {
-  return k[i + 1] === 0 ? i + 2 : i + 1;
+/** Steps over the code point at `i`: two code units for a surrogate pair. */
+function step(u: Uint16Array, i: number, n: number): number {
+  const c = u[i]!;
+  if (c < 0xd800 || c > 0xdbff || i + 1 >= n) return i + 1;
+  const low = u[i + 1]!;
+  return low >= 0xdc00 && low <= 0xdfff ? i + 2 : i + 1;
 }
 
-const isUpperSet = (c: number) => c === UPPER || c === BOTH || c === MARK;
-const isLowerSet = (c: number) => c === LOWER || c === BOTH || c === MARK;
-const isLetter = (c: number) => c === UPPER || c === LOWER || c === BOTH;
-/** `[^\r\n\p{L}\p{N}]`: the optional character before a word. */
-const isPrefix = (c: number) => c === SPACE || c === OTHER || c === MARK;
-/** `[^\s\p{L}\p{N}]`: punctuation and symbols (marks included). */
-const isPunct = (c: number) => c === OTHER || c === MARK;
-const isSpace = (c: number) => c === SPACE || c === NEWLINE;
+/** End of the run of code points from `i` whose class is in `set`. */
+function run(u: Uint16Array, t: Uint8Array, i: number, n: number, set: number): number {
+  while (i < n) {
+    const c = t[u[i]!]!;
+    if (((set >>> c) & 1) === 1) i++;
+    else if (c === HIGH && within(set, pairClass(u, i, n))) i = step(u, i, n);
+    else break;
+  }
+  return i;
+}
 
 /** Length of `'s`, `'t`, `'re`, `'ve`, `'m`, `'ll`, `'d` (any case) at `i`, or 0. */
-function contraction(text: string, i: number, n: number): number {
-  if (text.charCodeAt(i) !== 39 || i + 1 >= n) return 0;
-  const a = text.charCodeAt(i + 1) | 32;
+function contraction(u: Uint16Array, i: number, n: number): number {
+  if (i + 1 >= n || u[i] !== 39) return 0;
+  const a = u[i + 1]! | 32;
   if (a === 115 || a === 116 || a === 109 || a === 100) return 2; // s t m d
   if (i + 2 >= n) return 0;
-  const b = text.charCodeAt(i + 2) | 32;
+  const b = u[i + 2]! | 32;
   if ((a === 108 && b === 108) || (a === 118 && b === 101) || (a === 114 && b === 101)) return 3; // ll ve re
   return 0;
 }
 
-/** End of the run of code points from `i` whose class passes `test`. */
-function run(k: Uint8Array, i: number, n: number, test: (c: number) => boolean): number {
-  while (i < n && test(k[i]!)) i = step(k, i);
-  return i;
-}
-
-/** End of the whitespace piece at `i` (the patterns' last alternatives), given where the run ends. */
-function spaces(k: Uint8Array, i: number, n: number, endAnchor: boolean): number {
-  const w = run(k, i, n, isSpace);
-  if (endAnchor && w === n) return n; // \s+$ (cl100k)
-  let lastNewline = -1;
-  for (let j = i; j < w; j++) if (k[j] === NEWLINE) lastNewline = j;
-  if (lastNewline !== -1) return lastNewline + 1; // \s*[\r\n]+ or \s*[\r\n]
-  if (w === n) return n; // \s+(?!\S) at the end
-  // \s+(?!\S): all but the last space before a non-space; a single space is \s on its own.
-  let last = i;
-  for (let j = i; j < w; j = step(k, j)) last = j;
-  return last > i ? last : step(k, i);
-}
-
 /** `[^\r\n\p{L}\p{N}]?[upper]*[lower]+'x?` then `[^\r\n\p{L}\p{N}]?[upper]+[lower]*'x?`, or -1. */
-function o200kWord(text: string, k: Uint8Array, i: number, n: number): number {
+function o200kWord(u: Uint16Array, t: Uint8Array, i: number, n: number, c: number): number {
   // The regex tries the optional prefix taken first, then not taken, for each alternative.
-  const prefixed = isPrefix(k[i]!) ? step(k, i) : -1;
-  let end = prefixed === -1 ? -1 : upperLower(k, prefixed, n);
-  if (end === -1) end = upperLower(k, i, n);
-  if (end === -1 && prefixed !== -1) end = upperThenLower(k, prefixed, n);
-  if (end === -1) end = upperThenLower(k, i, n);
-  return end === -1 ? -1 : end + contraction(text, end, n);
+  const prefixed = within(PREFIX, c) ? step(u, i, n) : -1;
+  let end = prefixed === -1 ? -1 : upperLower(u, t, prefixed, n);
+  if (end === -1) end = upperLower(u, t, i, n);
+  if (end === -1 && prefixed !== -1) end = upperThenLower(u, t, prefixed, n);
+  if (end === -1) end = upperThenLower(u, t, i, n);
+  return end === -1 ? -1 : end + contraction(u, end, n);
 }
 
 /** `[upper]*[lower]+` from `s`, greedy with backtracking: the longest upper run that leaves a lower. */
-function upperLower(k: Uint8Array, s: number, n: number): number {
-  const upperEnd = run(k, s, n, isUpperSet);
-  for (let cut = upperEnd; cut >= s; cut = back(k, cut, s)) {
-    if (cut < n && isLowerSet(k[cut]!)) return run(k, cut, n, isLowerSet);
-    if (cut === s) break;
+function upperLower(u: Uint16Array, t: Uint8Array, s: number, n: number): number {
+  const upperEnd = run(u, t, s, n, UPPER_SET);
+  // The common case: the upper run (often empty) stops at a lower-case letter.
+  if (classAt(u, t, upperEnd, n) === LOWER) return run(u, t, upperEnd, n, LOWER_SET);
+  for (let cut = upperEnd; cut > s; ) {
+    cut = back(u, cut, s);
+    if (within(LOWER_SET, classAt(u, t, cut, n))) return run(u, t, cut, n, LOWER_SET);
   }
   return -1;
 }
 
 /** `[upper]+[lower]*` from `s`, or -1. */
-function upperThenLower(k: Uint8Array, s: number, n: number): number {
-  const upperEnd = run(k, s, n, isUpperSet);
-  return upperEnd > s ? run(k, upperEnd, n, isLowerSet) : -1;
+function upperThenLower(u: Uint16Array, t: Uint8Array, s: number, n: number): number {
+  const upperEnd = run(u, t, s, n, UPPER_SET);
+  return upperEnd > s ? run(u, t, upperEnd, n, LOWER_SET) : -1;
 }
 
 /** The start of the code point before `i` (not before `floor`). */
-function back(k: Uint8Array, i: number, floor: number): number {
-  return i - 1 > floor && k[i - 1] === 0 ? i - 2 : i - 1;
+function back(u: Uint16Array, i: number, floor: number): number {
+  if (i - 1 > floor) {
+    const low = u[i - 1]!;
+    const high = u[i - 2]!;
+    if (low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff) return i - 2;
+  }
+  return i - 1;
 }
 
-function o200k(text: string, k: Uint8Array, i: number, n: number): number {
-  const c = k[i]!;
+function o200k(u: Uint16Array, t: Uint8Array, i: number, n: number): number {
+  const c = classAt(u, t, i, n);
   if (c !== NUMBER && c !== NEWLINE) {
-    const word = o200kWord(text, k, i, n);
+    const word = o200kWord(u, t, i, n, c);
     if (word !== -1) return word;
   }
-  if (c === NUMBER) return digits(k, i, n);
-  const punct = punctuation(text, k, i, n, true);
+  if (c === NUMBER) return digits(u, t, i, n);
+  const punct = punctuation(u, t, i, n, c, true);
   if (punct !== -1) return punct;
-  return spaces(k, i, n, false);
+  return spaces(u, t, i, n, false);
 }
 
-function cl100k(text: string, k: Uint8Array, i: number, n: number): number {
-  const contracted = contraction(text, i, n);
+function cl100k(u: Uint16Array, t: Uint8Array, i: number, n: number): number {
+  const contracted = contraction(u, i, n);
   if (contracted) return i + contracted;
-  const c = k[i]!;
-  if (isLetter(c)) return run(k, i, n, isLetter);
-  if (isPrefix(c) && i + 1 < n && isLetter(k[step(k, i)]!)) return run(k, step(k, i), n, isLetter);
-  if (c === NUMBER) return digits(k, i, n);
-  const punct = punctuation(text, k, i, n, false);
+  const c = classAt(u, t, i, n);
+  if (within(LETTERS, c)) return run(u, t, i, n, LETTERS);
+  if (within(PREFIX, c)) {
+    const next = step(u, i, n);
+    if (within(LETTERS, classAt(u, t, next, n))) return run(u, t, next, n, LETTERS);
+  }
+  if (c === NUMBER) return digits(u, t, i, n);
+  const punct = punctuation(u, t, i, n, c, false);
   if (punct !== -1) return punct;
-  return spaces(k, i, n, true);
+  return spaces(u, t, i, n, true);
 }
 
-function digits(k: Uint8Array, i: number, n: number): number {
+/** `\p{N}{1,3}`: up to three code points. */
+function digits(u: Uint16Array, t: Uint8Array, i: number, n: number): number {
   let end = i;
-  for (let count = 0; count < 3 && end < n && k[end] === NUMBER; count++) end = step(k, end);
+  for (let count = 0; count < 3 && classAt(u, t, end, n) === NUMBER; count++) end = step(u, end, n);
   return end;
 }
 
 /** ` ?[^\s\p{L}\p{N}]+` then `[\r\n/]*` (o200k) or `[\r\n]*` (cl100k), or -1. */
-function punctuation(text: string, k: Uint8Array, i: number, n: number, slash: boolean): number {
+function punctuation(u: Uint16Array, t: Uint8Array, i: number, n: number, c: number, slash: boolean): number {
   let s = i;
-  if (text.charCodeAt(i) === 32 && i + 1 < n && isPunct(k[i + 1]!)) s = i + 1;
-  if (!isPunct(k[s]!)) return -1;
-  let end = run(k, s, n, isPunct);
-  while (end < n && (k[end] === NEWLINE || (slash && text.charCodeAt(end) === 47))) end++;
+  if (u[i] === 32) {
+    if (!within(PUNCT, classAt(u, t, i + 1, n))) return -1;
+    s = i + 1;
+  } else if (!within(PUNCT, c)) return -1;
+  let end = run(u, t, s, n, PUNCT);
+  while (end < n && (u[end] === 10 || u[end] === 13 || (slash && u[end] === 47))) end++;
   return end;
+}
+
+/** End of the whitespace piece at `i` (the patterns' last alternatives). */
+function spaces(u: Uint16Array, t: Uint8Array, i: number, n: number, endAnchor: boolean): number {
+  const w = run(u, t, i, n, SPACES);
+  if (endAnchor && w === n) return n; // \s+$ (cl100k)
+  for (let j = w - 1; j >= i; j--) if (u[j] === 10 || u[j] === 13) return j + 1; // \s*[\r\n]+ or \s*[\r\n]
+  if (w === n) return n; // \s+(?!\S) at the end
+  // \s+(?!\S): all but the last space before a non-space (spaces are single code units);
+  // a single space is \s on its own.
+  return w - 1 > i ? w - 1 : i + 1;
 }

@@ -1,9 +1,9 @@
-import { cookbookErrors, toChatRow } from '../formats.ts';
-import type { ChatMessage, ChatRow } from '../formats.ts';
+import { cookbookErrors, toChatRow } from '../chat-rows.ts';
+import type { ChatMessage, ChatRow } from '../chat-rows.ts';
 import type { JsonlLine } from '../jsonl.ts';
 import { scanPii } from '../pii.ts';
 import type { TokenCounter } from '../tokens.ts';
-import { countWords, hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, messageTokens, ROW_TOKENS_BASE, rowWeights } from './checks.ts';
+import { hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, messageTokens, ROW_TOKENS_BASE, rowWeights, scanText } from './checks.ts';
 import type { CountName } from './report.ts';
 import { NumberStats, Occurrences, TOKEN_EDGES, TURN_EDGES, ValueCounts, WORD_EDGES } from './stats.ts';
 import type { NumberStatsData, Place } from './stats.ts';
@@ -100,7 +100,6 @@ export class AuditAccumulator {
     if (lacksFinalPunctuation(messages)) this.flag('no_final_punct_rows', source, line.line);
     this.checkWeights(row.weight, messages, source, line.line);
     this.measure(messages, source, line.line);
-    this.checkPii(messages, source, line.line);
     const field = row.meta[this.settings.field];
     if (field !== undefined && field !== null) {
       this.rowsWithField++;
@@ -197,13 +196,24 @@ export class AuditAccumulator {
     if (outside) this.flag('weight_out_of_range_rows', source, line);
   }
 
+  /** Tokens, words and PII of the row's messages: one pass over each text besides the tokenizer's. */
   private measure(messages: readonly ChatMessage[], source: number, line: number): void {
     let rowTokens = ROW_TOKENS_BASE;
+    let email = false;
+    let phone = false;
+    let ip = false;
     for (const { role, content } of messages) {
       const tokens = this.counter.count(content);
       rowTokens += messageTokens(role, tokens, this.counter);
-      statsFor(this.words, role, WORD_EDGES).add(countWords(content));
       statsFor(this.tokens, role, TOKEN_EDGES).add(tokens);
+      const { words, maybePii } = scanText(content);
+      statsFor(this.words, role, WORD_EDGES).add(words);
+      if (maybePii) {
+        const found = scanPii(content);
+        email ||= found.email;
+        phone ||= found.phone;
+        ip ||= found.ip;
+      }
     }
     this.turns.add(messages.length);
     this.rowTokens.add(rowTokens);
@@ -213,18 +223,6 @@ export class AuditAccumulator {
       this.billedTokens += this.settings.contextLimit;
     } else {
       this.billedTokens += rowTokens;
-    }
-  }
-
-  private checkPii(messages: readonly ChatMessage[], source: number, line: number): void {
-    let email = false;
-    let phone = false;
-    let ip = false;
-    for (const { content } of messages) {
-      const found = scanPii(content);
-      email ||= found.email;
-      phone ||= found.phone;
-      ip ||= found.ip;
     }
     if (email) this.flag('rows_with_email', source, line);
     if (phone) this.flag('rows_with_phone', source, line);

@@ -32,10 +32,10 @@ export interface RangeResult {
 /**
  * Audits one byte range of a source: its tallies, and per parsed row its line, exact hash and
  * (when wanted) MinHash signature, for the caller to feed to the indexes in file order. Runs on
- * a worker thread, or on the main thread for the first range.
+ * a worker thread or on the main thread, whichever is free.
  */
 export async function auditRange(task: RangeTask, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<RangeResult> {
-  const tally = new AuditAccumulator(task.settings, new TokenCounter(task.encoding));
+  const tally = new AuditAccumulator(task.settings, TokenCounter.shared(task.encoding));
   const near = task.near ? new NearDupIndex({ threshold: task.near.threshold }) : null;
   let rowLines = new Int32Array(1024);
   let hashes = new Uint32Array(2048);

@@ -11,7 +11,7 @@ import type { TokenEncoding } from '../tokens.ts';
 import { AuditAccumulator } from './accumulator.ts';
 import type { AuditSettings } from './accumulator.ts';
 import { RowPlaces } from './places.ts';
-import { defaultThreads, runRanges, THREADED_MIN_BYTES } from './threads.ts';
+import { defaultThreads, RANGE_BYTES, runRanges, THREADED_MIN_BYTES } from './threads.ts';
 import type { RangeResult } from './range.ts';
 import { COUNT_NAMES } from './report.ts';
 import type { AuditReport, CountName } from './report.ts';
@@ -56,7 +56,7 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
     contextLimit,
     keep: options.keep ?? 10,
   };
-  const counter = new TokenCounter(encoding);
+  const counter = TokenCounter.shared(encoding);
   const sizes = await fileSizes(paths);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const places = new RowPlaces();
@@ -86,7 +86,7 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
     // the file back to this thread, which has more.
     const results =
       threads > 1 && sizes[source]! >= THREADED_MIN_BYTES && !(await isGzipFile(path))
-        ? await auditRanges(path, source, threads, { settings, encoding, near, signal: options.signal, report })
+        ? await auditRanges(path, source, sizes[source]!, threads, { settings, encoding, near, signal: options.signal, report })
         : null;
     if (results) {
       let lineOffset = 0;
@@ -188,10 +188,12 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
 async function auditRanges(
   path: string,
   source: number,
+  size: number,
   threads: number,
   context: { settings: AuditSettings; encoding: TokenEncoding; near: NearDupIndex | null; signal: AbortSignal | undefined; report: (bytes: number) => void },
 ): Promise<RangeResult[] | null> {
-  const ranges = await splitRanges(path, threads);
+  // Ranges of about RANGE_BYTES, taken by whichever thread is free: at least one a thread.
+  const ranges = await splitRanges(path, Math.min(64, Math.max(threads, Math.ceil(size / RANGE_BYTES))));
   let done = 0;
   const near = context.near ? { threshold: context.near.threshold } : null;
   const tasks = ranges.map((range, i) => ({ path, source, ...range, endsAtEof: i === ranges.length - 1, settings: context.settings, encoding: context.encoding, near }));

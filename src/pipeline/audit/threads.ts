@@ -8,6 +8,8 @@ import type { WorkerMessage } from './worker.ts';
 
 /** Files smaller than this are audited on the main thread: starting workers would cost more. */
 export const THREADED_MIN_BYTES = 8 << 20;
+/** About how much of a file one range task holds: small enough that threads finish together. */
+export const RANGE_BYTES = 8 << 20;
 
 /** How many threads an audit uses by default: every core the process may use. */
 export function defaultThreads(): number {
@@ -15,73 +17,125 @@ export function defaultThreads(): number {
 }
 
 /**
- * Runs range tasks on `threads` threads: the first task on this thread, the others on worker
- * threads (`threads - 1` at a time), and returns their results in task order. The signal
- * terminates every worker; a worker's error rejects with its code.
+ * Runs range tasks on `threads` threads, this one included, and returns their results in task
+ * order. Every thread takes the next task when it is done with one, so this thread, which
+ * starts at once, takes more of them while a new worker starts. The signal stops every
+ * thread; the first failure stops the others and rejects with its code.
  */
 export async function runRanges(tasks: readonly RangeTask[], threads: number, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<RangeResult[]> {
-  const results: RangeResult[] = new Array<RangeResult>(tasks.length);
-  const running = new Set<Worker>();
-  let next = 0;
-  const runOne = (task: RangeTask, index: number) =>
-    new Promise<void>((resolve, reject) => {
-      // A streaming pass needs little heap: a cap makes the worker collect early instead of growing.
-      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
-      running.add(worker);
-      const fail = (code: PipelineErrorCode, message: string) => {
-        running.delete(worker);
-        void worker.terminate();
-        reject(new PipelineError(code, message, { path: task.path }));
-      };
-      worker.on('message', (message: WorkerMessage) => {
-        if (message.kind === 'bytes') onBytes(message.bytes);
-        else if (message.kind === 'error') fail(message.code as PipelineErrorCode, message.message);
-        else {
-          results[index] = message.result;
-          running.delete(worker);
-          void worker.terminate();
-          resolve();
-        }
-      });
-      worker.once('error', (error: Error & { code?: string }) =>
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? fail('OUT_OF_MEMORY', `${task.path}: a range needed more memory than a worker has (a very long row)`)
-          : fail('READ_FAILED', `${task.path}: audit worker failed: ${error.message}`),
-      );
-      // Terminated (a cancel) or gone without an answer: the task ends either way.
-      worker.once('exit', () => {
-        if (results[index] !== undefined) return;
-        running.delete(worker);
-        reject(new PipelineError(signal?.aborted ? 'CANCELLED' : 'READ_FAILED', `${task.path}: ${signal?.aborted ? 'cancelled' : 'audit worker stopped'}`, { path: task.path }));
-      });
-      worker.postMessage(task);
-    });
-  // This thread takes the first range itself: one isolate (and its memory) fewer.
-  next = 1;
-  const here = auditRange(tasks[0]!, onBytes, signal).then((result) => {
-    results[0] = result;
-  });
-  const lanes = Array.from({ length: Math.min(threads - 1, tasks.length - 1) }, async () => {
-    while (next < tasks.length) {
-      signal?.throwIfAborted();
-      const index = next++;
-      await runOne(tasks[index]!, index);
-    }
-  });
-  lanes.push(here);
-  const onAbort = () => {
-    for (const worker of running) void worker.terminate();
-  };
+  const results = new Array<RangeResult>(tasks.length);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    await Promise.all(lanes);
-  } catch (error) {
-    onAbort();
-    if (signal?.aborted) throw new PipelineError('CANCELLED', `${tasks[0]?.path ?? 'audit'}: cancelled`);
-    throw error;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+  let next = 0;
+  let failure: unknown = null;
+  const fail = (error: unknown) => {
+    failure ??= error;
+    stop.abort();
+  };
+  const here = async () => {
+    while (next < tasks.length && !stop.signal.aborted) {
+      const index = next++;
+      results[index] = await auditRange(tasks[index]!, onBytes, stop.signal);
+    }
+  };
+  const onWorker = async () => {
+    if (next >= tasks.length) return;
+    const worker = pool.take();
+    let healthy = true;
+    try {
+      while (next < tasks.length && !stop.signal.aborted) {
+        const index = next++;
+        results[index] = await runOnWorker(worker, tasks[index]!, onBytes, stop.signal);
+      }
+    } catch (error) {
+      healthy = false;
+      throw error;
+    } finally {
+      // A worker stopped in the middle of a task, or failed, is ended; an idle one goes back.
+      if (healthy) pool.give(worker);
+      else void worker.terminate();
+    }
+  };
+  const lanes = [here(), ...Array.from({ length: Math.min(threads - 1, tasks.length - 1) }, onWorker)];
+  // Every lane ends before this returns: none goes on reading after a failure or a cancel.
+  await Promise.all(lanes.map((lane) => lane.catch(fail)));
+  signal?.removeEventListener('abort', onAbort);
   if (signal?.aborted) throw new PipelineError('CANCELLED', `${tasks[0]?.path ?? 'audit'}: cancelled`);
+  if (failure) throw failure;
   return results;
 }
+
+/** One task on a worker: its progress reported, its result or failure as a promise. */
+function runOnWorker(worker: Worker, task: RangeTask, onBytes: (bytes: number) => void, stop: AbortSignal): Promise<RangeResult> {
+  return new Promise<RangeResult>((resolve, reject) => {
+    const settle = (error: PipelineError | null, result?: RangeResult) => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      stop.removeEventListener('abort', onStop);
+      if (error) reject(error);
+      else resolve(result!);
+    };
+    const failed = (code: PipelineErrorCode, message: string) => settle(new PipelineError(code, message, { path: task.path }));
+    const onMessage = (message: WorkerMessage) => {
+      if (message.kind === 'bytes') onBytes(message.bytes);
+      else if (message.kind === 'error') failed(message.code as PipelineErrorCode, message.message);
+      else settle(null, message.result);
+    };
+    const onError = (error: Error & { code?: string }) =>
+      error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? failed('OUT_OF_MEMORY', `${task.path}: a range needed more memory than a worker has (a very long row)`)
+        : failed('READ_FAILED', `${task.path}: audit worker failed: ${error.message}`);
+    const onExit = () => failed('READ_FAILED', `${task.path}: audit worker stopped`);
+    // A stop (a cancel, or another thread's failure) ends the task at once; the caller ends the worker.
+    const onStop = () => failed('CANCELLED', `${task.path}: cancelled`);
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    stop.addEventListener('abort', onStop, { once: true });
+    worker.postMessage(task);
+  });
+}
+
+/** Idle workers are ended after this long, giving back their memory (the tokenizer's tables). */
+const IDLE_MS = 30_000;
+
+/**
+ * Audit workers kept between audits: each pays its start-up once (tsx compiling the modules,
+ * then the tokenizer's tables: about a second), and keeps its cache of token counts. An idle
+ * worker does not keep the process alive, and ends after IDLE_MS.
+ */
+class WorkerPool {
+  readonly #idle: Worker[] = [];
+  #timer: NodeJS.Timeout | null = null;
+
+  take(): Worker {
+    const worker = this.#idle.pop() ?? this.#start();
+    worker.ref();
+    return worker;
+  }
+
+  give(worker: Worker): void {
+    worker.unref();
+    this.#idle.push(worker);
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      for (const idle of this.#idle.splice(0)) void idle.terminate();
+    }, IDLE_MS);
+    this.#timer.unref();
+  }
+
+  #start(): Worker {
+    // A streaming pass needs little heap: a cap makes the worker collect early instead of growing.
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
+    // A worker that dies while idle leaves the pool.
+    worker.once('exit', () => {
+      const at = this.#idle.indexOf(worker);
+      if (at !== -1) this.#idle.splice(at, 1);
+    });
+    return worker;
+  }
+}
+
+const pool = new WorkerPool();

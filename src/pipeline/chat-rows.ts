@@ -1,0 +1,192 @@
+/**
+ * Rows of every format read into the common chat shape, and the cookbook's format checks:
+ * plain functions without zod, so an audit worker starts without loading it. The schemas are
+ * in formats.ts.
+ */
+/** The dataset row formats Quimbot reads and writes. */
+export const FORMATS = ['openai', 'unsloth', 'sharegpt', 'alpaca'] as const;
+/** One of the supported row formats. */
+export type Format = (typeof FORMATS)[number];
+
+/** Roles an OpenAI chat fine-tuning row may use. */
+export const CHAT_ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;
+const MESSAGE_KEYS = new Set(['role', 'content', 'name', 'weight', 'function_call', 'tool_calls', 'tool_call_id']);
+
+/** A chat message in the common shape every format is read into. */
+export interface ChatMessage {
+  role: string;
+  content: string;
+  weight?: number;
+}
+
+/** A row read into the common shape: its messages, row-level weight, and other fields. */
+export interface ChatRow {
+  format: Format;
+  messages: ChatMessage[];
+  weight: number | null;
+  meta: Record<string, unknown>;
+}
+
+const SHAREGPT_ROLES: Record<string, string> = {
+  human: 'user',
+  user: 'user',
+  gpt: 'assistant',
+  assistant: 'assistant',
+  chatgpt: 'assistant',
+  bing: 'assistant',
+  bard: 'assistant',
+  model: 'assistant',
+  system: 'system',
+  tool: 'tool',
+  function: 'tool',
+  observation: 'tool',
+};
+
+/** The format of one parsed JSON value, or null when it is none of them. */
+export function detectFormat(value: unknown): Format | null {
+  if (!isRecord(value)) return null;
+  if (Array.isArray(value.messages)) {
+    return Object.keys(value).every((k) => k === 'messages' || k === 'tools' || k === 'functions' || k === 'parallel_tool_calls')
+      ? 'openai'
+      : 'unsloth';
+  }
+  if (Array.isArray(value.conversations)) return 'sharegpt';
+  if (typeof value.instruction === 'string' && typeof value.output === 'string') return 'alpaca';
+  return null;
+}
+
+/**
+ * Reads a parsed row into the common chat shape. Lenient on purpose: the audit counts what is
+ * wrong with a row rather than refusing it; `null` only when there is no message list at all.
+ */
+export function toChatRow(value: unknown): ChatRow | null {
+  const format = detectFormat(value);
+  if (!format || !isRecord(value)) return null;
+  switch (format) {
+    case 'openai':
+    case 'unsloth': {
+      const { messages, weight, ...meta } = value;
+      return {
+        format,
+        messages: (messages as unknown[]).map(readMessage),
+        weight: typeof weight === 'number' ? weight : null,
+        meta: format === 'openai' ? {} : meta,
+      };
+    }
+    case 'sharegpt': {
+      const { conversations, system, weight, ...meta } = value;
+      const turns = (conversations as unknown[]).map((turn) => {
+        const t = isRecord(turn) ? turn : {};
+        const from = typeof t.from === 'string' ? t.from.toLowerCase() : '';
+        return { role: SHAREGPT_ROLES[from] ?? from, content: typeof t.value === 'string' ? t.value : '' };
+      });
+      const messages = typeof system === 'string' && system ? [{ role: 'system', content: system }, ...turns] : turns;
+      return { format, messages, weight: typeof weight === 'number' ? weight : null, meta };
+    }
+    case 'alpaca': {
+      const { instruction, input, output, system, weight, ...meta } = value;
+      const user = typeof input === 'string' && input.trim() ? `${String(instruction)}\n\n${input}` : String(instruction);
+      const messages: ChatMessage[] = [
+        ...(typeof system === 'string' && system ? [{ role: 'system', content: system }] : []),
+        { role: 'user', content: user },
+        { role: 'assistant', content: String(output) },
+      ];
+      return { format, messages, weight: typeof weight === 'number' ? weight : null, meta };
+    }
+  }
+}
+
+/** The OpenAI cookbook's format error names, in its order. */
+export const COOKBOOK_ERRORS = [
+  'data_type',
+  'missing_messages_list',
+  'message_missing_key',
+  'message_unrecognized_key',
+  'unrecognized_role',
+  'missing_content',
+  'example_missing_assistant_message',
+] as const;
+/** One of the cookbook's format errors. */
+export type CookbookError = (typeof COOKBOOK_ERRORS)[number];
+
+/**
+ * The OpenAI cookbook's format errors for one row (`data_type`, `missing_messages_list`,
+ * `message_missing_key`, `message_unrecognized_key`, `unrecognized_role`, `missing_content`,
+ * `example_missing_assistant_message`), each reported once per row.
+ */
+export function cookbookErrors(value: unknown): CookbookError[] {
+  if (!isRecord(value)) return ['data_type'];
+  const messages = value.messages;
+  if (!Array.isArray(messages) || messages.length === 0) return ['missing_messages_list'];
+  const errors = new Set<CookbookError>();
+  let assistant = false;
+  for (const message of messages) {
+    if (!isRecord(message)) {
+      errors.add('message_missing_key');
+      continue;
+    }
+    if (!('role' in message) || !('content' in message)) errors.add('message_missing_key');
+    if (Object.keys(message).some((k) => !MESSAGE_KEYS.has(k))) errors.add('message_unrecognized_key');
+    if (!(CHAT_ROLES as readonly unknown[]).includes(message.role)) errors.add('unrecognized_role');
+    const calls = message.function_call ?? message.tool_calls;
+    if ((typeof message.content !== 'string' || message.content === '') && !calls) errors.add('missing_content');
+    if (message.role === 'assistant') assistant = true;
+  }
+  if (!assistant) errors.add('example_missing_assistant_message');
+  return [...errors];
+}
+
+function readMessage(message: unknown): ChatMessage {
+  if (!isRecord(message)) return { role: '', content: '' };
+  const content = typeof message.content === 'string' ? message.content : textOfParts(message.content);
+  const out: ChatMessage = { role: typeof message.role === 'string' ? message.role : '', content };
+  if (typeof message.weight === 'number') out.weight = message.weight;
+  return out;
+}
+
+/** Content given as parts (`[{type: 'text', text}]`) reads as their text joined. */
+function textOfParts(content: unknown): string {
+  if (!Array.isArray(content)) return '';
+  return content.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('');
+}
+
+/** A plain object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A copy of a row with every message text passed through `fn`, in its own format: OpenAI and
+ * Unsloth `content` (strings or text parts), ShareGPT `value` and `system`, Alpaca
+ * `instruction`, `input`, `output` and `system`. Every other field is kept as it was.
+ */
+export function mapRowTexts(value: unknown, fn: (text: string) => string): unknown {
+  const format = detectFormat(value);
+  if (!format || !isRecord(value)) return value;
+  const text = (v: unknown) => (typeof v === 'string' ? fn(v) : v);
+  switch (format) {
+    case 'openai':
+    case 'unsloth':
+      return {
+        ...value,
+        messages: (value.messages as unknown[]).map((m) => {
+          if (!isRecord(m)) return m;
+          const content = Array.isArray(m.content)
+            ? m.content.map((part) => (isRecord(part) && typeof part.text === 'string' ? { ...part, text: fn(part.text) } : part))
+            : text(m.content);
+          return { ...m, content };
+        }),
+      };
+    case 'sharegpt':
+      return {
+        ...value,
+        ...('system' in value ? { system: text(value.system) } : {}),
+        conversations: (value.conversations as unknown[]).map((t) => (isRecord(t) ? { ...t, value: text(t.value) } : t)),
+      };
+    case 'alpaca': {
+      const out: Record<string, unknown> = { ...value };
+      for (const key of ['instruction', 'input', 'output', 'system']) if (key in out) out[key] = text(out[key]);
+      return out;
+    }
+  }
+}
