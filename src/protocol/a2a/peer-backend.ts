@@ -74,7 +74,7 @@ export function peerBackend(links: PeerLinks, stopping: () => boolean = () => fa
         if (error instanceof RunError) throw error;
         if (context.signal.aborted) {
           // The card was moved away here: the task there stops too.
-          if (taskId && !stopping()) await client.cancelTask({ tenant: '', id: taskId, metadata: undefined }).catch(() => {});
+          if (!stopping()) await cancelThere(client, taskId, request).catch(() => {});
           throw new RunError('CANCELLED', String(context.signal.reason ?? 'cancelled'), false);
         }
         // A dropped socket is a dropped connection: worth another attempt, like ECONNRESET.
@@ -194,6 +194,22 @@ function sendRequest(context: RunContext, messageId: string, peer: string): Send
     configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: false },
     metadata: undefined,
   };
+}
+
+/**
+ * Cancels the card's task at the peer. Moved away right after sending, the run may not have
+ * heard the task's id yet: the same message again names the same card there, and cancelling
+ * the task it answers with blocks that card.
+ */
+async function cancelThere(client: Client, taskId: string | undefined, request: SendMessageRequest): Promise<void> {
+  const signal = AbortSignal.timeout(5000);
+  let id = taskId;
+  if (!id) {
+    const answer = await client.sendMessage({ ...request, configuration: { ...request.configuration!, returnImmediately: true } }, { signal });
+    if (!('id' in answer) || !('status' in answer)) return;
+    id = answer.id;
+  }
+  await client.cancelTask({ tenant: '', id, metadata: undefined }, { signal });
 }
 
 /** The person's answer to the peer's question: the card's newest line of their own, on the same task. */
