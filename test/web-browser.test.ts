@@ -45,6 +45,9 @@ test('in a real browser: the seed board, a card appended by hand, moves by keybo
   }
   assert.deepEqual(shown, board.columns.map((c) => [c.kind, c.heading, String(c.cards.length)]));
   assert.equal(await column('blocked').locator('.blocked').textContent(), 'Blocked: HTTP 402 Payment Required');
+  // The card's own Markdown emphasis shows as emphasis, not as asterisks.
+  assert.equal(await column('blocked').locator('li.card h3 strong').textContent(), 'HTTP 402 Payment Required');
+  assert.doesNotMatch((await column('blocked').locator('li.card h3').textContent()) ?? '', /\*\*/);
   mkdirSync(fileURLToPath(new URL('../docs/', import.meta.url)), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 

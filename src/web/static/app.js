@@ -1,7 +1,7 @@
 // The board page. It keeps no copy of the board: every event and every action makes it fetch
 // what the file says now, and the view is rebuilt from that answer.
 import { cardDialogChanged, openCard } from './card-dialog.js';
-import { COLUMNS, duration, getJson, h, postAction, say } from './dom.js';
+import { COLUMNS, duration, getJson, h, inline, postAction, say } from './dom.js';
 import { refreshPanels } from './panels.js';
 
 const boardEl = document.getElementById('board');
@@ -68,11 +68,11 @@ function renderCard(card, maxAttempts) {
       dragging = false;
       if (refreshWaiting) soon('board', refreshBoard);
     } },
-    h('h3', {}, h('button', { type: 'button', class: 'link', 'aria-haspopup': 'dialog', dataset: { focus: `open:${card.id}` }, onclick: () => openCard(card.id, card.title) }, card.title)),
+    h('h3', {}, h('button', { type: 'button', class: 'link', 'aria-haspopup': 'dialog', dataset: { focus: `open:${card.id}` }, onclick: () => openCard(card.id, card.title) }, inline(card.title))),
     card.owner ? h('p', { class: 'owner' }, `— ${card.owner}`) : null,
     card.command ? h('p', {}, h('code', {}, card.command.raw), card.command.error ? ` (${card.command.error})` : '') : null,
     card.after.length ? h('p', { class: 'after' }, `after: ${card.after.join(', ')}`) : null,
-    card.blockedReason ? h('p', { class: 'blocked' }, `Blocked: ${card.blockedReason}`) : null,
+    card.blockedReason ? h('p', { class: 'blocked' }, 'Blocked: ', inline(card.blockedReason)) : null,
     leaseLine(card, maxAttempts),
     card.runs ? h('p', { class: 'muted' }, `${card.runs} run${card.runs === 1 ? '' : 's'}`) : null,
     cardActions(card),

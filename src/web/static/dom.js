@@ -25,6 +25,14 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Markdown's inline **bold** and `code` of a card's words as elements (text stays text, never HTML). */
+export function inline(text) {
+  return String(text)
+    .split(/(\*\*[^*\n]+\*\*|`[^`\n]+`)/)
+    .filter((part) => part !== '')
+    .map((part) => (part.startsWith('**') && part.endsWith('**') && part.length > 4 ? h('strong', {}, part.slice(2, -2)) : part.startsWith('`') && part.endsWith('`') && part.length > 2 ? h('code', {}, part.slice(1, -1)) : part));
+}
+
 /** Replaces an element's children, leaving out the absent ones (`cond ? el : null`). */
 export function fill(el, ...children) {
   el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
