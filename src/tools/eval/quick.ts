@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { readRows, toChatRow } from '../../pipeline/index.ts';
 import { chat, costOf, ProviderError } from '../../providers/index.ts';
@@ -94,7 +95,7 @@ async function ask(access: ProviderAccess, input: { provider: string; maxTokens:
     } catch (error) {
       const delay = attempt < 4 && error instanceof ProviderError ? providerRetryDelay(error, attempt) : null;
       if (delay === null || context.signal.aborted) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay, undefined, { signal: context.signal });
     }
   }
 }
