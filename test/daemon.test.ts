@@ -10,6 +10,7 @@ import { startDaemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
 import { plantedDataset } from './helpers/datasets.ts';
 import { addCardByHand, EMPTY_BOARD, workspace } from './helpers/workspace.ts';
+import { alive, waitUntil } from './helpers/wait.ts';
 
 const FLAWS = { clean: 40, parseErrors: 2, missingMessages: 0, emptyAssistant: 3, alternation: 1, exactDuplicates: 2, emails: 1, phones: 0, ips: 0, noFinalPunct: 0, weightOutOfRange: 0, blankLines: 0 };
 
@@ -151,22 +152,7 @@ function spawnDaemon(cwd: string): ChildProcess {
   return child;
 }
 
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('cli agents in a git repository', () => {
   const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=Test', ...args], { cwd, encoding: 'utf8' }).trim();

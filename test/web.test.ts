@@ -16,6 +16,7 @@ import { EventHub, webEvent } from '../src/protocol/web/events.ts';
 import { openEvents } from './helpers/sse.ts';
 import { EMPTY_BOARD, workspace } from './helpers/workspace.ts';
 import type { Workspace } from './helpers/workspace.ts';
+import { alive, waitUntil } from './helpers/wait.ts';
 
 const SEED = readFileSync(new URL('../kanban/KANBAN.md', import.meta.url), 'utf8');
 /** An agent that takes only the cards that mention it, so the seed's cards stay where they are. */
@@ -35,13 +36,6 @@ async function post(daemon: Daemon, body: unknown, headers: Record<string, strin
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** A GET whose path is sent exactly as written (fetch would resolve `..` before sending). */
 function rawGet(url: string, path: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
@@ -297,12 +291,3 @@ describe('the event hub', () => {
     assert.deepEqual(invalid, [...Array(sent).keys()], 'the page that reads got every event, in order');
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
