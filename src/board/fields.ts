@@ -143,6 +143,18 @@ interface CodeSpan {
   code: string;
 }
 
+/** Where the backtick run of length `run` that closes a span opened before `from` starts, or -1. */
+function closingRun(line: string, from: number, run: number): number {
+  let close = line.indexOf('`', from);
+  while (close !== -1) {
+    let end = close;
+    while (line.charCodeAt(end) === 96) end++;
+    if (end - close === run) return close;
+    close = line.indexOf('`', end);
+  }
+  return -1;
+}
+
 /** Code spans as CommonMark reads them: a backtick run closed by a run of the same length. */
 function codeSpans(line: string): CodeSpan[] {
   const spans: CodeSpan[] = [];
@@ -151,13 +163,7 @@ function codeSpans(line: string): CodeSpan[] {
     let after = open;
     while (line.charCodeAt(after) === 96) after++;
     const run = after - open;
-    let close = line.indexOf('`', after);
-    while (close !== -1) {
-      let end = close;
-      while (line.charCodeAt(end) === 96) end++;
-      if (end - close === run) break;
-      close = line.indexOf('`', end);
-    }
+    const close = closingRun(line, after, run);
     if (close === -1) {
       open = line.indexOf('`', after);
       continue;
@@ -178,13 +184,7 @@ function firstSlashCommand(line: string): SlashCommand | null {
     let after = open;
     while (line.charCodeAt(after) === 96) after++;
     const run = after - open;
-    let close = line.indexOf('`', after);
-    while (close !== -1) {
-      let end = close;
-      while (line.charCodeAt(end) === 96) end++;
-      if (end - close === run) break;
-      close = line.indexOf('`', end);
-    }
+    const close = closingRun(line, after, run);
     if (close === -1) {
       open = line.indexOf('`', after);
       continue;
