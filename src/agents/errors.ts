@@ -1,4 +1,4 @@
-import { ProviderError, retryAfterMs as retryAfter, STATUS_TEXT } from '../providers/index.ts';
+import { ProviderError, retryableStatus, retryAfterMs as retryAfter, STATUS_TEXT } from '../providers/index.ts';
 
 /** Stable codes for why a run failed. */
 export type RunErrorCode = 'PROVIDER_ERROR' | 'TOOL_FAILED' | 'TIMEOUT' | 'CANCELLED' | 'BUDGET_EXCEEDED' | 'CLI_FAILED' | 'NO_COMMAND' | 'INPUT_REQUIRED';
@@ -37,8 +37,7 @@ export function classifyError(error: unknown): RunError {
   if (typeof e.status === 'number') {
     const status = e.status;
     const reason = `HTTP ${status} ${STATUS_TEXT[status] ?? 'Error'}`;
-    const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
-    return new RunError('PROVIDER_ERROR', reason, retryable, retryAfter(e.headers));
+    return new RunError('PROVIDER_ERROR', reason, retryableStatus(status), retryAfter(e.headers));
   }
   const name = typeof e.name === 'string' ? e.name : '';
   if (name === 'APIConnectionTimeoutError') return new RunError('TIMEOUT', 'the provider did not answer in time', true);

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { Board, BoardFile, Card, Edit } from '../board/index.ts';
 import type { Logger } from '../log.ts';
+import { costOf } from '../providers/index.ts';
 import type { ProviderSettings } from '../providers/index.ts';
 import { newRunId } from '../store/index.ts';
 import type { CardEvent, Lease, RunRecord, Store } from '../store/index.ts';
@@ -368,8 +369,7 @@ export class AgentRuntime {
   }
 
   async #recordUsage(runId: string, agent: string, usage: Usage): Promise<void> {
-    const price = this.#o.prices[usage.model];
-    const costUsd = usage.costUsd ?? (price ? (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1e6 : 0);
+    const costUsd = usage.costUsd ?? costOf(this.#o.prices, usage.model, usage.inputTokens, usage.outputTokens);
     await this.#o.store.addUsage({ at: this.#now(), runId, agent, provider: usage.provider, model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd });
   }
 }

@@ -20,6 +20,11 @@ export const STATUS_TEXT: Record<number, string> = {
   529: 'Overloaded',
 };
 
+/** Statuses worth trying again later: a timeout, a conflict, a rate limit, the provider's own trouble. */
+export function retryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
 /**
  * A provider failure in words for a card ("HTTP 402 Payment Required: insufficient credits").
  * `status` and `retryAfterMs` are kept so a runner can tell a pause (429, 5xx) from a stop.
@@ -37,7 +42,7 @@ export class ProviderError extends Error {
 
   /** Worth trying again later: rate limits, overload, server errors, dropped connections. */
   get retryable(): boolean {
-    return this.code === 'PROVIDER_UNAVAILABLE' || (this.status !== undefined && (this.status === 408 || this.status === 409 || this.status === 429 || this.status >= 500));
+    return this.code === 'PROVIDER_UNAVAILABLE' || (this.status !== undefined && retryableStatus(this.status));
   }
 }
 

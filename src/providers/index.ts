@@ -1,7 +1,7 @@
 export { chat } from './chat.ts';
 export type { ChatAnswer, ChatRequest } from './chat.ts';
 export { anthropicClient, openaiClient, providerSettings } from './clients.ts';
-export { ProviderError, retryAfterMs, STATUS_TEXT, toProviderError } from './errors.ts';
+export { ProviderError, retryableStatus, retryAfterMs, STATUS_TEXT, toProviderError } from './errors.ts';
 export type { ProviderErrorCode } from './errors.ts';
 export { costOf, DEFAULT_PROVIDERS, PROVIDER_KINDS, ProviderSettingsSchema } from './settings.ts';
 export type { Prices, ProviderAccess, ProviderSettings, Usage } from './settings.ts';

@@ -179,21 +179,7 @@ function sendRequest(context: RunContext, messageId: string, peer: string): Send
     .replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '')
     .replace(/\s*<!--.*?-->\s*$/, '')
     .replace(new RegExp(`\\s+(?:—|–|--)\\s+${peer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), '');
-  return {
-    tenant: '',
-    message: {
-      messageId,
-      contextId: '',
-      taskId: '',
-      role: Role.ROLE_USER,
-      parts: [{ content: { $case: 'text', value: firstLine }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
-      metadata: { from: 'quimbot', card: context.card.id },
-      extensions: [],
-      referenceTaskIds: [],
-    },
-    configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: false },
-    metadata: undefined,
-  };
+  return textRequest(context, messageId, '', firstLine);
 }
 
 /**
@@ -221,9 +207,23 @@ function answerRequest(context: RunContext, messageId: string, taskId: string): 
       .map((line) => line.trim().replace(/^(?:[-*+]|\d+[.)])\s+/, ''))
       .filter((line) => line && !/^(?:Blocked:|✅|✔️|❌|⏳|a2a task )/.test(line) && !/asks: /.test(line))
       .at(-1) ?? 'go on';
+  return textRequest(context, messageId, taskId, answer);
+}
+
+/** A user message with one text part about this card (on `taskId` when it continues a task), its updates streamed. */
+function textRequest(context: RunContext, messageId: string, taskId: string, value: string): SendMessageRequest {
   return {
     tenant: '',
-    message: { messageId, contextId: '', taskId, role: Role.ROLE_USER, parts: [{ content: { $case: 'text', value: answer }, metadata: undefined, filename: '', mediaType: 'text/plain' }], metadata: { from: 'quimbot', card: context.card.id }, extensions: [], referenceTaskIds: [] },
+    message: {
+      messageId,
+      contextId: '',
+      taskId,
+      role: Role.ROLE_USER,
+      parts: [{ content: { $case: 'text', value }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
+      metadata: { from: 'quimbot', card: context.card.id },
+      extensions: [],
+      referenceTaskIds: [],
+    },
     configuration: { acceptedOutputModes: ['text/plain'], taskPushNotificationConfig: undefined, returnImmediately: false },
     metadata: undefined,
   };
