@@ -50,5 +50,5 @@ export type { AuditChart } from './audit/charts.ts';
 export { barChart, escapeXml, histogramBars } from './charts.ts';
 export type { Bar } from './charts.ts';
 export { splitRanges } from './ranges.ts';
-export { GATE_RULES, GenRecipe, generate, planGeneration, readGenRecipe } from './generate/index.ts';
+export { GATE_RULES, GenRecipe, generate, planGeneration, readGenRecipe, rejectsFor } from './generate/index.ts';
 export type { GenAnswer, GenerateResult, GenItem, GenStop } from './generate/index.ts';

@@ -3,5 +3,5 @@ export { planGeneration } from './plan.ts';
 export type { GenItem } from './plan.ts';
 export { GATE_RULES, GenRecipe, placeholders, readGenRecipe } from './recipe.ts';
 export type { GateRule } from './recipe.ts';
-export { generate } from './run.ts';
+export { generate, rejectsFor } from './run.ts';
 export type { GenAnswer, GenerateOptions, GenerateResult, GenStop } from './run.ts';

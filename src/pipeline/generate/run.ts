@@ -66,7 +66,7 @@ export interface GenerateResult {
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const { recipe, out } = options;
-  const rejectsPath = out.replace(/\.jsonl$/i, '') + '.rejects.jsonl';
+  const rejectsPath = rejectsFor(out);
   const seen = new HashIndex();
   const done = new Set<string>();
   await readDone(out, done, seen);
@@ -220,6 +220,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   result.remaining = todo.length - result.written - result.rejected;
   result.spentUsd = round(result.spentUsd);
   return result;
+}
+
+/** Where the examples that failed the gate go: beside the output, `OUT.rejects.jsonl`. */
+export function rejectsFor(out: string): string {
+  return `${out.replace(/\.jsonl$/i, '')}.rejects.jsonl`;
 }
 
 /** Ids already in a file; a last line cut short by a crash is cut off so the next append starts clean. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { generate, planGeneration, readGenRecipe, TokenCounter } from '../../pipeline/index.ts';
+import { generate, planGeneration, readGenRecipe, rejectsFor, TokenCounter } from '../../pipeline/index.ts';
 import type { GenRecipe, GenItem } from '../../pipeline/index.ts';
 import { chat, costOf, ProviderError } from '../../providers/index.ts';
 import { ToolError } from '../errors.ts';
@@ -61,7 +61,7 @@ export const genRun = defineTool({
     const base = { recipe: input.recipe, provider: recipe.provider, model: recipe.model, dry_run: input.dryRun };
     if (input.dryRun) {
       const worst = items.reduce((sum, item) => sum + estimate.of(item).usd, 0);
-      return { ...base, out, rejects: out.replace(/\.jsonl$/i, '') + '.rejects.jsonl', requested: items.length, skipped: 0, written: 0, rejected: 0, reject_reasons: {}, remaining: items.length, requests: 0, retries: 0, input_tokens: 0, output_tokens: 0, spent_usd: 0, worst_case_usd: price ? worst : null, difficulty: countBy(items) };
+      return { ...base, out, rejects: rejectsFor(out), requested: items.length, skipped: 0, written: 0, rejected: 0, reject_reasons: {}, remaining: items.length, requests: 0, retries: 0, input_tokens: 0, output_tokens: 0, spent_usd: 0, worst_case_usd: price ? worst : null, difficulty: countBy(items) };
     }
     const result = await generate({
       recipe,
