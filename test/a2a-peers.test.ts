@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -8,6 +8,7 @@ import { startDaemon } from '../src/daemon.ts';
 import type { Daemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
 import { plantedDataset } from './helpers/datasets.ts';
+import { spawnDaemon, stopDaemonProcess } from './helpers/daemon-process.ts';
 import { addCardByHand, workspace } from './helpers/workspace.ts';
 import type { Workspace } from './helpers/workspace.ts';
 
@@ -167,19 +168,13 @@ describe('delegation across a crash', () => {
       JSON.stringify({ name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: remote.url }], scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 }, listen: { port: 0 } }),
     );
     addCard(quimbot, '- **Slow remote** @Petrarch @Worker');
-    const bin = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
-    const start = () => {
-      const child = spawn(process.execPath, [bin, 'start', '--log-format', 'json'], { cwd: quimbot.dir, stdio: ['ignore', 'ignore', 'ignore'] });
-      quimbot.cleanup(() => child.kill('SIGKILL'));
-      return child;
-    };
-    const first = start();
+    const first = spawnDaemon(quimbot);
     await petrarch.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote'), 'the card on the peer');
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
-    const second = start();
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = spawnDaemon(quimbot);
     const board = await quimbot.waitFor((b) => b.cards.some((c) => c.title === 'Slow remote' && c.column === 'done'), 'the card Done here', 20_000);
-    second.kill('SIGTERM');
+    await stopDaemonProcess(second);
     assert.match(board.cards[0]!.text, /✅ slow work done \(at Petrarch\)/);
     assert.equal(petrarch.board().cards.filter((c) => c.title === 'Slow remote').length, 1);
     assert.equal(remote.store.state.runs.filter((r) => r.title === 'Slow remote').length, 1, 'the peer ran the card once');
@@ -192,34 +187,20 @@ describe('delegation across a crash', () => {
       'quimbot.config.json',
       JSON.stringify({ name: 'Petrarch', agents: [{ name: 'Worker', role: 'execution', backend: 'cli', command: slow, concurrency: 4 }], scheduler: { pollMs: 200, leaseMs: 3000, backoffMs: 50 }, listen: { port: 0 } }),
     );
-    const bin = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
-    /** Starts the peer as its own process; resolves with its URL once it listens. */
-    const startPeer = (port?: number) =>
-      new Promise<{ child: ReturnType<typeof spawn>; url: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [bin, 'start', '--log-format', 'json', ...(port ? ['--port', String(port)] : [])], { cwd: petrarch.dir, stdio: ['ignore', 'ignore', 'pipe'] });
-        petrarch.cleanup(() => child.kill('SIGKILL'));
-        let err = '';
-        child.stderr!.on('data', (chunk: Buffer) => {
-          err += chunk.toString();
-          const url = /listening on (http:\/\/[\d.:]+)/.exec(err)?.[1];
-          if (url) resolve({ child, url });
-        });
-        child.once('exit', (code) => reject(new Error(`the peer exited (${code}): ${err}`)));
-      });
-    const first = await startPeer();
+    const first = spawnDaemon(petrarch);
+    const url = await first.listening;
     const quimbot = workspace(t);
-    const local = await startDaemon({ config: quimbot.config({ name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: first.url }] }), log: silentLogger });
+    const local = await startDaemon({ config: quimbot.config({ name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url }] }), log: silentLogger });
     quimbot.cleanup(() => local.stop());
     const titles = ['One', 'Two', 'Three', 'Four', 'Five'].map((n) => `Remote ${n}`);
     quimbot.write('kanban/KANBAN.md', addCardByHand(quimbot.read('kanban/KANBAN.md'), 'Backlog', titles.map((title) => `- **${title}** @Petrarch @Worker`).join('\n')));
     await petrarch.waitFor((b) => b.cards.filter((c) => c.column === 'in_progress').length >= 3, 'cards running on the peer');
     first.child.kill('SIGKILL');
-    await new Promise((resolve) => first.child.once('exit', resolve));
-    const second = await startPeer(Number(new URL(first.url).port));
+    await first.exited;
+    const second = spawnDaemon(petrarch, { port: Number(new URL(url).port) });
     const board = await quimbot.waitFor((b) => titles.every((title) => b.cards.some((c) => c.title === title && c.column === 'done')), 'every card Done here', 30_000);
     for (const title of titles) assert.match(board.cards.find((c) => c.title === title)!.text, /✅ slow work done \(at Petrarch\)/);
-    second.child.kill('SIGTERM');
-    await new Promise((resolve) => second.child.once('exit', resolve));
+    await stopDaemonProcess(second);
     const there = petrarch.board();
     for (const title of titles) assert.equal(there.cards.filter((c) => c.title === title).length, 1, `${title} is on the peer board once`);
     const runs = JSON.parse(petrarch.read('.quimbot/state.json')).runs as Array<{ title: string; outcome: string | null }>;

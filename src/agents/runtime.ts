@@ -339,7 +339,13 @@ export class AgentRuntime {
         error: null,
         log: join(this.#o.runsDir, `${lease.runId}.log`),
       };
-      if (run.outcome === null) await this.#o.store.recordRun({ ...run, outcome: 'interrupted', endedAt: this.#now() });
+      if (run.outcome === null) {
+        // The card may have been written with the run's result just before the process died,
+        // the run's record not: the card's link to the run's log says how the run ended.
+        const ended = card && card.text.includes(`${lease.runId}.log`) ? endedIn(card.column) : null;
+        await this.#o.store.recordRun({ ...run, outcome: ended ?? 'interrupted', endedAt: this.#now() });
+        if (ended === 'done' || ended === 'review') await this.#o.store.updateCard(lease.cardId, { memo: {} });
+      }
       await this.#o.store.release(lease.runId);
       this.#o.log.warn(`released the lease on "${lease.title}" left by an earlier run`, { card: lease.cardId, run: lease.runId });
     }
@@ -372,6 +378,11 @@ export class AgentRuntime {
     const costUsd = usage.costUsd ?? costOf(this.#o.prices, usage.model, usage.inputTokens, usage.outputTokens);
     await this.#o.store.addUsage({ at: this.#now(), runId, agent, provider: usage.provider, model: usage.model, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd });
   }
+}
+
+/** The outcome a run's result note in this column means (a Blocked card's reason links no log). */
+function endedIn(column: Card['column']): RunRecord['outcome'] {
+  return column === 'done' || column === 'review' ? column : null;
 }
 
 function oneLine(text: string): string {

@@ -4,6 +4,7 @@ import type { Artifact, Message, Part, Task, TaskStatusUpdateEvent } from '@a2a-
 import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
 import type { Board, BoardFile, Card } from '../../board/index.ts';
+import { crashPoint } from '../../crash-points.ts';
 import { BoardPulse } from './pulse.ts';
 
 // The watcher pulses on every change; the poll only covers a change it missed.
@@ -54,8 +55,10 @@ export class BoardTaskExecutor implements AgentExecutor {
       return;
     }
     await this.#run(context, bus, cardId, async () => {
+      crashPoint('a2a.received');
       // Adding a card whose id is on the board already changes nothing (and writes nothing).
       const { written } = await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
+      crashPoint('a2a.card-added');
       if (written) this.added();
       // A card just added is in Backlog: no need to read the board to know it is not done yet.
       return { said: `card ${cardId} is on the board`, lookFirst: !written };
@@ -90,6 +93,7 @@ export class BoardTaskExecutor implements AgentExecutor {
       const { said, lookFirst } = await start();
       publishStatus(bus, context, TaskState.TASK_STATE_WORKING, said);
       const end = await followCard(this.file, cardId, this.signal, this.pulse, () => this.#canceled.has(taskId), lookFirst);
+      crashPoint('a2a.card-ended');
       if (end.artifact) bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: resultArtifact(cardId, end.artifact), append: false, lastChunk: true, metadata: undefined }));
       publishStatus(bus, context, end.state, end.message);
     } catch (error) {
@@ -155,6 +159,7 @@ export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task
   for (const task of tasks) {
     const cardId = typeof task.metadata?.card === 'string' ? task.metadata.card : cardIdFor(task.id);
     void followCard(file, cardId, signal, pulse).then(async (end) => {
+      crashPoint('a2a.card-ended');
       await save({
         ...task,
         status: { state: end.state, message: agentMessage(task.id, task.contextId, end.message), timestamp: new Date().toISOString() },

@@ -6,6 +6,7 @@ import type { Client } from '@a2a-js/sdk/client';
 import { TaskNotFoundError, UnsupportedOperationError } from '@a2a-js/sdk/errors';
 import type { AgentBackend, RunContext, RunResult } from '../../agents/backend.ts';
 import { classifyError, RunError } from '../../agents/errors.ts';
+import { crashPoint } from '../../crash-points.ts';
 import type { PeerLinks } from './peer-links.ts';
 import { PeerSocketError } from './ws-client.ts';
 
@@ -15,7 +16,7 @@ const ASKS = TaskState.TASK_STATE_INPUT_REQUIRED;
 // When no stream tells how the task goes (the peer restarted and follows it without one), it is
 // asked again after this long, doubling up to the cap.
 const POLL_MS = { first: 100, max: 2000 };
-// How long the run rides out a peer it cannot reach before it fails (retryably) to the runtime.
+// How long the run rides out a peer it cannot reach (a restart) before it fails, retryably, to the runtime.
 const UNREACHABLE_MS = 10_000;
 
 /**
@@ -35,7 +36,7 @@ export function peerBackend(links: PeerLinks, stopping: () => boolean = () => fa
       const peer = context.agent.name;
       // The token shared with this peer goes with every request.
       const token = context.agent.apiKeyEnv ? process.env[context.agent.apiKeyEnv] : undefined;
-      const client = await links.client({ name: peer, url, token }).catch((error: unknown) => {
+      const client = await reach(() => links.client({ name: peer, url, token }), context.signal).catch((error: unknown) => {
         throw classifyError(error);
       });
       // The message id is kept with the card before sending (an outbox of one), and the task id
@@ -57,11 +58,14 @@ export function peerBackend(links: PeerLinks, stopping: () => boolean = () => fa
             answering = true;
           }
         }
+        if (!taskId) crashPoint('a2a.before-send');
         const task = await follow(client, context, request, answering ? undefined : taskId, answering, async (id) => {
+          crashPoint('a2a.sent');
           taskId = id;
           await context.memory.set('a2a.taskId', id);
           context.output(`# sent to ${peer} as A2A task ${id}\n`);
         });
+        crashPoint('a2a.result-heard');
         const said = textOf(task);
         if (task.status?.state === ASKS) {
           // A later question gets its own answer.
@@ -101,9 +105,10 @@ async function follow(client: Client, context: RunContext, request: SendMessageR
   };
   let task: Task | null = null;
   let unreachableSince: number | null = null;
-  // Once the peer has the task, a connection failure is waited out; before, the runtime's retry handles it.
+  // A peer that restarts is waited out, before it has the task too: this side cannot know
+  // whether the message arrived, and sending it again under the same id is safe.
   const unreachable = (error: unknown) => {
-    if (!isConnectionError(error) || taskId === undefined) return false;
+    if (!isConnectionError(error)) return false;
     unreachableSince ??= Date.now();
     if (Date.now() - unreachableSince > UNREACHABLE_MS) throw error;
     return true;
@@ -150,6 +155,19 @@ async function follow(client: Client, context: RunContext, request: SendMessageR
     }
     quiet = heard ? 0 : quiet + 1;
     await sleep(Math.min(POLL_MS.max, POLL_MS.first * 2 ** quiet), undefined, { signal: context.signal });
+  }
+}
+
+/** The peer's link, tried again while the peer cannot be reached, for as long as a run waits out a restart. */
+async function reach<T>(link: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  const since = Date.now();
+  for (let tries = 0; ; tries++) {
+    try {
+      return await link();
+    } catch (error) {
+      if (signal.aborted || !isConnectionError(error) || Date.now() - since > UNREACHABLE_MS) throw error;
+    }
+    await sleep(Math.min(POLL_MS.max, POLL_MS.first * 2 ** tries), undefined, { signal });
   }
 }
 
