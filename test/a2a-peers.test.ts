@@ -7,6 +7,7 @@ import type { TestContext } from 'node:test';
 import { startDaemon } from '../src/daemon.ts';
 import type { Daemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
+import { a2aGate } from './helpers/a2a-gate.ts';
 import { plantedDataset } from './helpers/datasets.ts';
 import { spawnDaemon, stopDaemonProcess } from './helpers/daemon-process.ts';
 import { addCardByHand, workspace } from './helpers/workspace.ts';
@@ -65,6 +66,28 @@ describe('delegating cards to a peer over A2A', () => {
     const remote = await petrarch.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the peer card Blocked');
     assert.equal(remote.cards[0]!.blockedReason, 'canceled by the A2A client');
   });
+  test('moving the card away before the task id came back still cancels the task there', async (t) => {
+    const petrarch = workspace(t);
+    const remote = await startDaemon({ config: petrarch.config({ name: 'Petrarch', agents: [{ name: 'Cursor', role: 'execution' }] }), log: silentLogger });
+    petrarch.cleanup(() => remote.stop());
+    // Petrarch gets the message; its answer, the task, never comes back here.
+    const gate = await a2aGate(t, remote.url, ['SendStreamingMessage']);
+    const quimbot = workspace(t);
+    const local = await startDaemon({ config: quimbot.config({ name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: gate.url }] }), log: silentLogger });
+    quimbot.cleanup(() => local.stop());
+    addCard(quimbot, '- **Think it over** @Petrarch');
+    await petrarch.waitFor((b) => b.cards.some((c) => c.title === 'Think it over'), 'the card on the peer board');
+    const here = await quimbot.waitFor((b) => b.cards.some((c) => c.column === 'in_progress'), 'the card In Progress here');
+    assert.doesNotMatch(here.cards[0]!.text, /a2a task/, 'no task id here yet');
+    const text = quimbot.read('kanban/KANBAN.md');
+    const lines = here.cards[0]!.text;
+    quimbot.write('kanban/KANBAN.md', text.replace(lines, '').replace('## Done\n', `## Done\n${lines}`));
+    const there = await petrarch.waitFor((b) => b.cards.some((c) => c.column === 'blocked'), 'the peer card Blocked');
+    assert.equal(there.cards.length, 1, 'the message sent again found the same card');
+    assert.equal(there.cards[0]!.blockedReason, 'canceled by the A2A client');
+    assert.deepEqual(gate.methods.slice(-2), ['SendMessage', 'CancelTask']);
+  });
+
   test("a question on the peer (input-required) waits here for a person's answer, which continues the same task", async (t) => {
     const { quimbot, petrarch, daemons } = await pair(t);
     const [, remote] = daemons;
