@@ -120,6 +120,82 @@ describe('the peers\' WebSocket: server side', () => {
   });
 });
 
+describe('the peers\' WebSocket: per-request parameters and stream cancels', () => {
+  test("a frame's own service parameters count for that request alone: an A2A version the agent does not speak is refused", async (t) => {
+    const { daemon } = await petrarch(t);
+    const { ws } = await tryOpen(socketUrl(daemon));
+    t.after(() => ws.terminate());
+    const next = frames(ws);
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'GetTask', params: { id: 'x' }, serviceParameters: { 'A2A-Version': '9.9' } }));
+    assert.deepEqual(pick(await next()), { id: 1, code: -32009 });
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'GetTask', params: { id: 'x' }, serviceParameters: { 'a2a-version': '1.0' } }));
+    assert.deepEqual(pick(await next()), { id: 2, code: -32001 }, 'the next frame, in the version the agent speaks, is served');
+  });
+
+  test('a stream the client cancels sends no more frames; the task goes on and the socket serves the rest', async (t) => {
+    const { ws: board, daemon } = await petrarch(t);
+    const { ws } = await tryOpen(socketUrl(daemon));
+    t.after(() => ws.terminate());
+    const seen: Array<Record<string, any>> = [];
+    ws.on('message', (data) => seen.push(JSON.parse(data.toString()) as Record<string, any>));
+    // Nobody on Petrarch's team takes a card for @Someone: the task stays working until a person ends it.
+    const message = { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text: '**Ask around** @Someone' }] };
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 'stream-1', method: 'SendStreamingMessage', params: { message } }));
+    const working = await until(async () => seen, (frames) => frames.some((f) => f.result?.statusUpdate?.status.state === 'TASK_STATE_WORKING'), 'the task working');
+    const taskId = working[0]!.result.task.id as string;
+    ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'StreamCancel', params: { id: 'stream-1' } }));
+    const cancelledAt = seen.length;
+
+    const text = board.read('kanban/KANBAN.md');
+    const lines = board.board().cards[0]!.text;
+    board.write('kanban/KANBAN.md', text.replace(lines, '').replace('## Done\n', `## Done\n${lines}  - ✅ asked everyone\n`));
+    let id = 0;
+    await until(
+      async () => {
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'GetTask', params: { id: taskId } }));
+        await sleep(50);
+        return seen.filter((f) => f.id === id).map((f) => f.result?.status?.state as string);
+      },
+      (states) => states.includes('TASK_STATE_COMPLETED'),
+      'the task completed, as GetTask tells it',
+    );
+    assert.deepEqual(seen.slice(cancelledAt).filter((f) => f.id === 'stream-1' || f.params?.id === 'stream-1'), [], 'no frame of the cancelled stream');
+  });
+
+  test('a client that stops reading a stream, or aborts it, tells the server so', async (t) => {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    const received: Array<Record<string, any>> = [];
+    server.on('connection', (ws) =>
+      ws.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as Record<string, any>;
+        received.push(frame);
+        // Every stream gets one event and then stays open.
+        if (frame.id !== undefined) ws.send(JSON.stringify({ jsonrpc: '2.0', id: frame.id, result: { n: 1 } }));
+      }),
+    );
+    await new Promise((resolve) => server.once('listening', resolve));
+    const socket = new PeerSocket({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, log: silentLogger });
+    t.after(async () => {
+      await socket.close();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    assert.equal(await socket.opened(2000), true);
+    for await (const event of socket.stream('SubscribeToTask', { id: 'a' }, undefined, { 'A2A-Extensions': 'https://example.com/ext' })) {
+      assert.deepEqual(event, { n: 1 });
+      break;
+    }
+    const aborting = new AbortController();
+    const reading = (async () => {
+      for await (const _ of socket.stream('SubscribeToTask', { id: 'b' }, aborting.signal)) aborting.abort();
+    })();
+    await assert.rejects(reading, { name: 'AbortError' });
+    const cancels = await until(async () => received.filter((f) => f.method === 'StreamCancel'), (frames) => frames.length === 2, 'two cancel frames');
+    const [first, second] = received.filter((f) => f.method === 'SubscribeToTask');
+    assert.deepEqual(first!.serviceParameters, { 'A2A-Extensions': 'https://example.com/ext' });
+    assert.deepEqual(cancels.map((f) => f.params.id), [first!.id, second!.id]);
+  });
+});
+
 describe('the peers\' WebSocket: delegation', () => {
   test('a card delegated to a peer travels over its socket, not HTTP', async (t) => {
     const remote = await petrarch(t);

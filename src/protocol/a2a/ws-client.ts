@@ -3,7 +3,7 @@ import { fromJsonRpcErrorResponse } from '@a2a-js/sdk/errors';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import type { Logger } from '../../log.ts';
-import { MAX_FRAME_BYTES, ResponseFrame } from './ws-frames.ts';
+import { MAX_FRAME_BYTES, ResponseFrame, STREAM_CANCEL } from './ws-frames.ts';
 
 /** Whether a peer's socket can carry requests now. */
 export type SocketState = 'connecting' | 'open' | 'down' | 'closed';
@@ -91,8 +91,11 @@ export class PeerSocket {
     });
   }
 
-  /** One request, one answer: the JSON-RPC result, or the SDK's error for a JSON-RPC error. */
-  request(method: string, params: unknown, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * One request, one answer: the JSON-RPC result, or the SDK's error for a JSON-RPC error.
+   * `parameters` are the request's A2A service parameters (what HTTP sends as headers).
+   */
+  request(method: string, params: unknown, signal?: AbortSignal, parameters?: Record<string, string>): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
       const id = this.#nextId++;
@@ -108,15 +111,18 @@ export class PeerSocket {
       this.#pending.set(id, { kind: 'call', timer, resolve: (result) => settle(() => resolve(result)), reject: (error) => settle(() => reject(error)) });
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        this.#send(id, method, params);
+        this.#send(id, method, params, parameters);
       } catch (error) {
         settle(() => reject(error as Error));
       }
     });
   }
 
-  /** A streaming request: yields each event's JSON-RPC result until the server ends the stream. */
-  async *stream(method: string, params: unknown, signal?: AbortSignal): AsyncGenerator<unknown, void, undefined> {
+  /**
+   * A streaming request: yields each event's JSON-RPC result until the server ends the stream.
+   * A caller that stops reading first (it aborts, or leaves the loop) tells the server to stop sending.
+   */
+  async *stream(method: string, params: unknown, signal?: AbortSignal, parameters?: Record<string, string>): AsyncGenerator<unknown, void, undefined> {
     if (signal?.aborted) throw abortError(signal);
     const id = this.#nextId++;
     const queue: unknown[] = [];
@@ -148,20 +154,29 @@ export class PeerSocket {
       },
     });
     signal?.addEventListener('abort', onAbort, { once: true });
+    let sent = false;
+    // Whether the server is done with the stream: it ended it, failed it, or the socket went.
+    let over = false;
     try {
-      this.#send(id, method, params);
+      this.#send(id, method, params, parameters);
+      sent = true;
       for (;;) {
         if (queue.length > 0) {
           yield queue.shift();
           continue;
         }
+        if (failure && !signal?.aborted) over = true;
         if (failure) throw failure;
-        if (ended) return;
+        if (ended) {
+          over = true;
+          return;
+        }
         await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
       this.#pending.delete(id);
       signal?.removeEventListener('abort', onAbort);
+      if (sent && !over && this.#state === 'open') this.#ws?.send(JSON.stringify({ jsonrpc: '2.0', method: STREAM_CANCEL, params: { id } }));
     }
   }
 
@@ -181,10 +196,11 @@ export class PeerSocket {
     }
   }
 
-  #send(id: number, method: string, params: unknown): void {
+  #send(id: number, method: string, params: unknown, parameters: Record<string, string> | undefined): void {
     const ws = this.#ws;
     if (this.#state !== 'open' || !ws) throw new PeerSocketError('SOCKET_DOWN', `the socket to ${this.#o.url} is ${this.#state}`);
-    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    const serviceParameters = parameters && Object.keys(parameters).length > 0 ? parameters : undefined;
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params, serviceParameters }));
   }
 
   #connect(): void {

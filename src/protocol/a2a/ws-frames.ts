@@ -21,14 +21,30 @@ export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 const Id = z.union([z.string(), z.number().int()]);
 
-/** A frame a client sends: one JSON-RPC request (notifications are not part of the binding). */
-export const RequestFrame = z.object({
-  jsonrpc: z.literal('2.0'),
-  id: Id,
-  method: z.string().min(1),
-  params: z.record(z.string(), z.unknown()).optional(),
-});
-export type RequestFrame = z.infer<typeof RequestFrame>;
+/**
+ * A client that stops reading a stream says so with this notification (`params.id`: the
+ * stream's request id), so the server stops sending it: the socket stays open for the rest.
+ */
+export const STREAM_CANCEL = 'StreamCancel';
+
+/**
+ * The A2A service parameters of one request (`A2A-Version`, `A2A-Extensions`, …), which HTTP
+ * sends as headers. A frame carries its own; the upgrade's headers stand for those it leaves out.
+ */
+const ServiceParameters = z.record(z.string(), z.string());
+
+/** A frame a client sends: one JSON-RPC request, or the end of its interest in a stream. */
+export const ClientFrame = z.union([
+  z.object({ jsonrpc: z.literal('2.0'), method: z.literal(STREAM_CANCEL), params: z.object({ id: Id }) }),
+  z.object({
+    jsonrpc: z.literal('2.0'),
+    id: Id,
+    method: z.string().min(1),
+    params: z.record(z.string(), z.unknown()).optional(),
+    serviceParameters: ServiceParameters.optional(),
+  }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
 
 const RpcError = z.object({ code: z.number().int(), message: z.string(), data: z.any().optional() });
 

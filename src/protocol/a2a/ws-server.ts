@@ -1,15 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { A2A_VERSION_HEADER } from '@a2a-js/sdk';
+import { A2A_VERSION_HEADER, Extensions, HTTP_EXTENSION_HEADER } from '@a2a-js/sdk';
 import { A2A_ERROR_CODE } from '@a2a-js/sdk/errors';
 import { defaultServerCallContextBuilder, JsonRpcTransportHandler, UnauthenticatedUser, validateVersion } from '@a2a-js/sdk/server';
 import type { A2ARequestHandler } from '@a2a-js/sdk/server';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../../log.ts';
-import { errorFrame, MAX_FRAME_BYTES, RequestFrame, STREAM_END } from './ws-frames.ts';
+import { ClientFrame, errorFrame, MAX_FRAME_BYTES, STREAM_END } from './ws-frames.ts';
 
 const HEARTBEAT_MS = 15_000;
+
+/** A socket's open streams by request id; a cancelled one sends no more frames. */
+type Streams = Map<string | number, { cancelled: boolean }>;
 
 /** The peers' WebSocket endpoint: the listener admits an upgrade, this serves the socket. */
 export interface PeerSocketServer {
@@ -40,11 +43,13 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     connections++;
     alive.add(ws);
+    // The socket's streams by request id: a cancel frame marks its stream.
+    const streams: Streams = new Map();
     ws.on('pong', () => alive.add(ws));
     ws.on('error', (error) => log.debug(`peer socket error: ${error.message}`));
     ws.on('message', (data, isBinary) => {
       alive.add(ws);
-      void serve(ws, req, data, isBinary);
+      void serve(ws, req, streams, data, isBinary);
     });
   });
 
@@ -64,7 +69,7 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
     if (ws.readyState === ws.OPEN) ws.send(frame);
   };
 
-  async function serve(ws: WebSocket, req: IncomingMessage, data: RawData, isBinary: boolean): Promise<void> {
+  async function serve(ws: WebSocket, req: IncomingMessage, streams: Streams, data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) return send(ws, errorFrame(null, A2A_ERROR_CODE.INVALID_REQUEST, 'frames are JSON text, not binary'));
     let json: unknown;
     try {
@@ -72,19 +77,29 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
     } catch (error) {
       return send(ws, errorFrame(null, A2A_ERROR_CODE.PARSE_ERROR, `not JSON: ${(error as Error).message}`));
     }
-    const parsed = RequestFrame.safeParse(json);
+    const parsed = ClientFrame.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return send(ws, errorFrame(idOf(json), A2A_ERROR_CODE.INVALID_REQUEST, `not a JSON-RPC request: ${issue ? `${issue.path.join('.') || 'frame'}: ${issue.message}` : 'invalid'}`));
     }
     const frame = parsed.data;
+    if (!('id' in frame)) {
+      // The client stopped reading the stream (STREAM_CANCEL).
+      const stream = streams.get(frame.params.id);
+      if (stream) stream.cancelled = true;
+      return;
+    }
     requests++;
+    const stream = { cancelled: false };
     try {
-      const context = defaultServerCallContextBuilder({ user: new UnauthenticatedUser(), headers: req.headers, requestedVersion: versionOf(req), extensions: undefined });
-      const reply = await transport.handle({ ...frame }, context);
+      const context = callContext(req, frame.serviceParameters ?? {});
+      validateVersion(context.requestedVersion, await handler.getAgentCard(), 'JSONRPC');
+      const { serviceParameters: _, ...request } = frame;
+      const reply = await transport.handle(request, context);
       if (!isStream(reply)) return send(ws, JSON.stringify(reply));
+      streams.set(frame.id, stream);
       for await (const event of reply) {
-        if (ws.readyState === ws.OPEN) {
+        if (ws.readyState === ws.OPEN && !stream.cancelled) {
           ws.send(JSON.stringify(event));
         } else if (frame.method !== 'SendStreamingMessage') {
           break;
@@ -92,9 +107,11 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
         // A sent message's stream is read to its end even with nobody listening: the SDK saves
         // the task's updates only while its stream is read, and GetTask must see how it ended.
       }
-      send(ws, JSON.stringify({ jsonrpc: '2.0', method: STREAM_END, params: { id: frame.id } }));
+      if (!stream.cancelled) send(ws, JSON.stringify({ jsonrpc: '2.0', method: STREAM_END, params: { id: frame.id } }));
     } catch (error) {
       send(ws, JSON.stringify({ jsonrpc: '2.0', id: frame.id, error: JsonRpcTransportHandler.mapToJSONRPCError(error) }));
+    } finally {
+      if (streams.get(frame.id) === stream) streams.delete(frame.id);
     }
   }
 
@@ -140,6 +157,25 @@ const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthor
 function versionOf(req: IncomingMessage): string {
   const header = req.headers[A2A_VERSION_HEADER.toLowerCase()];
   return (Array.isArray(header) ? header[0] : header) || '1.0';
+}
+
+/**
+ * A frame's call context, as the SDK builds one for an HTTP request: the frame's service
+ * parameters are its headers, over the upgrade's (names matched without regard to case).
+ */
+function callContext(req: IncomingMessage, parameters: Record<string, string>) {
+  const headers: IncomingMessage['headers'] = { ...req.headers };
+  for (const [name, value] of Object.entries(parameters)) headers[name.toLowerCase()] = value;
+  const header = (name: string) => {
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(',') : value;
+  };
+  return defaultServerCallContextBuilder({
+    user: new UnauthenticatedUser(),
+    headers,
+    requestedVersion: header(A2A_VERSION_HEADER) || '1.0',
+    extensions: Extensions.parseServiceParameter(header(HTTP_EXTENSION_HEADER)),
+  });
 }
 
 function rawText(data: RawData): string {

@@ -100,7 +100,7 @@ export class SocketTransport implements Transport {
       return overHttp();
     }
     this.counts.socket++;
-    return decode(await this.socket.request(method, params, options?.signal));
+    return decode(await this.socket.request(method, params, options?.signal, options?.serviceParameters));
   }
 
   async *#stream(method: string, params: unknown, options: RequestOptions | undefined, overHttp: () => AsyncGenerator<StreamResponse, void, undefined>): AsyncGenerator<StreamResponse, void, undefined> {
@@ -110,7 +110,7 @@ export class SocketTransport implements Transport {
       return;
     }
     this.counts.socket++;
-    for await (const event of this.socket.stream(method, params, options?.signal)) yield StreamResponse.fromJSON(event);
+    for await (const event of this.socket.stream(method, params, options?.signal, options?.serviceParameters)) yield StreamResponse.fromJSON(event);
   }
 }
 
