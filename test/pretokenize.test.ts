@@ -16,7 +16,7 @@ const PATTERNS = {
 
 // Words of every case and script, marks before and after letters, astral letters and digits
 // (upper and lower case), emoji, lone surrogate halves, contractions, every kind of space.
-const PIECES = ['a', 'B', 'hello', 'World', 'HELLO', ' the', ' The', "'s", "'S", "'ll", "'Re", "'VE", "'x", "'", ' ', '  ', '\t', '\n', '\r\n', '\r', '123', '4567', '!', '?!', '...', '/', '//', '"', 'é', 'É', 'ß', '中文', 'студент', 'Ответ', 'नमस्ते', 'ǅ', 'ǈa', 'ʰ', 'ʰa', 'Aʰ', '\u0301', '\u0301A', 'A\u0301b', 'x\u0301', '😀', '👍🏽', '\u00a0', '\u3000', '\u2000', '\u2028', '\ufeff', '\ud800', '\udc00', '٣', 'Ⅻ', '½', '𝑎', '𝐀', '𝟏', '\u{10400}', '\u{10428}', '_', 'camelCase', 'XMLHttp', "don't", "DON'T", 'e.g.', ' 1', ' !', '<|'];
+const PIECES = ['a', 'B', 'hello', 'World', 'HELLO', ' the', ' The', "'s", "'S", "'ll", "'Re", "'VE", "'x", "'", ' ', '  ', '\t', '\n', '\r\n', '\r', '123', '4567', '!', '?!', '...', '/', '//', '"', 'é', 'É', 'ß', '中文', 'студент', 'Ответ', 'नमस्ते', 'ǅ', 'ǈa', 'ʰ', 'ʰa', 'Aʰ', '\u0301', '\u0301A', 'A\u0301b', 'x\u0301', '😀', '👍🏽', '\u00a0', '\u3000', '\u2000', '\u2028', '\ufeff', '\ud800', '\udc00', '٣', 'Ⅻ', '½', '𝑎', '𝐀', '𝟏', '\u{10400}', '\u{10428}', '_', 'camelCase', 'XMLHttp', "don't", "DON'T", 'e.g.', ' 1', ' !', '<|', '(see', '中A', 'Aʰ中', 'aʰB', '\tword'];
 
 describe('splitPieces', () => {
   for (const encoding of ['o200k_base', 'cl100k_base'] as const) {

@@ -28,7 +28,7 @@ function feed(code: number): void {
 }
 
 const textUnits = new CodeUnits();
-/** Texts at least this long are hashed from a copy of their code units (cheaper per character than charCodeAt). */
+/** Texts at least this long are hashed from a copy of their code units, two at a time (cheaper per character than charCodeAt). */
 const COPIED_TEXT = 32;
 
 function feedText(text: string): void {
@@ -45,9 +45,11 @@ function feedText(text: string): void {
       h2 = Math.imul(h2 ^ c, 1597334677);
     }
   } else {
-    const u = textUnits.load(text);
-    for (let i = 0; i < text.length; i++) {
-      const c = u[i]!;
+    // Two code units at a time: half the multiplies. The length went first, so the NUL that
+    // pads an odd last unit is no character.
+    const pairs = textUnits.loadPairs(text);
+    for (let i = 0, end = (text.length + 1) >>> 1; i < end; i++) {
+      const c = pairs[i]!;
       h1 = Math.imul(h1 ^ c, 2654435761);
       h2 = Math.imul(h2 ^ c, 1597334677);
     }

@@ -27,15 +27,6 @@ const PATTERNS: ReadonlyArray<[PiiKind, RegExp]> = [
   ['ip', IPV6],
 ];
 
-/**
- * Whether a code unit (and the one after it) is one every PII pattern needs somewhere: `@`
- * (email), an ASCII digit (phone, IPv4, IPv6 with digits) or `::` (IPv6). A text with none has
- * no PII: `scanPii` finds nothing in it. For callers that scan the text anyway.
- */
-export function mayStartPii(unit: number, next: number): boolean {
-  return unit === 64 || (unit >= 48 && unit <= 57) || (unit === 58 && next === 58);
-}
-
 /** Which kinds of PII occur in the text. Cheap character checks skip the patterns for most texts. */
 export function scanPii(text: string): { email: boolean; phone: boolean; ip: boolean } {
   const found = { email: false, phone: false, ip: false };

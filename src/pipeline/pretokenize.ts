@@ -48,7 +48,8 @@ function classify(char: string): number {
 
 /** The class of every BMP code unit (surrogates: HIGH, and OTHER for a lone low half), computed once (about 30 ms). */
 let bmp: Uint8Array | null = null;
-function table(): Uint8Array {
+/** The class of every BMP code unit, as `pieceEnd` reads them. */
+export function classTable(): Uint8Array {
   if (bmp) return bmp;
   bmp = new Uint8Array(65536);
   for (let c = 0; c < 65536; c++) bmp[c] = c >= 0xd800 && c <= 0xdbff ? HIGH : c >= 0xdc00 && c <= 0xdfff ? OTHER : classify(String.fromCharCode(c));
@@ -60,7 +61,7 @@ let words: Uint8Array | null = null;
 /** 1 for every BMP code unit that is a letter or a number (`[\p{L}\p{N}]`), else 0. */
 export function wordCharTable(): Uint8Array {
   if (words) return words;
-  const t = table();
+  const t = classTable();
   words = new Uint8Array(65536);
   for (let c = 0; c < 65536; c++) words[c] = t[c] === UPPER || t[c] === LOWER || t[c] === BOTH || t[c] === NUMBER ? 1 : 0;
   return words;
@@ -104,62 +105,104 @@ export function splitPieces(text: string, encoding: SplitEncoding): Pieces {
     pieces.ends = new Int32Array(Math.max(n, pieces.ends.length * 2));
     pieces.hashes = new Int32Array(pieces.ends.length);
   }
-  // The NUL after the text ends the short path's runs below without a bounds check (NUL is
-  // punctuation to the patterns: it never continues a word).
   const u = (pieces.units = textUnits.load(text));
   const { ends, hashes } = pieces;
-  const t = table();
+  const t = classTable();
+  const end = encoding === 'o200k_base' ? o200kPieceEnd : cl100kPieceEnd;
   let count = 0;
-  const o200kSplit = encoding === 'o200k_base';
-  for (let i = 0; i < n; ) {
-    // Most pieces are a word, perhaps capitalised, perhaps after a space: these take a short
-    // path here, hashed as they are read, without a call (a piece cost about 70 ns in calls
-    // when every one took the general path). Any other piece, or a word that might go on (a
-    // mark, an astral letter, a contraction), starts again on the general path.
-    let h = HASH_SEED;
-    let j = i;
-    let unit = u[j]!;
-    if (unit === 32) {
-      h = Math.imul(h ^ unit, HASH_PRIME);
-      unit = u[++j]!;
-    }
-    let c = t[unit];
-    if (o200kSplit) {
-      if (c === UPPER) {
-        h = Math.imul(h ^ unit, HASH_PRIME);
-        c = t[(unit = u[++j]!)];
-      }
-      if (c === LOWER) {
-        do {
-          h = Math.imul(h ^ unit, HASH_PRIME);
-          c = t[(unit = u[++j]!)];
-        } while (c === LOWER);
-        if (c !== BOTH && c !== MARK && c !== HIGH && unit !== 39) {
-          hashes[count] = h;
-          ends[count++] = i = j;
-          continue;
-        }
-      }
-      j = o200k(u, t, i, n);
-    } else {
-      if (c === LOWER || c === UPPER || c === BOTH) {
-        do {
-          h = Math.imul(h ^ unit, HASH_PRIME);
-          c = t[(unit = u[++j]!)];
-        } while (c === LOWER || c === UPPER || c === BOTH);
-        if (c !== HIGH) {
-          hashes[count] = h;
-          ends[count++] = i = j;
-          continue;
-        }
-      }
-      j = cl100k(u, t, i, n);
-    }
-    hashes[count] = hashUnits(u, i, j);
-    ends[count++] = i = j;
+  for (let i = 0; i < n; count++) {
+    i = ends[count] = end(u, t, i, n);
+    hashes[count] = pieceHash[0]!;
   }
   pieces.count = count;
   return pieces;
+}
+
+/** The hash (`hashUnits`) of the piece `pieceEnd` found last. */
+export const pieceHash = new Int32Array(1);
+
+/**
+ * The end of the pre-token starting at `i` of the code units `u` (a text of length `n` followed
+ * by a NUL, as `CodeUnits.load` leaves it; `t` is `classTable()`), exactly where the encoding's
+ * split regex would end it; its hash goes to `pieceHash`.
+ */
+export function pieceEnd(u: Uint16Array, t: Uint8Array, i: number, n: number, o200kSplit: boolean): number {
+  return o200kSplit ? o200kPieceEnd(u, t, i, n) : cl100kPieceEnd(u, t, i, n);
+}
+
+// The two below are `pieceEnd` for one encoding each. Most pieces are a word after an optional
+// space or punctuation mark: these take a short path, hashed as they are read. Any other piece,
+// or a word that might go on in a way the short path does not follow (a mark first, an astral
+// letter, a contraction), starts again on the general path. Each is small enough for V8 to
+// inline into a caller's loop (one function for both was not: a call a piece cost a fifth of
+// the split). The NUL after the text ends every run without a bounds check: it is punctuation
+// to the patterns, so it never continues a word and is no letter for a prefix to come before.
+
+/** `pieceEnd` for o200k_base. */
+export function o200kPieceEnd(u: Uint16Array, t: Uint8Array, i: number, n: number): number {
+  let h = HASH_SEED;
+  let j = i;
+  let unit = u[j]!;
+  let c = t[unit]!;
+  // A mark at the start may be read as the prefix or as part of the word.
+  if (c === MARK) return general(u, t, i, n, true);
+  // `[^\r\n\p{L}\p{N}]?` before a word.
+  if ((c === SPACE || c === OTHER) && within(LETTERS, t[u[j + 1]!]!)) {
+    h = Math.imul(h ^ unit, HASH_PRIME);
+    c = t[(unit = u[++j]!)]!;
+  }
+  const word = j;
+  // `[upper]*[lower]+` else `[upper]+[lower]*`, where upper is Lu Lt Lm Lo M and lower is Ll Lm
+  // Lo M. The upper run first, noting where its last character that is also lower ends.
+  let lowerEnd = -1;
+  while (within(UPPER_SET, c)) {
+    h = Math.imul(h ^ unit, HASH_PRIME);
+    if (c !== UPPER) lowerEnd = j + 1;
+    c = t[(unit = u[++j]!)]!;
+  }
+  if (c === LOWER) {
+    do {
+      h = Math.imul(h ^ unit, HASH_PRIME);
+      c = t[(unit = u[++j]!)]!;
+    } while (within(LOWER_SET, c));
+  } else if (j === word || (lowerEnd !== -1 && lowerEnd !== j)) {
+    // No word here, or the regex would give back trailing capitals.
+    return general(u, t, i, n, true);
+  }
+  // A surrogate pair may continue the word; an apostrophe may add a contraction.
+  if (c === HIGH || unit === 39) return general(u, t, i, n, true);
+  pieceHash[0] = h;
+  return j;
+}
+
+/** `pieceEnd` for cl100k_base. */
+export function cl100kPieceEnd(u: Uint16Array, t: Uint8Array, i: number, n: number): number {
+  let h = HASH_SEED;
+  let j = i;
+  let unit = u[j]!;
+  // An apostrophe is read first as a contraction.
+  if (unit === 39) return general(u, t, i, n, false);
+  let c = t[unit]!;
+  // `[^\r\n\p{L}\p{N}]?` before a word.
+  if (within(PREFIX, c) && within(LETTERS, t[u[j + 1]!]!)) {
+    h = Math.imul(h ^ unit, HASH_PRIME);
+    c = t[(unit = u[++j]!)]!;
+  }
+  const word = j;
+  while (within(LETTERS, c)) {
+    h = Math.imul(h ^ unit, HASH_PRIME);
+    c = t[(unit = u[++j]!)]!;
+  }
+  // No word here, or a surrogate pair may continue it.
+  if (j === word || c === HIGH) return general(u, t, i, n, false);
+  pieceHash[0] = h;
+  return j;
+}
+
+function general(u: Uint16Array, t: Uint8Array, i: number, n: number, o200kSplit: boolean): number {
+  const end = o200kSplit ? o200k(u, t, i, n) : cl100k(u, t, i, n);
+  pieceHash[0] = hashUnits(u, i, end);
+  return end;
 }
 
 /** Calls `onPiece(start, end)` for each pre-token of `text`, exactly as the encoding's split regex would. */

@@ -3,7 +3,7 @@ import type { ChatMessage, ChatRow } from '../chat-rows.ts';
 import type { JsonlLine } from '../jsonl.ts';
 import { scanPii } from '../pii.ts';
 import type { TokenCounter } from '../tokens.ts';
-import { hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, messageTokens, ROW_TOKENS_BASE, rowWeights, scanText } from './checks.ts';
+import { hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, messageTokens, ROW_TOKENS_BASE, rowWeights } from './checks.ts';
 import type { CountName } from './report.ts';
 import { NumberStats, Occurrences, TOKEN_EDGES, TURN_EDGES, ValueCounts, WORD_EDGES } from './stats.ts';
 import type { NumberStatsData, Place } from './stats.ts';
@@ -196,17 +196,16 @@ export class AuditAccumulator {
     if (outside) this.flag('weight_out_of_range_rows', source, line);
   }
 
-  /** Tokens, words and PII of the row's messages: one pass over each text besides the tokenizer's. */
+  /** Tokens, words and PII of the row's messages: one pass over each text, the tokenizer's. */
   private measure(messages: readonly ChatMessage[], source: number, line: number): void {
     let rowTokens = ROW_TOKENS_BASE;
     let email = false;
     let phone = false;
     let ip = false;
     for (const { role, content } of messages) {
-      const tokens = this.counter.count(content);
+      const { tokens, words, maybePii } = this.counter.measure(content);
       rowTokens += messageTokens(role, tokens, this.counter);
       statsFor(this.tokens, role, TOKEN_EDGES).add(tokens);
-      const { words, maybePii } = scanText(content);
       statsFor(this.words, role, WORD_EDGES).add(words);
       if (maybePii) {
         const found = scanPii(content);

@@ -1,6 +1,4 @@
 import type { ChatMessage } from '../chat-rows.ts';
-import { mayStartPii } from '../pii.ts';
-import { CodeUnits } from '../units.ts';
 
 const FINAL_PUNCT = new Set(['.', '!', '?', '"', "'", ')', ']', '…', '”', '’', '»', '。', '！', '？', '`', '*']);
 
@@ -33,62 +31,6 @@ export function lacksFinalPunctuation(messages: readonly ChatMessage[]): boolean
   if (!last || last.role !== 'assistant') return false;
   const text = last.content.trimEnd();
   return text !== '' && !FINAL_PUNCT.has(text.at(-1)!);
-}
-
-const textUnits = new CodeUnits();
-
-/** What one pass over a text finds: its words, and whether `scanPii` could find anything in it. */
-export interface TextScan {
-  words: number;
-  maybePii: boolean;
-}
-
-const scanned: TextScan = { words: 0, maybePii: false };
-
-// What scanText needs of a code unit, as bits: a space between words, a character PII needs
-// wherever it is (`@`, an ASCII digit), a colon (`::` is one too).
-const WORD_SPACE = 1;
-const PII_CHAR = 2;
-const COLON = 4;
-let unitKinds: Uint8Array | null = null;
-
-function kinds(): Uint8Array {
-  if (unitKinds) return unitKinds;
-  unitKinds = new Uint8Array(65536);
-  for (const space of [9, 10, 11, 12, 13, 32, 160, 0x3000]) unitKinds[space] = WORD_SPACE;
-  for (let c = 0; c < 65536; c++) if (mayStartPii(c, 0)) unitKinds[c] = PII_CHAR;
-  unitKinds[58] = COLON;
-  return unitKinds;
-}
-
-/**
- * Words in a text (runs of non-space characters), and whether it has a character PII starts
- * from, in one pass over its code units (the word count and the PII prefilters were three
- * scans). Branch-free per character: a branch at every word's edge was mispredicted often
- * enough to double the time. The answer is one shared object, overwritten by the next call.
- */
-export function scanText(text: string): Readonly<TextScan> {
-  const u = textUnits.load(text);
-  const kind = kinds();
-  let words = 0;
-  let found = 0;
-  // As if a space came before the text, so a word at the start counts.
-  let previous = WORD_SPACE;
-  for (let i = 0; i < text.length; i++) {
-    const k = kind[u[i]!]!;
-    // A word starts where a non-space follows a space.
-    words += previous & ~k & WORD_SPACE;
-    found |= (k & PII_CHAR) | (k & previous & COLON);
-    previous = k;
-  }
-  scanned.words = words;
-  scanned.maybePii = found !== 0;
-  return scanned;
-}
-
-/** Words in a text: runs of non-space characters. */
-export function countWords(text: string): number {
-  return scanText(text).words;
 }
 
 /** The weights a row carries: its row-level weight (Unsloth), else its messages' weights. */
