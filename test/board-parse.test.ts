@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseBoard, parseSlashCommand, recognizeColumn, serializeBoard, splitWords } from '../src/board/index.ts';
 import type { Board, Card, ColumnKind } from '../src/board/index.ts';
+import { readHead } from '../src/board/fields.ts';
+import { matchListItem } from '../src/board/list-item.ts';
 import { _parseFresh } from '../src/board/parse.ts';
 import { generateBoard, rng } from './helpers/boards.ts';
 
@@ -18,6 +20,8 @@ function cardOf(...lines: string[]): Card {
   return card;
 }
 
+/** A board as plain data, every card field included (those read on first use too). */
+const plain = (board: Board): unknown => JSON.parse(JSON.stringify(board));
 const counts = (board: Board) => board.columns.map((c) => [c.kind, c.cards.length]);
 
 describe('the seed boards', () => {
@@ -125,6 +129,37 @@ describe('card fields', () => {
       assert.equal(card.endLine, 1 + lines.length);
     });
   }
+  test('titles read in place agree with readHead on every card line, owners read later too', () => {
+    // The parser reads a bold title in place and the owner only when asked; `readHead` reads
+    // the whole line at once. Tricky lines: bold runs, dashes inside bold, CR, markers, hyphens.
+    const tricky = ['- ****x** — Ana', '- **a — Bob**', '- **a** - Bob', '- **a**\r', '- **x <!-- q:abc --> y** — Zoe', '- ** spaced ** — Q',
+      '- **a\u2028b** c — Dee', '- ***a** b -- Eve', '- **a**', '- **', '- **a** **HTTP 402** -- Ann Lee', '- **a**-- b', '- **é** — Éva'];
+    const texts = [
+      `## Blocked\n${tricky.join('\n')}\n`,
+      ...fixtureNames.map((n) => read(FIXTURES, n)),
+      read(SEEDS, 'KANBAN.seed.md'),
+      ...Array.from({ length: 500 }, (_, i) => generateBoard(i + 1).text),
+    ];
+    let bold = 0;
+    for (const text of texts) {
+      for (const card of _parseFresh(text).cards) {
+        const first = card.text.replace(/\r?\n[\s\S]*$/, '');
+        const head = readHead(first.slice(matchListItem(first)!.textStart));
+        if (first.slice(matchListItem(first)!.textStart).startsWith('**')) bold++;
+        assert.deepEqual([card.title, card.marker, card.owner], [head.title, head.marker, head.owner?.name ?? null], JSON.stringify(first));
+      }
+    }
+    assert.ok(bold > 1000, `only ${bold} bold titles were tried`);
+  });
+  test('byte offsets are right whatever order the cards are asked in', () => {
+    const { text } = generateBoard(7);
+    const cards = _parseFresh(text).cards;
+    const order = [...cards.keys()].reverse().concat([...cards.keys()].filter((n) => n % 3 === 0));
+    for (const n of order) {
+      const card = cards[n]!;
+      assert.deepEqual(card.bytes, { start: Buffer.byteLength(text.slice(0, card.span.start)), end: Buffer.byteLength(text.slice(0, card.span.end)) });
+    }
+  });
   test('an inline bold reason counts only in Blocked', () => {
     const text = '## Doing\n- Gen: **HTTP 402** x\n## Blocked\n- Gen: **HTTP 402** x\n- **Title** only\n';
     assert.deepEqual(parseBoard(text).cards.map((c) => c.blockedReason), [null, 'HTTP 402', null]);
@@ -362,7 +397,8 @@ describe('incremental parse', () => {
       parseBoard(text);
       for (let step = 0; step < 6; step++) {
         const changed = edit(text, donor, next);
-        assert.deepEqual(parseBoard(changed), _parseFresh(changed), `seed ${seed}, step ${step}`);
+        // As JSON: every card field, the ones read on first use too.
+        assert.deepEqual(plain(parseBoard(changed)), plain(_parseFresh(changed)), `seed ${seed}, step ${step}`);
         text = changed;
       }
     }

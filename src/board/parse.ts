@@ -2,6 +2,7 @@ import { pushRegions, readCards } from './build.ts';
 import type { Parsed } from './build.ts';
 import { assignIds } from './identity.ts';
 import { changeOf } from './change.ts';
+import { Utf8Offsets } from './lines.ts';
 import type { Change } from './change.ts';
 import { reparse } from './reparse.ts';
 import { closeSection, initialState, readFrontMatter, scanLines } from './scan.ts';
@@ -54,7 +55,8 @@ function parseFresh(text: string): Parsed {
   closeSection(scan.state.column, scan.others, text.length);
 
   const derived: string[] = [];
-  const cards = readCards(text, scan, 0, 0, derived);
+  const offsets = new Utf8Offsets(text);
+  const cards = readCards(text, scan, offsets, derived);
   const markers: Array<string | null> = new Array<string | null>(cards.length);
   for (let n = 0; n < cards.length; n++) markers[n] = cards[n]!.marker;
   const ids = assignIds(markers, derived);
@@ -75,6 +77,6 @@ function parseFresh(text: string): Parsed {
     regions,
     lastSynced: scan.state.lastSynced,
   };
-  return { board, derived, distinct, crlf, lf };
+  return { board, cards, derived, distinct, crlf, lf };
 }
 

@@ -1,11 +1,12 @@
 import { changeOf } from './change.ts';
 import type { Change } from './change.ts';
 import { assignIds } from './identity.ts';
-import { indentWidthAt } from './lines.ts';
+import { indentWidthAt, Utf8Offsets } from './lines.ts';
 import { pushRegions, readCards, shiftedColumn } from './build.ts';
 import type { Parsed } from './build.ts';
 import { closeSection, scanLines } from './scan.ts';
 import type { Resync, Scan, ScanState } from './scan.ts';
+import type { ParsedCard } from './card.ts';
 import type { Board, Card, Column, OtherSection, Region } from './types.ts';
 
 const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
@@ -19,7 +20,7 @@ const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
  */
 export function reparse(old: Parsed, text: string, change: Change = changeOf(old.board.text, text)): Parsed | null {
   const before = old.board.text;
-  const oldCards = old.board.cards;
+  const oldCards = old.cards;
   const oldColumns = old.board.columns;
   const { prefix, suffix } = change;
   // Restart at the first line of the last card that ends before the change: the state there is
@@ -39,7 +40,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   const others: OtherSection[] = old.board.others.filter((o) => o.span.start < from);
   const current = columns[columnOf[restartCard]!]!;
   current.span.end = -1;
-  const cards: Card[] = oldCards.slice(0, restartCard);
+  const cards: ParsedCard[] = oldCards.slice(0, restartCard);
   const derived: string[] = old.derived.slice(0, restartCard);
   for (let n = 0; n < cards.length; n++) columns[columnOf[n]!]!.cards.push(cards[n]!);
 
@@ -61,11 +62,11 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   // How far the old lines from the resync point on moved.
   const oldEnd = at ? at.start - delta : before.length;
   const lineShift = at ? scan.lineBase + scan.lineCount - at.line : 0;
-  const byteShift = at ? Buffer.byteLength(text.slice(from, scan.end)) - Buffer.byteLength(before.slice(from, oldEnd)) : 0;
   const firstMovedCard = at ? at.card : oldCards.length;
 
   const scannedDerived: string[] = [];
-  const scanned = readCards(text, scan, from, restart.bytes.start, scannedDerived);
+  const offsets = new Utf8Offsets(text);
+  const scanned = readCards(text, scan, offsets, scannedDerived);
   // Ids are assigned board-wide (a repeated title gets `-2`). When every card's id is its own
   // claim (its marker, else its title's id) and the scanned cards claim what the cards they
   // replace claimed, nothing can be renumbered: no need to assign them all again.
@@ -93,7 +94,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   // A kept card whose id changed (a repeated title appeared or went) is a new object; the rest are shared.
   for (let n = 0; n < cards.length; n++) {
     if (cards[n]!.id === ids[n]) continue;
-    const card = { ...cards[n]!, id: ids[n]! };
+    const card = cards[n]!.withId(ids[n]!);
     columns[columnOf[n]!]!.cards[card.index] = card;
     cards[n] = card;
   }
@@ -116,7 +117,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     for (const other of old.board.others) if (other.span.start >= oldEnd) others.push(movedSection(other, delta, lineShift));
     for (let n = firstMovedCard; n < oldCards.length; n++) {
       const column = columnOf[n] === continued ? state.column! : columns[columnOf[n]! + columnShift]!;
-      const card = movedCard(oldCards[n]!, unchanged ? oldCards[n]!.id : ids[cards.length]!, column.cards.length, delta, lineShift, byteShift);
+      const card = oldCards[n]!.moved(unchanged ? oldCards[n]!.id : ids[cards.length]!, column.cards.length, delta, lineShift, offsets);
       column.cards.push(card);
       cards.push(card);
       derived.push(old.derived[n]!);
@@ -153,7 +154,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   let lastSynced = state.lastSynced;
   if (!lastSynced && at && synced && synced.span.start >= oldEnd) lastSynced = movedSection(synced, delta, lineShift);
   const board: Board = { text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, regions, lastSynced };
-  return { board, derived, distinct, crlf, lf };
+  return { board, cards, derived, distinct, crlf, lf };
 }
 
 /**
@@ -256,28 +257,6 @@ function columnIndexes(board: Board): Int32Array {
     n += count;
   }
   return of;
-}
-
-function movedCard(card: Card, id: string, index: number, delta: number, lines: number, bytes: number): Card {
-  return {
-    id,
-    marker: card.marker,
-    column: card.column,
-    index,
-    title: card.title,
-    owner: card.owner,
-    mentions: card.mentions,
-    command: card.command,
-    after: card.after,
-    links: card.links,
-    checkbox: card.checkbox,
-    blockedReason: card.blockedReason,
-    line: card.line + lines,
-    endLine: card.endLine + lines,
-    span: { start: card.span.start + delta, end: card.span.end + delta },
-    bytes: { start: card.bytes.start + bytes, end: card.bytes.end + bytes },
-    text: card.text,
-  };
 }
 
 function movedSection<T extends { line: number; span: { start: number; end: number } }>(section: T, delta: number, lines: number): T {

@@ -1,7 +1,6 @@
 import { recognizeColumn } from './columns.ts';
 import { firstNonBlankIn, indentWidthAt } from './lines.ts';
 import { closesFence, matchFence, matchListItemAt } from './list-item.ts';
-import type { ListItem } from './list-item.ts';
 import type { Board, Column, OtherSection } from './types.ts';
 
 const HEADING = /^ {0,3}(#{1,6})(?=[ \t]|$)(.*)$/;
@@ -16,7 +15,10 @@ export interface CardDraft {
   line: number;
   lastLine: number;
   indent: number;
-  item: ListItem;
+  /** Where the first line's item text (after marker and checkbox) starts, and where the line's content ends. */
+  head: number;
+  headEnd: number;
+  checked: boolean | null;
 }
 
 /** What the scan carries from one line to the next: enough to start a scan at any card's first line. */
@@ -174,7 +176,7 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     if (column && !inSubsection && isListLead(lead)) {
       const item = matchListItemAt(text, start, contentEnd);
       if (item && item.indent <= 3) {
-        card = { column, start: lineStart, end, line, lastLine: line, indent: item.indent, item };
+        card = { column, start: lineStart, end, line, lastLine: line, indent: item.indent, head: start + item.textStart, headEnd: contentEnd, checked: item.checked };
         scan.drafts.push(card);
       }
     }
