@@ -4,7 +4,7 @@ import { readHead } from './fields.ts';
 import { deriveId } from './identity.ts';
 import type { Utf8Offsets } from './lines.ts';
 import type { Scan } from './scan.ts';
-import type { Board, Column, Region } from './types.ts';
+import type { Board, Column } from './types.ts';
 
 /** A parsed board with what an incremental parse of its next version needs. */
 export interface Parsed {
@@ -18,6 +18,8 @@ export interface Parsed {
   /** Line breaks in the text, for the dominant line ending. */
   crlf: number;
   lf: number;
+  /** Where the front matter ends; 0 when there is none. */
+  frontEnd: number;
 }
 
 /**
@@ -49,29 +51,6 @@ export function readCards(text: string, scan: Scan, offsets: Utf8Offsets, derive
     cards[n] = card;
   }
   return cards;
-}
-
-/**
- * Appends the regions of the scanned text: each card and each column heading line is one,
- * and what lies between them is verbatim.
- */
-export function pushRegions(regions: Region[], scan: Scan): void {
-  const { drafts, headings } = scan;
-  let at = scan.start;
-  let h = 0;
-  for (let n = 0; n <= drafts.length; n++) {
-    const next = n < drafts.length ? drafts[n]!.start : scan.end;
-    for (; h < headings.length && headings[h]! < next; h += 2) {
-      if (headings[h]! > at) regions.push({ kind: 'verbatim', span: { start: at, end: headings[h]! } });
-      at = headings[h + 1]!;
-      regions.push({ kind: 'heading', span: { start: headings[h]!, end: at } });
-    }
-    if (next > at) regions.push({ kind: 'verbatim', span: { start: at, end: next } });
-    if (n < drafts.length) {
-      at = drafts[n]!.end;
-      regions.push({ kind: 'card', span: { start: next, end: at } });
-    }
-  }
 }
 
 /** A copy of a column without its cards, moved by `delta` characters and `lines` lines. */

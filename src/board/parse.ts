@@ -1,4 +1,4 @@
-import { pushRegions, readCards } from './build.ts';
+import { readCards } from './build.ts';
 import type { Parsed } from './build.ts';
 import { assignIds } from './identity.ts';
 import { changeOf } from './change.ts';
@@ -6,7 +6,8 @@ import { Utf8Offsets } from './lines.ts';
 import type { Change } from './change.ts';
 import { reparse } from './reparse.ts';
 import { closeSection, initialState, readFrontMatter, scanLines } from './scan.ts';
-import type { Board, Region } from './types.ts';
+import { boardWithRegions } from './regions.ts';
+import type { Board } from './types.ts';
 
 // An update parses the same text several times (check, apply, verify the result, read back):
 // the last boards parsed are kept and returned again, and the next text is parsed as a change
@@ -63,20 +64,12 @@ function parseFresh(text: string): Parsed {
   const distinct = ids.every((id, n) => id === (markers[n] || derived[n]));
   // The cards are new: their ids are set before the board is shared.
   for (let n = 0; n < cards.length; n++) cards[n]!.id = ids[n]!;
-  const regions: Region[] = front.end > 0 ? [{ kind: 'front-matter', span: { start: 0, end: front.end } }] : [];
-  pushRegions(regions, scan);
   const crlf = front.crlf + scan.crlf;
   const lf = front.lf + scan.lf;
-  const board: Board = {
-    text,
-    eol: crlf > lf ? '\r\n' : '\n',
-    obsidian,
-    columns: scan.columns,
-    cards,
-    others: scan.others,
-    regions,
-    lastSynced: scan.state.lastSynced,
-  };
-  return { board, cards, derived, distinct, crlf, lf };
+  const board = boardWithRegions(
+    { text, eol: crlf > lf ? '\r\n' : '\n', obsidian, columns: scan.columns, cards, others: scan.others, lastSynced: scan.state.lastSynced },
+    front.end,
+  );
+  return { board, cards, derived, distinct, crlf, lf, frontEnd: front.end };
 }
 

@@ -2,12 +2,13 @@ import { changeOf } from './change.ts';
 import type { Change } from './change.ts';
 import { assignIds } from './identity.ts';
 import { indentWidthAt, Utf8Offsets } from './lines.ts';
-import { pushRegions, readCards, shiftedColumn } from './build.ts';
+import { readCards, shiftedColumn } from './build.ts';
 import type { Parsed } from './build.ts';
 import { closeSection, scanLines } from './scan.ts';
 import type { Resync, Scan, ScanState } from './scan.ts';
 import type { ParsedCard } from './card.ts';
-import type { Board, Card, Column, OtherSection, Region } from './types.ts';
+import { boardWithRegions } from './regions.ts';
+import type { Board, Card, Column, OtherSection } from './types.ts';
 
 const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
 
@@ -29,7 +30,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   if (restartCard === -1) return null;
   // A file that opens with `---` but never closes it has no front matter, until a `---` line
   // anywhere below closes it.
-  if (old.board.regions[0]?.kind !== 'front-matter' && OPENS_FRONT_MATTER.test(text)) return null;
+  if (old.frontEnd === 0 && OPENS_FRONT_MATTER.test(text)) return null;
   const restart = oldCards[restartCard]!;
   const from = restart.span.start;
   const columnOf = columnIndexes(old.board);
@@ -124,37 +125,13 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     }
   }
 
-  const regions: Region[] = [];
-  for (const region of old.board.regions) {
-    if (region.span.end > from) break;
-    regions.push(region);
-  }
-  pushRegions(regions, scan);
-  if (at) {
-    const oldRegions = old.board.regions;
-    let k = oldRegions.findIndex((region) => region.span.end > oldEnd);
-    // A heading of a section Quimbot does not manage is verbatim like the lines around it, and
-    // one region with them: join the old region running through it to the scanned lines before.
-    const through = oldRegions[k]!;
-    if (through.kind === 'verbatim') {
-      const last = regions.at(-1)!;
-      if (last.kind === 'verbatim' && last.span.end === scan.end) last.span.end = through.span.end + delta;
-      else regions.push({ kind: 'verbatim', span: { start: scan.end, end: through.span.end + delta } });
-      k++;
-    }
-    for (; k < oldRegions.length; k++) {
-      const { kind, span } = oldRegions[k]!;
-      regions.push({ kind, span: { start: span.start + delta, end: span.end + delta } });
-    }
-  }
-
   const removed = countBreaks(before, from, oldEnd);
   const crlf = old.crlf - removed.crlf + scan.crlf;
   const lf = old.lf - removed.lf + scan.lf;
   let lastSynced = state.lastSynced;
   if (!lastSynced && at && synced && synced.span.start >= oldEnd) lastSynced = movedSection(synced, delta, lineShift);
-  const board: Board = { text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, regions, lastSynced };
-  return { board, cards, derived, distinct, crlf, lf };
+  const board = boardWithRegions({ text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, lastSynced }, old.frontEnd);
+  return { board, cards, derived, distinct, crlf, lf, frontEnd: old.frontEnd };
 }
 
 /**

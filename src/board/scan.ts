@@ -41,8 +41,6 @@ export interface Scan {
   /** Sections whose heading the scan read, in order. */
   columns: Column[];
   others: OtherSection[];
-  /** `[start, end)` of each column heading line, flat (each line is its own region). */
-  headings: number[];
   state: ScanState;
   /** Where the scan stopped: the start of the line `resync` accepted, else the end of the text. */
   end: number;
@@ -72,7 +70,7 @@ export function initialState(): ScanState {
  * offsets, and everything between them is verbatim.
  */
 export function scanLines(text: string, from: number, lineBase: number, state: ScanState, resync: Resync | null): Scan {
-  const scan: Scan = { start: from, lineBase, lineCount: 0, drafts: [], columns: [], others: [], headings: [], state, end: text.length, crlf: 0, lf: 0 };
+  const scan: Scan = { start: from, lineBase, lineCount: 0, drafts: [], columns: [], others: [], state, end: text.length, crlf: 0, lf: 0 };
   let { column, inSubsection, card, fence, inComment, lastSynced } = state;
   let crlf = 0;
   let lf = 0;
@@ -159,7 +157,6 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
         inSubsection = false;
         if (column) {
           scan.columns.push(column);
-          scan.headings.push(lineStart, end);
         } else {
           scan.others.push({ heading: title, level, line: line + 1, span: { start, end: -1 } });
         }
