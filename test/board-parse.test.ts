@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { parseBoard, parseSlashCommand, recognizeColumn, serializeBoard, splitWords } from '../src/board/index.ts';
+import { deriveId, parseBoard, parseSlashCommand, recognizeColumn, serializeBoard, splitWords } from '../src/board/index.ts';
 import type { Board, Card, ColumnKind } from '../src/board/index.ts';
 import { readHead } from '../src/board/fields.ts';
 import { matchListItem } from '../src/board/list-item.ts';
@@ -96,6 +96,28 @@ describe('recognizeColumn', () => {
   for (const [heading, kind] of cases) test(`"${heading}" -> ${kind}`, () => assert.equal(recognizeColumn(heading), kind));
 });
 
+describe('matchListItem', () => {
+  const cases: Array<[string, ReturnType<typeof matchListItem>]> = [
+    ['- a', { indent: 0, marker: '-', markerStart: 0, checkboxAt: null, checked: null, textStart: 2 }],
+    ['  * [ ] b', { indent: 2, marker: '*', markerStart: 2, checkboxAt: 5, checked: false, textStart: 8 }],
+    ['12) c', { indent: 0, marker: '12)', markerStart: 0, checkboxAt: null, checked: null, textStart: 4 }],
+    ['3.\td', { indent: 0, marker: '3.', markerStart: 0, checkboxAt: null, checked: null, textStart: 3 }],
+    ['- [x]', { indent: 0, marker: '-', markerStart: 0, checkboxAt: 3, checked: true, textStart: 5 }],
+    ['1234567890. no', null],
+    ['123456789. yes', { indent: 0, marker: '123456789.', markerStart: 0, checkboxAt: null, checked: null, textStart: 11 }],
+    ['* * *', null],
+    ['+ + +', { indent: 0, marker: '+', markerStart: 0, checkboxAt: null, checked: null, textStart: 2 }],
+    ['-no', null],
+    ['- [ ]x', { indent: 0, marker: '-', markerStart: 0, checkboxAt: null, checked: null, textStart: 2 }],
+    ['\t- [X]   tab', { indent: 4, marker: '-', markerStart: 1, checkboxAt: 4, checked: true, textStart: 9 }],
+    ['- [ ]', { indent: 0, marker: '-', markerStart: 0, checkboxAt: 3, checked: false, textStart: 5 }],
+    ['1)x', null],
+    ['07. [x] z', { indent: 0, marker: '07.', markerStart: 0, checkboxAt: 5, checked: true, textStart: 8 }],
+    ['*\t[ ]\tq', { indent: 0, marker: '*', markerStart: 0, checkboxAt: 3, checked: false, textStart: 6 }],
+  ];
+  for (const [line, want] of cases) test(JSON.stringify(line), () => assert.deepEqual(matchListItem(line), want));
+});
+
 describe('card fields', () => {
   const cases: Array<{ name: string; lines: string[]; want: Partial<Card> }> = [
     { name: 'leading bold title and em dash owner', lines: ['- **Write build recipe** (3 supersets) — Quimbot'], want: { title: 'Write build recipe', owner: 'Quimbot' } },
@@ -147,6 +169,7 @@ describe('card fields', () => {
         const head = readHead(first.slice(matchListItem(first)!.textStart));
         if (first.slice(matchListItem(first)!.textStart).startsWith('**')) bold++;
         assert.deepEqual([card.title, card.marker, card.owner], [head.title, head.marker, head.owner?.name ?? null], JSON.stringify(first));
+        if (!card.marker) assert.equal(card.id.replace(/-\d+$/, ''), deriveId(head.title), JSON.stringify(first));
       }
     }
     assert.ok(bold > 1000, `only ${bold} bold titles were tried`);

@@ -1,7 +1,7 @@
 import { ParsedCard } from './card.ts';
-import { boldTitleAt } from './card-fields.ts';
+import { boldTitleEnd } from './card-fields.ts';
 import { readHead } from './fields.ts';
-import { deriveId } from './identity.ts';
+import { deriveId, deriveIdAt } from './identity.ts';
 import type { Utf8Offsets } from './lines.ts';
 import type { Scan } from './scan.ts';
 import type { Board, Column } from './types.ts';
@@ -27,24 +27,33 @@ export interface Parsed {
  * them; ids are left empty, to be assigned board-wide. Only what identity needs is read here
  * (marker, title, checkbox); the other fields are read when asked for (see `ParsedCard`).
  */
-export function readCards(text: string, scan: Scan, offsets: Utf8Offsets, derived: string[]): ParsedCard[] {
-  const cards: ParsedCard[] = new Array<ParsedCard>(scan.drafts.length);
+export function readCards(text: string, scan: Scan, source: Utf8Offsets, derived: string[]): ParsedCard[] {
+  const { drafts } = scan;
+  const cards: ParsedCard[] = new Array<ParsedCard>(drafts.length);
   // The next `<!--` at or after the card being read, looked up again only once passed: a line
   // with one may hold a marker and is read in full.
   let comment = -2;
-  for (let n = 0; n < scan.drafts.length; n++) {
-    const { column, start, end, line, lastLine, head, headEnd, checked } = scan.drafts[n]!;
+  for (let n = 0; n < drafts.length; n++) {
+    const column = drafts.column(n);
+    const start = drafts.start(n);
+    const end = drafts.end(n);
+    const head = drafts.head(n);
+    const headEnd = drafts.headEnd(n);
+    const line = drafts.line(n);
+    const lastLine = drafts.lastLine(n);
+    const checkbox = drafts.checkbox(n);
     if (comment !== -1 && comment < head) comment = text.indexOf('<!--', head);
-    const bold = comment !== -1 && comment < headEnd ? null : boldTitleAt(text, head, headEnd);
-    const checkbox = checked === null ? null : checked ? 'done' : 'open';
+    const close = comment !== -1 && comment < headEnd ? -1 : boldTitleEnd(text, head, headEnd);
+    const index = column.cards.length;
     let card: ParsedCard;
-    if (bold !== null) {
-      card = new ParsedCard(text.slice(start, end), column.kind, column.cards.length, line + 1, lastLine + 1, start, null, bold, checkbox, head - start, headEnd - start, undefined, offsets);
-      derived.push(deriveId(bold));
+    if (close !== -1) {
+      // A bold title: its id is read in place, the title itself on first use.
+      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, null, checkbox, head - start, headEnd - start, undefined, undefined);
+      derived.push(deriveIdAt(text, head + 2, close));
     } else {
       const fields = readHead(text.slice(head, headEnd));
       const owner = fields.owner?.name ?? null;
-      card = new ParsedCard(text.slice(start, end), column.kind, column.cards.length, line + 1, lastLine + 1, start, fields.marker, fields.title, checkbox, head - start, headEnd - start, owner, offsets);
+      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, fields.marker, checkbox, head - start, headEnd - start, fields.title, owner);
       derived.push(fields.marker === null ? deriveId(fields.title) : '');
     }
     column.cards.push(card);

@@ -2,21 +2,21 @@ import { readBody, readUnfencedBody } from './fields.ts';
 import type { BodyFields } from './fields.ts';
 
 /**
- * The title of a head line `text[head, end)` that opens with a bold span and has no HTML
- * comment: the bold text, trimmed; null for any other line. Such a title does not depend on
- * the owner (a name and its separator hold no `*`, so the bold span closes before them), so
- * the owner can be read later, when asked for. Equal to `readHead`'s title on those lines: a
- * test checks it on generated boards.
+ * Where the bold span that opens a head line `text[head, end)` closes (the offset of its
+ * closing `**`), when the line has no HTML comment; -1 for any other line. The title is then
+ * the bold text, trimmed, and does not depend on the owner (a name and its separator hold no
+ * `*`, so the bold span closes before them): the owner can be read later, when asked for.
+ * Equal to `readHead`'s title on those lines: a test checks it on generated boards.
  */
-export function boldTitleAt(text: string, head: number, end: number): string | null {
-  if (text.charCodeAt(head) !== 42 || text.charCodeAt(head + 1) !== 42) return null;
+export function boldTitleEnd(text: string, head: number, end: number): number {
+  if (text.charCodeAt(head) !== 42 || text.charCodeAt(head + 1) !== 42) return -1;
   // What `leadingBold` reads: the first `**` from the third character on, no line break before it.
   for (let i = head + 2; i < end; i++) {
     const c = text.charCodeAt(i);
-    if (c === 42 && i >= head + 3 && i + 1 < end && text.charCodeAt(i + 1) === 42) return text.slice(head + 2, i).trim();
-    if (c === 13 || c === 0x2028 || c === 0x2029) return null;
+    if (c === 42 && i >= head + 3 && i + 1 < end && text.charCodeAt(i + 1) === 42) return i;
+    if (c === 13 || c === 0x2028 || c === 0x2029) return -1;
   }
-  return null;
+  return -1;
 }
 
 /** The fields read from a card's whole text: mentions, command, dependencies, links, a blocked note. */

@@ -1,4 +1,4 @@
-import { readCardBody } from './card-fields.ts';
+import { boldTitleEnd, readCardBody } from './card-fields.ts';
 import type { ColumnKind } from './columns.ts';
 import { inlineReason, readHead } from './fields.ts';
 import type { BodyFields } from './fields.ts';
@@ -6,67 +6,91 @@ import type { Utf8Offsets } from './lines.ts';
 import type { ByteSpan, Card, SlashCommand, Span } from './types.ts';
 
 /**
- * A card as the parser makes it. What every parse needs (identity, place, title) is read at
- * once; owner, mentions, command, dependencies, links, blocked reason and byte offsets are
- * read from the card's own text on first use and kept. Most of a board's cards are never
- * asked for them between two changes of the file, and reading them was most of a cold parse.
- * They read like plain properties; `toJSON` gives every field. Never mutated once shared
- * (`id` is set by the parser before it shares the card).
+ * A card as the parser makes it. Only what identity and place need is read at once; the
+ * rest (owner, mentions, command, dependencies, links, blocked reason, and even the title of
+ * a bold card, its text, span and byte offsets) is read from the board text on first use and
+ * kept. Most of a board's cards are never asked for them between two changes of the file, and
+ * a card with fewer objects is cheaper for the garbage collector, which copies every card a
+ * parse keeps. They read like plain properties; `toJSON` gives every field. Never mutated once
+ * shared (`id` is set by the parser before it shares the card).
  */
 export class ParsedCard implements Card {
   id = '';
   readonly marker: string | null;
   readonly column: ColumnKind;
   readonly index: number;
-  readonly title: string;
   readonly checkbox: 'open' | 'done' | null;
   readonly line: number;
   readonly endLine: number;
-  readonly span: Span;
-  readonly text: string;
-  /** Where the first line's item text (after marker and checkbox) starts and its content ends, in `text`. */
+  /** `span.start` and `span.end`, without making the object. */
+  readonly start: number;
+  readonly end: number;
+  /** The board text the offsets point into, with its byte offsets. */
+  readonly #source: Utf8Offsets;
+  /** Where the first line's item text (after marker and checkbox) starts and its content ends, from `start`. */
   readonly #head: number;
   readonly #headEnd: number;
-  /** The byte offsets of the board text `span` points into. */
-  readonly #offsets: Utf8Offsets;
-  /** Read on first use (undefined until then); shared with the copies of this card. */
+  /** Read on first use (undefined until then), and shared with the copies of this card. */
+  #title: string | undefined;
+  #text: string | undefined;
+  #span: Span | undefined;
   #owner: string | null | undefined;
   #body: BodyFields | undefined;
   #bytes: ByteSpan | undefined;
 
   /**
-   * A card of `column` at `start` in the board text, whose byte offsets are `offsets`. `head`
-   * and `headEnd` are offsets into `text`; `owner` is passed when the parser already read it
-   * (undefined: read on first use). Positional: the parser makes one a line of the board.
+   * The card `text[start, end)` of `source.text`, the `index`-th of its column. `head` and
+   * `headEnd` are offsets from `start`; `title` and `owner` are passed when the parser read
+   * them already (undefined: read on first use; a title so left must be a bold span's). Positional:
+   * the parser makes one for every card of a board.
    */
   constructor(
-    text: string,
+    source: Utf8Offsets,
     column: ColumnKind,
     index: number,
     line: number,
     endLine: number,
     start: number,
+    end: number,
     marker: string | null,
-    title: string,
     checkbox: 'open' | 'done' | null,
     head: number,
     headEnd: number,
+    title: string | undefined,
     owner: string | null | undefined,
-    offsets: Utf8Offsets,
   ) {
     this.marker = marker;
     this.column = column;
     this.index = index;
-    this.title = title;
     this.checkbox = checkbox;
     this.line = line;
     this.endLine = endLine;
-    this.span = { start, end: start + text.length };
-    this.text = text;
+    this.start = start;
+    this.end = end;
+    this.#source = source;
     this.#head = head;
     this.#headEnd = headEnd;
-    this.#offsets = offsets;
+    this.#title = title;
     this.#owner = owner;
+  }
+
+  /** The leading bold part of the first line, else the first line without owner and marker. */
+  get title(): string {
+    if (this.#title === undefined) {
+      const text = this.#source.text;
+      const head = this.start + this.#head;
+      this.#title = text.slice(head + 2, boldTitleClose(text, head, this.start + this.#headEnd)).trim();
+    }
+    return this.#title;
+  }
+
+  /** The card's lines exactly as in the file. */
+  get text(): string {
+    return (this.#text ??= this.#source.text.slice(this.start, this.end));
+  }
+
+  get span(): Span {
+    return (this.#span ??= { start: this.start, end: this.end });
   }
 
   get owner(): string | null {
@@ -100,7 +124,7 @@ export class ParsedCard implements Card {
 
   get bytes(): ByteSpan {
     if (this.#bytes === undefined) {
-      const start = this.#offsets.at(this.span.start);
+      const start = this.#source.at(this.start);
       this.#bytes = { start, end: start + Buffer.byteLength(this.text) };
     }
     return this.#bytes;
@@ -108,12 +132,12 @@ export class ParsedCard implements Card {
 
   /** This card with another id (a repeated title appeared or went). */
   withId(id: string): ParsedCard {
-    return this.#copy(id, this.index, 0, 0, this.#offsets);
+    return this.#copy(id, this.index, 0, 0, this.#source);
   }
 
-  /** This card moved `delta` characters and `lines` lines in a new text (whose byte offsets are `offsets`), as card `index` of its column. */
-  moved(id: string, index: number, delta: number, lines: number, offsets: Utf8Offsets): ParsedCard {
-    return this.#copy(id, index, delta, lines, offsets);
+  /** This card moved `delta` characters and `lines` lines, into `source` (the new text), as card `index` of its column. */
+  moved(id: string, index: number, delta: number, lines: number, source: Utf8Offsets): ParsedCard {
+    return this.#copy(id, index, delta, lines, source);
   }
 
   /** Every field, as a plain object (what `JSON.stringify` writes). */
@@ -139,20 +163,31 @@ export class ParsedCard implements Card {
     };
   }
 
-  #copy(id: string, index: number, delta: number, lines: number, offsets: Utf8Offsets): ParsedCard {
-    const { column, line, endLine, span, marker, title, checkbox } = this;
-    const copy = new ParsedCard(this.text, column, index, line + lines, endLine + lines, span.start + delta, marker, title, checkbox, this.#head, this.#headEnd, this.#owner, offsets);
+  #copy(id: string, index: number, delta: number, lines: number, source: Utf8Offsets): ParsedCard {
+    const { column, line, endLine, start, end, marker, checkbox } = this;
+    const copy = new ParsedCard(source, column, index, line + lines, endLine + lines, start + delta, end + delta, marker, checkbox, this.#head, this.#headEnd, this.#title, this.#owner);
     copy.id = id;
+    copy.#text = this.#text;
     copy.#body = this.#body;
-    if (delta === 0 && offsets === this.#offsets) copy.#bytes = this.#bytes;
+    if (delta === 0 && source === this.#source) {
+      copy.#span = this.#span;
+      copy.#bytes = this.#bytes;
+    }
     return copy;
   }
 
   #headText(): string {
-    return this.text.slice(this.#head, this.#headEnd);
+    return this.#source.text.slice(this.start + this.#head, this.start + this.#headEnd);
   }
 
   #readBody(): BodyFields {
     return (this.#body ??= readCardBody(this.text));
   }
+}
+
+/** The closing `**` of a bold title the parser left to read on first use. */
+function boldTitleClose(text: string, head: number, end: number): number {
+  const close = boldTitleEnd(text, head, end);
+  if (close === -1) throw new Error(`not a bold title: ${JSON.stringify(text.slice(head, end))}`);
+  return close;
 }

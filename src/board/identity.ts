@@ -14,7 +14,15 @@ export function normalizeTitle(title: string): string {
 
 /** An 8-character id derived from the title, the same wherever the card sits. */
 export function deriveId(title: string): string {
-  return asciiTitleId(title) ?? textId(normalizeTitle(title));
+  return asciiTitleId(title, 0, title.length) ?? textId(normalizeTitle(title));
+}
+
+/**
+ * `deriveId` of the title `text.slice(start, end).trim()`, read in place when it is ASCII (the
+ * parser's case: no title string made). Trimming changes no id: an id hashes words only.
+ */
+export function deriveIdAt(text: string, start: number, end: number): string {
+  return asciiTitleId(text, start, end) ?? deriveId(text.slice(start, end).trim());
 }
 
 const BASE32 = '0123456789abcdefghijklmnopqrstuv';
@@ -43,16 +51,16 @@ const H2 = 0x41c6ce57;
 
 /**
  * The id of cyrb53 (a fast, well-mixed 53-bit string hash) of `normalizeTitle(title)` for an
- * ASCII title, computed in one pass without building the normalised string; null for other titles. Most
+ * ASCII title `text[start, end)`, computed in one pass without building the normalised string; null for other titles. Most
  * titles are ASCII, and this keeps a 10,000-card board's parse free of per-title allocations.
  */
-function asciiTitleId(title: string): string | null {
+function asciiTitleId(text: string, start: number, end: number): string | null {
   let h1 = H1;
   let h2 = H2;
   let pendingSpace = false;
   let started = false;
-  for (let i = 0; i < title.length; i++) {
-    let c = title.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    let c = text.charCodeAt(i);
     if (c > 0x7f) return null;
     if (c >= 65 && c <= 90) c += 32;
     const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);

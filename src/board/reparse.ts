@@ -32,7 +32,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   // anywhere below closes it.
   if (old.frontEnd === 0 && OPENS_FRONT_MATTER.test(text)) return null;
   const restart = oldCards[restartCard]!;
-  const from = restart.span.start;
+  const from = restart.start;
   const columnOf = columnIndexes(old.board);
 
   // Sections that start before the restart are kept; columns are copied, as their cards and ends may change.
@@ -49,13 +49,13 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   const state: ScanState = {
     column: current,
     inSubsection: false,
-    card: null,
+    cardIndent: -1,
     fence: null,
     inComment: false,
     lastSynced: synced && synced.span.start < from ? synced : null,
   };
   const delta = text.length - before.length;
-  const resync = new OldLines(old.board, columnOf, text, delta, text.length - suffix);
+  const resync = new OldLines(old.board, oldCards, columnOf, text, delta, text.length - suffix);
   const scan = scanLines(text, from, restart.line - 1, state, resync);
   const at = resync.found;
   if (!at || at.heading) closeSection(state.column, scan.others, scan.end);
@@ -179,6 +179,7 @@ class OldLines implements Resync {
 
   constructor(
     private readonly board: Board,
+    private readonly cards: readonly ParsedCard[],
     private readonly columnOf: Int32Array,
     private readonly text: string,
     private readonly delta: number,
@@ -190,19 +191,20 @@ class OldLines implements Resync {
     const old = start - delta;
     // The same line in the old text: it starts a line there too (and is the same to its end).
     if (old > 0 && board.text.charCodeAt(old - 1) !== 10) return false;
-    const { cards, columns, others } = board;
-    while (this.#card < cards.length && cards[this.#card]!.span.start < old) this.#card++;
+    const { columns, others } = board;
+    const cards = this.cards;
+    while (this.#card < cards.length && cards[this.#card]!.start < old) this.#card++;
     while (this.#column < columns.length && columns[this.#column]!.span.start < old) this.#column++;
     while (this.#other < others.length && others[this.#other]!.span.start < old) this.#other++;
-    const card = cards[this.#card]?.span.start === old ? cards[this.#card]! : null;
+    const card = cards[this.#card]?.start === old ? cards[this.#card]! : null;
     const column = columns[this.#column]?.span.start === old ? columns[this.#column]! : null;
     const other = others[this.#other]?.span.start === old ? others[this.#other]! : null;
     if (!card && !column && !other) return false;
 
     const state = scan.state;
     if (state.inComment) return false;
-    if (state.card && indentWidthAt(this.text, start, contentEnd) > state.card.indent) return false;
-    if (state.fence && !(state.fence.inCard && state.card)) return false;
+    if (state.cardIndent !== -1 && indentWidthAt(this.text, start, contentEnd) > state.cardIndent) return false;
+    if (state.fence && !(state.fence.inCard && state.cardIndent !== -1)) return false;
     // Only the first `_Last synced_` line counts: if the old one is gone, a later one may count now.
     if (!state.lastSynced && board.lastSynced && board.lastSynced.span.start < old) return false;
     if (card && (state.inSubsection || state.column?.kind !== board.columns[this.columnOf[this.#card]!]!.kind)) return false;
@@ -213,12 +215,12 @@ class OldLines implements Resync {
 }
 
 /** Index of the last card that ends at or before `offset`, -1 when none does. */
-function lastCardEndingBy(cards: readonly Card[], offset: number): number {
+function lastCardEndingBy(cards: readonly ParsedCard[], offset: number): number {
   let lo = 0;
   let hi = cards.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (cards[mid]!.span.end <= offset) lo = mid + 1;
+    if (cards[mid]!.end <= offset) lo = mid + 1;
     else hi = mid;
   }
   return lo - 1;
