@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { deriveId, parseBoard, parseSlashCommand, recognizeColumn, serializeBoard, splitWords } from '../src/board/index.ts';
 import type { Board, Card, ColumnKind } from '../src/board/index.ts';
 import { readHead } from '../src/board/fields.ts';
+import { assignIds } from '../src/board/identity.ts';
 import { matchListItem } from '../src/board/list-item.ts';
 import { _parseFresh } from '../src/board/parse.ts';
 import { generateBoard, rng } from './helpers/boards.ts';
@@ -380,6 +381,12 @@ describe('fields shared between parses', () => {
     );
   });
 
+  test('repeated ids take the first free suffix, after markers, however many repeats', () => {
+    assert.deepEqual(assignIds(['x-2', null, null, null, 'y'], ['', 'x', 'x', 'x', '']), ['x-2', 'x', 'x-3', 'x-4', 'y']);
+    const many = Array.from({ length: 20_000 }, () => 'same');
+    const ids = assignIds(many.map(() => null), many);
+    assert.deepEqual([ids[0], ids[1], ids.at(-1), new Set(ids).size], ['same', 'same-2', 'same-20000', 20_000]);
+  });
   test('parsing an equal text again gives the same result as the first time', () => {
     const text = '## Doing\n- [ ] **Audit** `/data audit a.jsonl` — Quimbot\n  - after: Clean\n';
     const first = JSON.stringify(parseBoard(text));

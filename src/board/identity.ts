@@ -104,20 +104,28 @@ function finish(h1: number, h2: number): string {
  */
 export function assignIds(markers: ReadonlyArray<string | null>, derived: readonly string[]): string[] {
   const taken = new Set<string>();
+  // The next suffix to try for a repeated base: each repeat starts where the last one stopped
+  // (ids are only ever added), so a title repeated n times costs n tries, not n² / 2.
+  const next = new Map<string, number>();
   const ids: string[] = new Array<string>(derived.length);
   for (let i = 0; i < markers.length; i++) {
     const marker = markers[i];
-    if (marker) ids[i] = claim(taken, marker);
+    if (marker) ids[i] = claim(taken, next, marker);
   }
   for (let i = 0; i < derived.length; i++) {
-    if (!markers[i]) ids[i] = claim(taken, derived[i]!);
+    if (!markers[i]) ids[i] = claim(taken, next, derived[i]!);
   }
   return ids;
 }
 
-function claim(taken: Set<string>, base: string): string {
+function claim(taken: Set<string>, next: Map<string, number>, base: string): string {
   let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  if (taken.has(id)) {
+    let n = next.get(base) ?? 2;
+    while (taken.has(`${base}-${n}`)) n++;
+    id = `${base}-${n}`;
+    next.set(base, n + 1);
+  }
   taken.add(id);
   return id;
 }
