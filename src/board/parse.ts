@@ -23,7 +23,20 @@ export function parseBoard(text: string): Board {
   const known = recent.find((parsed) => parsed.board.text === text);
   if (known) return known.board;
   const base = closest(text);
-  const parsed = (base && reparse(base.parsed, text, base.change)) ?? parseFresh(text);
+  return keep((base && reparse(base.parsed, text, base.change)) ?? parseFresh(text));
+}
+
+/**
+ * `parseBoard(text)` for a text made from `before`'s by a change the caller knows (an edit's
+ * patches): nothing is compared to find it.
+ */
+export function parseChanged(before: Board, text: string, change: Change): Board {
+  const base = recent.find((parsed) => parsed.board === before);
+  if (!base) return parseBoard(text);
+  return keep(reparse(base, text, change) ?? parseFresh(text));
+}
+
+function keep(parsed: Parsed): Board {
   recent.unshift(parsed);
   if (recent.length > RECENT_KEPT) recent.pop();
   return parsed.board;
