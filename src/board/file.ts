@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -155,7 +155,7 @@ export class BoardFile {
         wroteText(data, text, hash);
         lost = null; // now part of what we wrote
         wrote = true;
-        const landed = await this.#landed(took, data);
+        const landed = this.#landed(took, data);
         // A writer that opened the old file before our rename wrote into the inode we replaced
         // (an append, or an editor saving in place): take its text back and apply our edits again.
         const after = fstatSync(fd, { bigint: true });
@@ -247,9 +247,13 @@ export class BoardFile {
     return true;
   }
 
-  /** Re-applying every edit to what is on disk now changes nothing: they all landed (or lost to a human). */
-  async #landed(edits: readonly Edit[], written: Buffer): Promise<boolean> {
-    const bytes = await readBytes(this.path);
+  /**
+   * Re-applying every edit to what is on disk now changes nothing: they all landed (or lost to
+   * a human). Read at once, like the update's own read: an await here only lets the window in
+   * which someone can replace the file grow.
+   */
+  #landed(edits: readonly Edit[], written: Buffer): boolean {
+    const bytes = readBytesNow(this.path);
     if (written.equals(bytes)) return true;
     let text: string;
     try {
@@ -344,6 +348,14 @@ interface Lost {
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
+  } catch (error) {
+    throw _fileError(path, error);
+  }
+}
+
+function readBytesNow(path: string): Buffer {
+  try {
+    return readFileSync(path);
   } catch (error) {
     throw _fileError(path, error);
   }
