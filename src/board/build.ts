@@ -2,6 +2,7 @@ import { ParsedCard } from './card.ts';
 import { boldTitleEnd } from './card-fields.ts';
 import { readHead } from './fields.ts';
 import { deriveId, deriveIdAt } from './identity.ts';
+import { detached } from './lines.ts';
 import type { Utf8Offsets } from './lines.ts';
 import type { Scan } from './scan.ts';
 import type { Board, Column } from './types.ts';
@@ -51,7 +52,7 @@ export function readCards(text: string, scan: Scan, source: Utf8Offsets, derived
       card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, null, checkbox, head - start, headEnd - start, undefined, undefined);
       derived.push(deriveIdAt(text, head + 2, close));
     } else {
-      const fields = readHead(text.slice(head, headEnd));
+      const fields = readHead(detached(text.slice(head, headEnd)));
       const owner = fields.owner?.name ?? null;
       card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, fields.marker, checkbox, head - start, headEnd - start, fields.title, owner);
       derived.push(fields.marker === null ? deriveId(fields.title) : '');

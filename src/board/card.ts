@@ -2,6 +2,7 @@ import { boldTitleEnd, readCardBody } from './card-fields.ts';
 import type { ColumnKind } from './columns.ts';
 import { inlineReason, readHead } from './fields.ts';
 import type { BodyFields } from './fields.ts';
+import { detached } from './lines.ts';
 import type { Utf8Offsets } from './lines.ts';
 import type { ByteSpan, Card, SlashCommand, Span } from './types.ts';
 
@@ -26,7 +27,7 @@ export class ParsedCard implements Card {
   readonly start: number;
   readonly end: number;
   /** The board text the offsets point into, with its byte offsets. */
-  readonly #source: Utf8Offsets;
+  #source: Utf8Offsets;
   /** Where the first line's item text (after marker and checkbox) starts and its content ends, from `start`. */
   readonly #head: number;
   readonly #headEnd: number;
@@ -79,7 +80,7 @@ export class ParsedCard implements Card {
     if (this.#title === undefined) {
       const text = this.#source.text;
       const head = this.start + this.#head;
-      this.#title = text.slice(head + 2, boldTitleClose(text, head, this.start + this.#headEnd)).trim();
+      this.#title = detached(text.slice(head + 2, boldTitleClose(text, head, this.start + this.#headEnd)).trim());
     }
     return this.#title;
   }
@@ -94,7 +95,7 @@ export class ParsedCard implements Card {
   }
 
   get owner(): string | null {
-    if (this.#owner === undefined) this.#owner = readHead(this.#headText()).owner?.name ?? null;
+    if (this.#owner === undefined) this.#owner = readHead(detached(this.#headText())).owner?.name ?? null;
     return this.#owner;
   }
 
@@ -119,7 +120,7 @@ export class ParsedCard implements Card {
 
   /** From a nested `Blocked: …` line, else a bold span after the title on a Blocked card. */
   get blockedReason(): string | null {
-    return this.#readBody().blockedNote ?? (this.column === 'blocked' ? inlineReason(this.#headText()) : null);
+    return this.#readBody().blockedNote ?? (this.column === 'blocked' ? inlineReason(detached(this.#headText())) : null);
   }
 
   get bytes(): ByteSpan {
@@ -128,6 +129,19 @@ export class ParsedCard implements Card {
       this.#bytes = { start, end: start + Buffer.byteLength(this.text) };
     }
     return this.#bytes;
+  }
+
+  /**
+   * Points this card at `source`, a newer text that holds the same characters up to past its
+   * end (an incremental parse keeps the cards before a change). Nothing a reader can see
+   * changes; the older text is no longer kept alive by this card: else every version of a
+   * board would stay in memory through the cards last read from it. Strings read from the
+   * older text are dropped (only `text`: the fields read from it are copies, see `detached`).
+   */
+  rebase(source: Utf8Offsets): void {
+    if (source === this.#source) return;
+    this.#source = source;
+    this.#text = undefined;
   }
 
   /** This card with another id (a repeated title appeared or went). */
@@ -167,8 +181,8 @@ export class ParsedCard implements Card {
     const { column, line, endLine, start, end, marker, checkbox } = this;
     const copy = new ParsedCard(source, column, index, line + lines, endLine + lines, start + delta, end + delta, marker, checkbox, this.#head, this.#headEnd, this.#title, this.#owner);
     copy.id = id;
-    copy.#text = this.#text;
     copy.#body = this.#body;
+    if (source === this.#source) copy.#text = this.#text;
     if (delta === 0 && source === this.#source) {
       copy.#span = this.#span;
       copy.#bytes = this.#bytes;
@@ -181,7 +195,7 @@ export class ParsedCard implements Card {
   }
 
   #readBody(): BodyFields {
-    return (this.#body ??= readCardBody(this.text));
+    return (this.#body ??= readCardBody(detached(this.text)));
   }
 }
 

@@ -112,3 +112,14 @@ export class Utf8Offsets {
     return this.#bytes;
   }
 }
+
+/**
+ * A copy of `part` (a slice of a board text) that does not keep the board text alive. V8
+ * makes a slice of a long string a view into it: a field read once from a board and kept
+ * (a card's title, owner, command) would keep every version of the board in memory. Copying
+ * a short string costs far less than that. (The concatenation is flattened into a new string
+ * when sliced; the slice is a view into that small string only.)
+ */
+export function detached(part: string): string {
+  return part.length < 13 ? part : ` ${part}`.slice(1);
+}

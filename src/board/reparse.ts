@@ -67,6 +67,8 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
 
   const scannedDerived: string[] = [];
   const offsets = new Utf8Offsets(text);
+  // The kept cards read the same from the new text: point them there, so the old one can go.
+  for (let n = 0; n < cards.length; n++) cards[n]!.rebase(offsets);
   const scanned = readCards(text, scan, offsets, scannedDerived);
   // Ids are assigned board-wide (a repeated title gets `-2`). When every card's id is its own
   // claim (its marker, else its title's id) and the scanned cards claim what the cards they

@@ -1,5 +1,5 @@
 import { recognizeColumn } from './columns.ts';
-import { firstNonBlankIn, indentWidthAt } from './lines.ts';
+import { detached, firstNonBlankIn, indentWidthAt } from './lines.ts';
 import { closesFence, listItemTextAt, matchFence } from './list-item.ts';
 import { CardDrafts } from './drafts.ts';
 import type { Board, Column, OtherSection } from './types.ts';
@@ -139,7 +139,8 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     const heading = lead === 35 ? HEADING.exec(text.slice(start, contentEnd)) : null;
     if (heading) {
       const level = (heading[1] ?? '').length;
-      const title = (heading[2] ?? '').trim();
+      // Kept by the board's later versions: a copy, so that this text is not kept with it.
+      const title = detached((heading[2] ?? '').trim());
       if (level <= 2) {
         closeSection(column, scan.others, start);
         const kind = level === 2 ? recognizeColumn(title) : null;
@@ -157,7 +158,7 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     }
     const synced = lead === 95 ? LAST_SYNCED.exec(text.slice(start, contentEnd)) : null;
     if (synced && !lastSynced) {
-      lastSynced = { line: line + 1, span: { start, end: contentEnd }, value: synced[1] ?? '' };
+      lastSynced = { line: line + 1, span: { start, end: contentEnd }, value: detached(synced[1] ?? '') };
       continue;
     }
     if (column && !inSubsection && isListLead(lead)) {
