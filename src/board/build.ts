@@ -49,12 +49,12 @@ export function readCards(text: string, scan: Scan, source: Utf8Offsets, derived
     let card: ParsedCard;
     if (close !== -1) {
       // A bold title: its id is read in place, the title itself on first use.
-      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, null, checkbox, head - start, headEnd - start, undefined, undefined);
+      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, null, checkbox, head - start, headEnd - start, undefined);
       derived.push(deriveIdAt(text, head + 2, close));
     } else {
       const fields = readHead(detached(text.slice(head, headEnd)));
       const owner = fields.owner?.name ?? null;
-      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, fields.marker, checkbox, head - start, headEnd - start, fields.title, owner);
+      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, fields.marker, checkbox, head - start, headEnd - start, { title: fields.title, owner });
       derived.push(fields.marker === null ? deriveId(fields.title) : '');
     }
     column.cards.push(card);

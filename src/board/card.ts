@@ -6,14 +6,22 @@ import { detached } from './lines.ts';
 import type { Utf8Offsets } from './lines.ts';
 import type { ByteSpan, Card, SlashCommand, Span } from './types.ts';
 
+/** What a card's own text says, read on first use: the same for every copy of the card. */
+interface Readings {
+  title?: string;
+  owner?: string | null;
+  body?: BodyFields;
+}
+
 /**
  * A card as the parser makes it. Only what identity and place need is read at once; the
  * rest (owner, mentions, command, dependencies, links, blocked reason, and even the title of
- * a bold card, its text, span and byte offsets) is read from the board text on first use and
- * kept. Most of a board's cards are never asked for them between two changes of the file, and
- * a card with fewer objects is cheaper for the garbage collector, which copies every card a
- * parse keeps. They read like plain properties; `toJSON` gives every field. Never mutated once
- * shared (`id` is set by the parser before it shares the card).
+ * a bold card, its text, span and byte offsets) is read from the board text when asked for.
+ * Most of a board's cards are never asked between two changes of the file, and a small card
+ * is cheap for the garbage collector, which copies every card a parse keeps (and an
+ * incremental parse makes a copy of every card after the change). Fields read like plain
+ * properties; `toJSON` gives them all. Never mutated once shared (`id` is set by the parser
+ * before it shares the card; `rebase` changes nothing a reader can see).
  */
 export class ParsedCard implements Card {
   id = '';
@@ -31,19 +39,14 @@ export class ParsedCard implements Card {
   /** Where the first line's item text (after marker and checkbox) starts and its content ends, from `start`. */
   readonly #head: number;
   readonly #headEnd: number;
-  /** Read on first use (undefined until then), and shared with the copies of this card. */
-  #title: string | undefined;
-  #text: string | undefined;
-  #span: Span | undefined;
-  #owner: string | null | undefined;
-  #body: BodyFields | undefined;
-  #bytes: ByteSpan | undefined;
+  /** Made on first use, shared with the copies of this card; its strings are copies, not views into a board text. */
+  #readings: Readings | undefined;
 
   /**
    * The card `text[start, end)` of `source.text`, the `index`-th of its column. `head` and
-   * `headEnd` are offsets from `start`; `title` and `owner` are passed when the parser read
-   * them already (undefined: read on first use; a title so left must be a bold span's). Positional:
-   * the parser makes one for every card of a board.
+   * `headEnd` are offsets from `start`. `readings` holds what the parser read already (a title
+   * left out must be a bold span's, read on first use). Positional: the parser makes one for
+   * every card of a board.
    */
   constructor(
     source: Utf8Offsets,
@@ -57,8 +60,7 @@ export class ParsedCard implements Card {
     checkbox: 'open' | 'done' | null,
     head: number,
     headEnd: number,
-    title: string | undefined,
-    owner: string | null | undefined,
+    readings: Readings | undefined,
   ) {
     this.marker = marker;
     this.column = column;
@@ -71,77 +73,73 @@ export class ParsedCard implements Card {
     this.#source = source;
     this.#head = head;
     this.#headEnd = headEnd;
-    this.#title = title;
-    this.#owner = owner;
+    this.#readings = readings;
   }
 
   /** The leading bold part of the first line, else the first line without owner and marker. */
   get title(): string {
-    if (this.#title === undefined) {
+    const readings = (this.#readings ??= {});
+    if (readings.title === undefined) {
       const text = this.#source.text;
       const head = this.start + this.#head;
-      this.#title = detached(text.slice(head + 2, boldTitleClose(text, head, this.start + this.#headEnd)).trim());
+      readings.title = detached(text.slice(head + 2, boldTitleClose(text, head, this.start + this.#headEnd)).trim());
     }
-    return this.#title;
+    return readings.title;
   }
 
-  /** The card's lines exactly as in the file. */
+  /** The card's lines exactly as in the file (a view into the board text, made on each call). */
   get text(): string {
-    return (this.#text ??= this.#source.text.slice(this.start, this.end));
+    return this.#source.text.slice(this.start, this.end);
   }
 
   get span(): Span {
-    return (this.#span ??= { start: this.start, end: this.end });
+    return { start: this.start, end: this.end };
   }
 
   get owner(): string | null {
-    if (this.#owner === undefined) this.#owner = readHead(detached(this.#headText())).owner?.name ?? null;
-    return this.#owner;
+    const readings = (this.#readings ??= {});
+    if (readings.owner === undefined) readings.owner = readHead(detached(this.#headText())).owner?.name ?? null;
+    return readings.owner;
   }
 
   /** `@name` mentions: the agents or peers this card asks for. */
   get mentions(): readonly string[] {
-    return this.#readBody().mentions;
+    return this.#body().mentions;
   }
 
   get command(): SlashCommand | null {
-    return this.#readBody().command;
+    return this.#body().command;
   }
 
   /** Titles or ids named on nested `after:` lines. */
   get after(): readonly string[] {
-    return this.#readBody().after;
+    return this.#body().after;
   }
 
   /** Titles in Obsidian-style `[[…]]` links. */
   get links(): readonly string[] {
-    return this.#readBody().links;
+    return this.#body().links;
   }
 
   /** From a nested `Blocked: …` line, else a bold span after the title on a Blocked card. */
   get blockedReason(): string | null {
-    return this.#readBody().blockedNote ?? (this.column === 'blocked' ? inlineReason(detached(this.#headText())) : null);
+    return this.#body().blockedNote ?? (this.column === 'blocked' ? inlineReason(detached(this.#headText())) : null);
   }
 
+  /** Counted on each call (cards asked in order are counted once in all). */
   get bytes(): ByteSpan {
-    if (this.#bytes === undefined) {
-      const start = this.#source.at(this.start);
-      this.#bytes = { start, end: start + Buffer.byteLength(this.text) };
-    }
-    return this.#bytes;
+    const start = this.#source.at(this.start);
+    return { start, end: start + Buffer.byteLength(this.text) };
   }
 
   /**
    * Points this card at `source`, a newer text that holds the same characters up to past its
    * end (an incremental parse keeps the cards before a change). Nothing a reader can see
    * changes; the older text is no longer kept alive by this card: else every version of a
-   * board would stay in memory through the cards last read from it. Strings read from the
-   * older text are dropped (only `text`: the fields read from it are copies, see `detached`).
+   * board would stay in memory through the cards last read from it.
    */
   rebase(source: Utf8Offsets): void {
-    if (source === this.#source) return;
     this.#source = source;
-    this.#text = undefined;
   }
 
   /** This card with another id (a repeated title appeared or went). */
@@ -179,14 +177,9 @@ export class ParsedCard implements Card {
 
   #copy(id: string, index: number, delta: number, lines: number, source: Utf8Offsets): ParsedCard {
     const { column, line, endLine, start, end, marker, checkbox } = this;
-    const copy = new ParsedCard(source, column, index, line + lines, endLine + lines, start + delta, end + delta, marker, checkbox, this.#head, this.#headEnd, this.#title, this.#owner);
+    // Readings made already are shared (most cards have none: an object each would cost more than reading again).
+    const copy = new ParsedCard(source, column, index, line + lines, endLine + lines, start + delta, end + delta, marker, checkbox, this.#head, this.#headEnd, this.#readings);
     copy.id = id;
-    copy.#body = this.#body;
-    if (source === this.#source) copy.#text = this.#text;
-    if (delta === 0 && source === this.#source) {
-      copy.#span = this.#span;
-      copy.#bytes = this.#bytes;
-    }
     return copy;
   }
 
@@ -194,8 +187,9 @@ export class ParsedCard implements Card {
     return this.#source.text.slice(this.start + this.#head, this.start + this.#headEnd);
   }
 
-  #readBody(): BodyFields {
-    return (this.#body ??= readCardBody(detached(this.text)));
+  #body(): BodyFields {
+    const readings = (this.#readings ??= {});
+    return (readings.body ??= readCardBody(detached(this.text)));
   }
 }
 
