@@ -253,6 +253,7 @@ export class BoardFile {
    * which someone can replace the file grow.
    */
   #landed(edits: readonly Edit[], written: Buffer): boolean {
+    if (holdsExactly(this.path, written)) return true;
     const bytes = readBytesNow(this.path);
     if (written.equals(bytes)) return true;
     let text: string;
@@ -380,7 +381,31 @@ function readAll(fd: number): Buffer {
     chunks.push(chunk.subarray(0, n));
     position += n;
   }
-  return Buffer.concat(chunks);
+  // Read whole at the first try, as nearly always: no second megabyte to copy it into.
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** A buffer reused to read a file back for comparing (grown as needed, never handed out). */
+let scratch = Buffer.allocUnsafe(0);
+
+/** True when the file at `path` holds exactly `bytes`, read into `scratch` rather than a new buffer each time. */
+function holdsExactly(path: string, bytes: Uint8Array): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    if (Number(fstatSync(fd).size) !== bytes.length) return false;
+    // One byte more than expected: a file that grew since the stat is not equal either.
+    if (scratch.length < bytes.length + 1) scratch = Buffer.allocUnsafe(bytes.length + 1 + (bytes.length >> 3));
+    let n = 0;
+    for (let got = -1; got !== 0 && n <= bytes.length; n += got) got = readSync(fd, scratch, n, scratch.length - n, n);
+    return n === bytes.length && scratch.subarray(0, n).equals(bytes);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
