@@ -6,8 +6,8 @@ import type { Board, Card, ColumnKind } from '../src/board/index.ts';
 import { readHead } from '../src/board/fields.ts';
 import { assignIds } from '../src/board/identity.ts';
 import { matchListItem } from '../src/board/list-item.ts';
-import { changeOf } from '../src/board/change.ts';
-import { _parseFresh, parseChanged } from '../src/board/parse.ts';
+import { changeOf, encodeChange } from '../src/board/change.ts';
+import { _parseFresh, changeSince, parseChanged } from '../src/board/parse.ts';
 import { generateBoard, rng } from './helpers/boards.ts';
 
 const SEEDS = new URL('../../shared/fixtures/seeds/', import.meta.url);
@@ -423,6 +423,7 @@ describe('incremental parse', () => {
   test('a board parsed with a known change, less than all that is unchanged, equals a parse from scratch', () => {
     // An edit tells the parser where its patches start and end; unchanged text may lie inside.
     const next = rng(77);
+    let knownChanges = 0;
     for (let seed = 1; seed <= 300; seed++) {
       let text = generateBoard(seed).text;
       let board = parseBoard(text);
@@ -431,11 +432,21 @@ describe('incremental parse', () => {
         const changed = edit(text, donor, next);
         const exact = changeOf(text, changed);
         const less = (n: number) => Math.max(0, n - Math.floor(next() * 40));
-        board = parseChanged(board, changed, { prefix: less(exact.prefix), suffix: less(exact.suffix) });
+        const change = { prefix: less(exact.prefix), suffix: less(exact.suffix) };
+        board = parseChanged(board, changed, change);
         assert.deepEqual(plain(board), plain(_parseFresh(changed)), `seed ${seed}, step ${step}`);
+        // A write encodes only that change (a surrogate pair it cuts is encoded whole). It is
+        // known unless the board was parsed from scratch (a change before its first card).
+        const known = changeSince(text, changed);
+        if (known) {
+          assert.deepEqual(known, change);
+          knownChanges++;
+        }
+        assert.ok(encodeChange(text, Buffer.from(text), changed, known).equals(Buffer.from(changed)), `seed ${seed}, step ${step}: bytes`);
         text = changed;
       }
     }
+    assert.ok(knownChanges > 1000, `only ${knownChanges} changes were known`);
   });
   test('a board parsed as a change of the one before equals a parse from scratch', () => {
     const next = rng(2024);

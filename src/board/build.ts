@@ -4,6 +4,7 @@ import { readHead } from './fields.ts';
 import { deriveId, deriveIdAt } from './identity.ts';
 import { detached } from './lines.ts';
 import type { Utf8Offsets } from './lines.ts';
+import type { Change } from './change.ts';
 import type { Scan } from './scan.ts';
 import type { Board, Column } from './types.ts';
 
@@ -21,6 +22,8 @@ export interface Parsed {
   lf: number;
   /** Where the front matter ends; 0 when there is none. */
   frontEnd: number;
+  /** Texts this one was parsed as a change of, newest first, with the change from each (see `changeSince`). */
+  from: ReadonlyArray<{ text: string; change: Change }>;
 }
 
 /**

@@ -51,10 +51,11 @@ function commonSuffix(a: string, b: string, prefix: number): number {
 /**
  * The UTF-8 bytes of `text`, a change of `before` whose bytes are `beforeBytes`: the unchanged
  * start and end are copied from those bytes, only the changed middle is encoded. A megabyte
- * board is encoded in a fraction of the time; a surrogate pair is never cut in two.
+ * board is encoded in a fraction of the time; a surrogate pair is never cut in two. `known` is
+ * the change when the caller knows it (else the texts are compared to find it).
  */
-export function encodeChange(before: string, beforeBytes: Uint8Array, text: string): Buffer {
-  let { prefix, suffix } = changeOf(before, text);
+export function encodeChange(before: string, beforeBytes: Uint8Array, text: string, known: Change | null = null): Buffer {
+  let { prefix, suffix } = known ?? changeOf(before, text);
   if (prefix > 0 && isHighSurrogate(text.charCodeAt(prefix - 1))) prefix--;
   if (suffix > 0 && isLowSurrogate(text.charCodeAt(text.length - suffix))) suffix--;
   // Only the shorter unchanged side is measured: the other is what the old bytes leave.

@@ -9,7 +9,7 @@ import { encodeChange } from './change.ts';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
 import { BoardError, EditConflict } from './errors.ts';
-import { parseBoard } from './parse.ts';
+import { changeSince, parseBoard } from './parse.ts';
 import type { Board } from './types.ts';
 
 /** A structured log line from the board's file edge. */
@@ -148,7 +148,7 @@ export class BoardFile {
 
         // Encoded once (only the change, when the edits were applied to the bytes just read): the
         // bytes hashed are the bytes written and compared on reading back.
-        const data = base === current ? encodeChange(current, bytes, text) : Buffer.from(text, 'utf8');
+        const data = base === current ? encodeChange(current, bytes, text, changeSince(current, text)) : Buffer.from(text, 'utf8');
         const hash = contentHash(data);
         this.#remember(hash, base === current ? hashOf(bytes) : null);
         if (!this.#replace(data, before)) continue;

@@ -23,7 +23,8 @@ export function parseBoard(text: string): Board {
   const known = recent.find((parsed) => parsed.board.text === text);
   if (known) return known.board;
   const base = closest(text);
-  return keep((base && reparse(base.parsed, text, base.change)) ?? parseFresh(text));
+  const parsed = base && reparse(base.parsed, text, base.change);
+  return keep(parsed ? withOrigin(parsed, base.parsed, base.change) : parseFresh(text));
 }
 
 /**
@@ -33,7 +34,31 @@ export function parseBoard(text: string): Board {
 export function parseChanged(before: Board, text: string, change: Change): Board {
   const base = recent.find((parsed) => parsed.board === before);
   if (!base) return parseBoard(text);
-  return keep(reparse(base, text, change) ?? parseFresh(text));
+  const parsed = reparse(base, text, change);
+  return keep(parsed ? withOrigin(parsed, base, change) : parseFresh(text));
+}
+
+/**
+ * The change from `before` to `text` when both were parsed lately, one as a change of the
+ * other (a write encodes only what an update's edits changed), else null. Texts are matched
+ * by identity in practice: the strings the parser was given.
+ */
+export function changeSince(before: string, text: string): Change | null {
+  const parsed = recent.find((p) => p.board.text === text);
+  return parsed?.from.find((origin) => origin.text === before)?.change ?? null;
+}
+
+/** How many earlier texts a parsed board remembers being a change of. */
+const ORIGINS_KEPT = 4;
+
+/** `parsed`, noted as `base` changed by `change` (and so as a change of what `base` was a change of). */
+function withOrigin(parsed: Parsed, base: Parsed, change: Change): Parsed {
+  const from = [{ text: base.board.text, change }];
+  for (const origin of base.from.slice(0, ORIGINS_KEPT - 1)) {
+    // Unchanged from the older text: what both changes left alone.
+    from.push({ text: origin.text, change: { prefix: Math.min(origin.change.prefix, change.prefix), suffix: Math.min(origin.change.suffix, change.suffix) } });
+  }
+  return { ...parsed, from };
 }
 
 function keep(parsed: Parsed): Board {
@@ -83,6 +108,6 @@ function parseFresh(text: string): Parsed {
     { text, eol: crlf > lf ? '\r\n' : '\n', obsidian, columns: scan.columns, cards, others: scan.others, lastSynced: scan.state.lastSynced },
     front.end,
   );
-  return { board, cards, derived, distinct, crlf, lf, frontEnd: front.end };
+  return { board, cards, derived, distinct, crlf, lf, frontEnd: front.end, from: [] };
 }
 

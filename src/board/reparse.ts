@@ -133,7 +133,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   let lastSynced = state.lastSynced;
   if (!lastSynced && at && synced && synced.span.start >= oldEnd) lastSynced = movedSection(synced, delta, lineShift);
   const board = boardWithRegions({ text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, lastSynced }, old.frontEnd);
-  return { board, cards, derived, distinct, crlf, lf, frontEnd: old.frontEnd };
+  return { board, cards, derived, distinct, crlf, lf, frontEnd: old.frontEnd, from: [] };
 }
 
 /**
