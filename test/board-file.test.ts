@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { BoardError, BoardFile, contentHash, deriveId, parseBoard } from '../src/board/index.ts';
 import type { BoardLog, Edit } from '../src/board/index.ts';
+import { hashPieces, piecesLength, samePieces, writePieces } from '../src/board/pieces.ts';
 
 const BOARD = `# Board
 
@@ -438,5 +439,36 @@ describe('BoardFile.isOwnWrite', () => {
     writeFileSync(path, `${written}- a human line\n`);
     assert.equal(file.isOwnWrite(readFileSync(path, 'utf8')), false);
     assert.equal(file.isOwnWrite(contentHash(readFileSync(path))), false);
+  });
+});
+
+describe('pieces (a write kept as the views it is made of)', () => {
+  const pieces = [Buffer.from('## Backlog\n- café '), Buffer.alloc(0), Buffer.from('🚀\n'), Buffer.from('- more\n')];
+  const joined = Buffer.concat(pieces);
+
+  test('compare, hash and write like the joined bytes', () => {
+    assert.equal(piecesLength(pieces), joined.length);
+    assert.ok(samePieces(joined, pieces));
+    assert.equal(hashPieces(pieces), contentHash(joined));
+    const dir = mkdtempSync(join(tmpdir(), 'quimbot-pieces-'));
+    try {
+      const path = join(dir, 'out.md');
+      const fd = openSync(path, 'w');
+      writePieces(fd, pieces);
+      closeSync(fd);
+      assert.deepEqual(readFileSync(path), joined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('differ from bytes that differ anywhere, or are longer or shorter', () => {
+    for (let at = 0; at < joined.length; at++) {
+      const other = Buffer.from(joined);
+      other[at] = other[at]! ^ 1;
+      assert.equal(samePieces(other, pieces), false, `byte ${at}`);
+    }
+    assert.equal(samePieces(joined.subarray(1), pieces), false);
+    assert.equal(samePieces(Buffer.concat([joined, Buffer.from('x')]), pieces), false);
   });
 });

@@ -1,3 +1,5 @@
+import type { Pieces } from './pieces.ts';
+
 /** Where a text changed: only its first `prefix` and last `suffix` characters are known to be unchanged. */
 export interface Change {
   prefix: number;
@@ -50,11 +52,11 @@ function commonSuffix(a: string, b: string, prefix: number): number {
 
 /**
  * The UTF-8 bytes of `text`, a change of `before` whose bytes are `beforeBytes`: the unchanged
- * start and end are copied from those bytes, only the changed middle is encoded. A megabyte
+ * start and end are views into those bytes, only the changed middle is encoded. A megabyte
  * board is encoded in a fraction of the time; a surrogate pair is never cut in two. `known` is
  * the change when the caller knows it (else the texts are compared to find it).
  */
-export function encodeChange(before: string, beforeBytes: Uint8Array, text: string, known: Change | null = null): Buffer {
+export function encodeChange(before: string, beforeBytes: Uint8Array, text: string, known: Change | null = null): Pieces {
   let { prefix, suffix } = known ?? changeOf(before, text);
   if (prefix > 0 && isHighSurrogate(text.charCodeAt(prefix - 1))) prefix--;
   if (suffix > 0 && isLowSurrogate(text.charCodeAt(text.length - suffix))) suffix--;
@@ -63,11 +65,7 @@ export function encodeChange(before: string, beforeBytes: Uint8Array, text: stri
   const shorter = Buffer.byteLength(prefix <= suffix ? before.slice(0, prefix) : before.slice(before.length - suffix));
   const head = prefix <= suffix ? shorter : beforeBytes.length - middle - shorter;
   const tail = prefix <= suffix ? beforeBytes.length - middle - shorter : shorter;
-  return Buffer.concat([
-    beforeBytes.subarray(0, head),
-    Buffer.from(text.slice(prefix, text.length - suffix), 'utf8'),
-    beforeBytes.subarray(beforeBytes.length - tail),
-  ]);
+  return [beforeBytes.subarray(0, head), Buffer.from(text.slice(prefix, text.length - suffix), 'utf8'), beforeBytes.subarray(beforeBytes.length - tail)];
 }
 
 function isHighSurrogate(c: number): boolean {

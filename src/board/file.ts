@@ -6,6 +6,8 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { syncDirectory, unlinkQuietly, writeTempBeside } from './atomic.ts';
 import { encodeChange } from './change.ts';
+import { hashPieces, piecesLength, samePieces } from './pieces.ts';
+import type { Pieces } from './pieces.ts';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
 import { BoardError, EditConflict } from './errors.ts';
@@ -148,8 +150,8 @@ export class BoardFile {
 
         // Encoded once (only the change, when the edits were applied to the bytes just read): the
         // bytes hashed are the bytes written and compared on reading back.
-        const data = base === current ? encodeChange(current, bytes, text, changeSince(current, text)) : Buffer.from(text, 'utf8');
-        const hash = contentHash(data);
+        const data = base === current ? encodeChange(current, bytes, text, changeSince(current, text)) : [Buffer.from(text, 'utf8')];
+        const hash = hashPieces(data);
         this.#remember(hash, base === current ? hashOf(bytes) : null);
         if (!this.#replace(data, before)) continue;
         wroteText(data, text, hash);
@@ -231,7 +233,7 @@ export class BoardFile {
   }
 
   /** Writes temp + fsync, then renames only if the file is still the one we read. */
-  #replace(data: Uint8Array, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): boolean {
+  #replace(data: Pieces, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): boolean {
     const temp = writeTempBeside(this.path, data, Number(expected.mode & 0o7777n));
     let renamed = false;
     try {
@@ -252,10 +254,10 @@ export class BoardFile {
    * a human). Read at once, like the update's own read: an await here only lets the window in
    * which someone can replace the file grow.
    */
-  #landed(edits: readonly Edit[], written: Buffer): boolean {
+  #landed(edits: readonly Edit[], written: Pieces): boolean {
     if (holdsExactly(this.path, written)) return true;
     const bytes = readBytesNow(this.path);
-    if (written.equals(bytes)) return true;
+    if (samePieces(bytes, written)) return true;
     let text: string;
     try {
       text = decodeText(this.path, bytes);
@@ -388,8 +390,9 @@ function readAll(fd: number): Buffer {
 /** A buffer reused to read a file back for comparing (grown as needed, never handed out). */
 let scratch = Buffer.allocUnsafe(0);
 
-/** True when the file at `path` holds exactly `bytes`, read into `scratch` rather than a new buffer each time. */
-function holdsExactly(path: string, bytes: Uint8Array): boolean {
+/** True when the file at `path` holds exactly `pieces`, read into `scratch` rather than a new buffer each time. */
+function holdsExactly(path: string, pieces: Pieces): boolean {
+  const length = piecesLength(pieces);
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -397,12 +400,12 @@ function holdsExactly(path: string, bytes: Uint8Array): boolean {
     return false;
   }
   try {
-    if (Number(fstatSync(fd).size) !== bytes.length) return false;
+    if (Number(fstatSync(fd).size) !== length) return false;
     // One byte more than expected: a file that grew since the stat is not equal either.
-    if (scratch.length < bytes.length + 1) scratch = Buffer.allocUnsafe(bytes.length + 1 + (bytes.length >> 3));
+    if (scratch.length < length + 1) scratch = Buffer.allocUnsafe(length + 1 + (length >> 3));
     let n = 0;
-    for (let got = -1; got !== 0 && n <= bytes.length; n += got) got = readSync(fd, scratch, n, scratch.length - n, n);
-    return n === bytes.length && scratch.subarray(0, n).equals(bytes);
+    for (let got = -1; got !== 0 && n <= length; n += got) got = readSync(fd, scratch, n, scratch.length - n, n);
+    return n === length && samePieces(scratch.subarray(0, n), pieces);
   } finally {
     closeSync(fd);
   }
@@ -441,25 +444,25 @@ function decodeLoosely(path: string, bytes: Uint8Array): string {
  * wrote, the next update and the watcher read it again, and comparing a megabyte of bytes is
  * much cheaper than decoding it (the parse memo then knows the text too).
  */
-let lastDecoded: { bytes: Uint8Array; text: string; hash?: string } | null = null;
+let lastDecoded: { bytes: Pieces; text: string; hash?: string } | null = null;
 
 /** Valid UTF-8 bytes as text. */
 function utf8Text(bytes: Uint8Array): string {
-  if (lastDecoded && Buffer.compare(lastDecoded.bytes, bytes) === 0) return lastDecoded.text;
+  if (lastDecoded && samePieces(bytes, lastDecoded.bytes)) return lastDecoded.text;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  lastDecoded = { bytes, text };
+  lastDecoded = { bytes: [bytes], text };
   return text;
 }
 
 /** Notes the text and hash of bytes just written, so that reading them back needs no decoding or hashing. */
-function wroteText(bytes: Uint8Array, text: string, hash: string): void {
+function wroteText(bytes: Pieces, text: string, hash: string): void {
   lastDecoded = { bytes, text, hash };
 }
 
 /** `contentHash(bytes)`, known without hashing when they are the bytes last written. */
 function hashOf(bytes: Uint8Array): string {
   const known = lastDecoded?.hash;
-  return known !== undefined && Buffer.compare(lastDecoded!.bytes, bytes) === 0 ? known : contentHash(bytes);
+  return known !== undefined && samePieces(bytes, lastDecoded!.bytes) ? known : contentHash(bytes);
 }
 
 function refuseBinary(path: string, bytes: Uint8Array): void {
