@@ -7,7 +7,8 @@ import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { BoardError, BoardFile, contentHash, deriveId, parseBoard } from '../src/board/index.ts';
 import type { BoardLog, Edit } from '../src/board/index.ts';
-import { hashPieces, piecesLength, samePieces, writePieces } from '../src/board/pieces.ts';
+import { encodeChange } from '../src/board/change.ts';
+import { hashPieces, piecesLength, samePieces, slicePieces, writePieces } from '../src/board/pieces.ts';
 
 const BOARD = `# Board
 
@@ -459,6 +460,27 @@ describe('pieces (a write kept as the views it is made of)', () => {
       assert.deepEqual(readFileSync(path), joined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('slice like the joined bytes, at and across piece boundaries', () => {
+    for (let start = 0; start <= joined.length; start++) {
+      for (let end = start; end <= joined.length; end++) {
+        assert.deepEqual(Buffer.concat(slicePieces(pieces, start, end)), joined.subarray(start, end), `${start}..${end}`);
+      }
+    }
+  });
+
+  test('a change encoded over many pieces is the text, joined into few pieces', () => {
+    let text = 'x'.repeat(10);
+    let bytes: Uint8Array[] = [Buffer.from(text)];
+    for (let i = 0; i < 40; i++) {
+      const at = (i * 7) % text.length;
+      const next = `${text.slice(0, at)}é${i}${text.slice(at)}`;
+      bytes = encodeChange(text, bytes, next) as Uint8Array[];
+      assert.deepEqual(Buffer.concat(bytes), Buffer.from(next), `change ${i}`);
+      assert.ok(bytes.length <= 16, `${bytes.length} pieces`);
+      text = next;
     }
   });
 

@@ -138,9 +138,8 @@ export class BoardFile {
       const fd = openForEditing(this.path);
       try {
         const before = fstatSync(fd, { bigint: true });
-        const bytes = readAll(fd);
-        const current = decodeText(this.path, bytes);
-        if (pending.length === 0) decodeBoard(this.path, bytes, true);
+        const { text: current, bytes } = readForEditing(this.path, fd);
+        if (pending.length === 0 && parseBoard(current).columns.length === 0) throw notABoard(this.path);
         const base = lost ? this.#merge(lost, current) : current;
         const { text, applied, dropped, all, took } = this.#apply(base, pending, wrote);
         pending = all;
@@ -220,8 +219,9 @@ export class BoardFile {
     const theirs = decodeText(this.path, replaced);
     if (current === lost.written) return theirs;
     if (current.startsWith(lost.written)) return theirs + current.slice(lost.written.length);
-    const appended = replaced.length >= original.length && Buffer.compare(replaced.subarray(0, original.length), original) === 0;
-    if (appended) return current + decodeText(this.path, replaced.subarray(original.length));
+    const length = piecesLength(original);
+    const appended = replaced.length >= length && samePieces(replaced.subarray(0, length), original);
+    if (appended) return current + decodeText(this.path, replaced.subarray(length));
     const newer = statSync(this.path, { bigint: true }).mtimeNs > lost.replacedMtimeNs ? current : theirs;
     this.log({
       level: 'warn',
@@ -342,7 +342,7 @@ function alreadyApplied(text: string, edit: Edit): EditResult | null {
 
 /** What was in the inode we replaced, when a writer changed it after our check. */
 interface Lost {
-  original: Uint8Array;
+  original: Pieces;
   replaced: Uint8Array;
   replacedMtimeNs: bigint;
   written: string;
@@ -387,10 +387,43 @@ function readAll(fd: number): Buffer {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-/** A buffer reused to read a file back for comparing (grown as needed, never handed out). */
-let scratch = Buffer.allocUnsafe(0);
+/**
+ * A buffer reused to read a board into (grown as needed): a fresh megabyte for every read
+ * costs about a millisecond of page faults here. What is read into it is used at once, with
+ * no await between, and copied if kept.
+ */
+let scratch: Buffer = Buffer.allocUnsafe(0);
 
-/** True when the file at `path` holds exactly `pieces`, read into `scratch` rather than a new buffer each time. */
+/** Reads the whole file into `scratch`; the view is valid until the next read into it. */
+function readIntoScratch(fd: number): Buffer {
+  const size = Number(fstatSync(fd).size);
+  let n = 0;
+  for (;;) {
+    if (scratch.length < n + 4096 || scratch.length < size + 1) scratch = grownScratch(Math.max(size + 1, n + 4096));
+    const got = readSync(fd, scratch, n, scratch.length - n, n);
+    if (got === 0) return scratch.subarray(0, n);
+    n += got;
+  }
+}
+
+function grownScratch(needed: number): Buffer {
+  const grown = Buffer.allocUnsafe(needed + (needed >> 3));
+  scratch.copy(grown);
+  return grown;
+}
+
+/**
+ * The text of the board file open at `fd`, for editing (see `decodeText`), and its bytes:
+ * when they are the bytes last decoded or written (as after every update of ours), those are
+ * kept already and nothing is copied.
+ */
+function readForEditing(path: string, fd: number): { text: string; bytes: Pieces } {
+  const view = readIntoScratch(fd);
+  const text = decodeText(path, view, true);
+  return { text, bytes: lastDecoded!.bytes };
+}
+
+/** True when the file at `path` holds exactly `pieces` (read into `scratch`). */
 function holdsExactly(path: string, pieces: Pieces): boolean {
   const length = piecesLength(pieces);
   let fd: number;
@@ -421,12 +454,15 @@ export function decodeBoard(path: string, bytes: Uint8Array, forEditing = false)
   return board;
 }
 
-/** The text of board bytes for editing: no NUL byte, valid UTF-8 (a BOM is kept as text). */
-function decodeText(path: string, bytes: Uint8Array): string {
+/**
+ * The text of board bytes for editing: no NUL byte, valid UTF-8 (a BOM is kept as text).
+ * `transient` bytes (a view into `scratch`) are copied if they are kept.
+ */
+function decodeText(path: string, bytes: Uint8Array, transient = false): string {
   refuseBinary(path, bytes);
   // Validating first (native, in one pass) and then decoding is several times faster than a
   // fatal TextDecoder on a megabyte board; both keep a BOM as text.
-  if (isUtf8(bytes)) return utf8Text(bytes);
+  if (isUtf8(bytes)) return utf8Text(bytes, transient);
   const line = lineAt(bytes, firstInvalidUtf8(bytes));
   throw new BoardError('NOT_UTF8', `${path}:${line}: not valid UTF-8; run \`quimbot doctor ${path}\` before editing`, {
     path,
@@ -446,11 +482,11 @@ function decodeLoosely(path: string, bytes: Uint8Array): string {
  */
 let lastDecoded: { bytes: Pieces; text: string; hash?: string } | null = null;
 
-/** Valid UTF-8 bytes as text. */
-function utf8Text(bytes: Uint8Array): string {
+/** Valid UTF-8 bytes as text; `transient` bytes are copied if kept. */
+function utf8Text(bytes: Uint8Array, transient = false): string {
   if (lastDecoded && samePieces(bytes, lastDecoded.bytes)) return lastDecoded.text;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  lastDecoded = { bytes: [bytes], text };
+  lastDecoded = { bytes: [transient ? Buffer.from(bytes) : bytes], text };
   return text;
 }
 
@@ -459,10 +495,10 @@ function wroteText(bytes: Pieces, text: string, hash: string): void {
   lastDecoded = { bytes, text, hash };
 }
 
-/** `contentHash(bytes)`, known without hashing when they are the bytes last written. */
-function hashOf(bytes: Uint8Array): string {
+/** The hash of `bytes`, known without hashing when they are the bytes last written. */
+function hashOf(bytes: Pieces): string {
   const known = lastDecoded?.hash;
-  return known !== undefined && samePieces(bytes, lastDecoded!.bytes) ? known : contentHash(bytes);
+  return known !== undefined && bytes === lastDecoded!.bytes ? known : hashPieces(bytes);
 }
 
 function refuseBinary(path: string, bytes: Uint8Array): void {

@@ -44,3 +44,16 @@ export function writePieces(fd: number, pieces: Pieces): void {
     if (left.length > 0 && written > 0) left[0] = left[0]!.subarray(written);
   }
 }
+
+/** Bytes `[start, end)` of the pieces, as views into them. */
+export function slicePieces(pieces: Pieces, start: number, end: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const piece of pieces) {
+    const from = Math.max(start - at, 0);
+    const to = Math.min(end - at, piece.length);
+    if (from < to) out.push(piece.subarray(from, to));
+    at += piece.length;
+  }
+  return out;
+}
