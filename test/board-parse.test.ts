@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { deriveId, parseBoard, parseSlashCommand, recognizeColumn, serializeBoard, splitWords } from '../src/board/index.ts';
 import type { Board, Card, ColumnKind } from '../src/board/index.ts';
 import { readHead } from '../src/board/fields.ts';
-import { assignIds } from '../src/board/identity.ts';
+import { allDistinct, assignIds } from '../src/board/identity.ts';
 import { matchListItem } from '../src/board/list-item.ts';
 import { changeOf, encodeChange } from '../src/board/change.ts';
 import { _parseFresh, changeSince, parseChanged } from '../src/board/parse.ts';
@@ -387,6 +387,16 @@ describe('fields shared between parses', () => {
     const many = Array.from({ length: 20_000 }, () => 'same');
     const ids = assignIds(many.map(() => null), many);
     assert.deepEqual([ids[0], ids[1], ids.at(-1), new Set(ids).size], ['same', 'same-2', 'same-20000', 20_000]);
+  });
+  test('allDistinct agrees with a Set, repeats anywhere and hash meetings included', () => {
+    const next = rng(5);
+    for (let round = 0; round < 300; round++) {
+      // Few different characters and lengths: many strings share a hash slot or repeat.
+      const strings = Array.from({ length: Math.floor(next() * 60) }, () => Array.from({ length: 1 + Math.floor(next() * 3) }, () => 'ab'[Math.floor(next() * 2)]).join(''));
+      assert.equal(allDistinct(strings), new Set(strings).size === strings.length, JSON.stringify(strings));
+    }
+    assert.equal(allDistinct([]), true);
+    assert.equal(allDistinct(Array.from({ length: 10_000 }, (_, i) => deriveId(`card ${i}`))), true);
   });
   test('parsing an equal text again gives the same result as the first time', () => {
     const text = '## Doing\n- [ ] **Audit** `/data audit a.jsonl` — Quimbot\n  - after: Clean\n';

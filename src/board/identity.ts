@@ -118,6 +118,32 @@ export function assignIds(markers: ReadonlyArray<string | null>, derived: readon
   return ids;
 }
 
+/**
+ * True when no string is repeated. A table of 32-bit hashes in a typed array, strings compared
+ * only when their hashes meet: a `Set` of a board's ten thousand ids costs several times more.
+ */
+export function allDistinct(strings: readonly string[]): boolean {
+  let size = 16;
+  while (size < strings.length * 2) size *= 2;
+  const mask = size - 1;
+  // Index + 1 of the string in each slot; 0 is empty.
+  const slots = new Int32Array(size);
+  for (let n = 0; n < strings.length; n++) {
+    const s = strings[n]!;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const taken = slots[slot]!;
+      if (taken === 0) {
+        slots[slot] = n + 1;
+        break;
+      }
+      if (strings[taken - 1] === s) return false;
+    }
+  }
+  return true;
+}
+
 function claim(taken: Set<string>, next: Map<string, number>, base: string): string {
   let id = base;
   if (taken.has(id)) {

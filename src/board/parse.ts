@@ -1,6 +1,6 @@
 import { readCards } from './build.ts';
 import type { Parsed } from './build.ts';
-import { assignIds } from './identity.ts';
+import { allDistinct, assignIds } from './identity.ts';
 import { changeOf } from './change.ts';
 import { Utf8Offsets } from './lines.ts';
 import type { Change } from './change.ts';
@@ -96,12 +96,17 @@ function parseFresh(text: string): Parsed {
   const derived: string[] = [];
   const offsets = new Utf8Offsets(text);
   const cards = readCards(text, scan, offsets, derived);
-  const markers: Array<string | null> = new Array<string | null>(cards.length);
-  for (let n = 0; n < cards.length; n++) markers[n] = cards[n]!.marker;
-  const ids = assignIds(markers, derived);
-  const distinct = ids.every((id, n) => id === (markers[n] || derived[n]));
-  // The cards are new: their ids are set before the board is shared.
-  for (let n = 0; n < cards.length; n++) cards[n]!.id = ids[n]!;
+  // The cards are new: their ids are set before the board is shared. Most boards repeat no
+  // title and have no marker: every card's id is then its title's.
+  let distinct = !cards.some((card) => card.marker !== null) && allDistinct(derived);
+  if (distinct) {
+    for (let n = 0; n < cards.length; n++) cards[n]!.id = derived[n]!;
+  } else {
+    const markers = cards.map((card) => card.marker);
+    const ids = assignIds(markers, derived);
+    distinct = ids.every((id, n) => id === (markers[n] || derived[n]));
+    for (let n = 0; n < cards.length; n++) cards[n]!.id = ids[n]!;
+  }
   const crlf = front.crlf + scan.crlf;
   const lf = front.lf + scan.lf;
   const board = boardWithRegions(
