@@ -98,7 +98,10 @@ export class ParsedCard implements Card {
 
   get owner(): string | null {
     const readings = (this.#readings ??= {});
-    if (readings.owner === undefined) readings.owner = readHead(detached(this.#headText())).owner?.name ?? null;
+    if (readings.owner === undefined) {
+      const name = readHead(this.#headText()).owner?.name;
+      readings.owner = name === undefined ? null : detached(name);
+    }
     return readings.owner;
   }
 
@@ -123,13 +126,14 @@ export class ParsedCard implements Card {
 
   /** From a nested `Blocked: …` line, else a bold span after the title on a Blocked card. */
   get blockedReason(): string | null {
-    return this.#body().blockedNote ?? (this.column === 'blocked' ? inlineReason(detached(this.#headText())) : null);
+    if (this.column !== 'blocked') return this.#body().blockedNote;
+    const reason = this.#body().blockedNote ?? inlineReason(this.#headText());
+    return reason === null ? null : detached(reason);
   }
 
   /** Counted on each call (cards asked in order are counted once in all). */
   get bytes(): ByteSpan {
-    const start = this.#source.at(this.start);
-    return { start, end: start + Buffer.byteLength(this.text) };
+    return { start: this.#source.at(this.start), end: this.#source.at(this.end) };
   }
 
   /**
@@ -189,8 +193,22 @@ export class ParsedCard implements Card {
 
   #body(): BodyFields {
     const readings = (this.#readings ??= {});
-    return (readings.body ??= readCardBody(detached(this.text)));
+    return (readings.body ??= detachedBody(readCardBody(this.text)));
   }
+}
+
+/** Body fields whose strings are copies, not views into the card's text (see `detached`); most cards have none. */
+function detachedBody(body: BodyFields): BodyFields {
+  const { mentions, command, after, links, blockedNote, blockedLine } = body;
+  if (mentions.length + after.length + links.length === 0 && command === null && blockedNote === null) return body;
+  return {
+    mentions: mentions.map(detached),
+    command: command && { raw: detached(command.raw), argv: command.argv.map(detached), error: command.error === null ? null : detached(command.error) },
+    after: after.map(detached),
+    links: links.map(detached),
+    blockedNote: blockedNote === null ? null : detached(blockedNote),
+    blockedLine,
+  };
 }
 
 /** The closing `**` of a bold title the parser left to read on first use. */
