@@ -35,15 +35,18 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   const from = restart.start;
   const columnOf = columnIndexes(old.board);
 
-  // Sections that start before the restart are kept; columns are copied, as their cards and ends may change.
+  // Sections that start before the restart are kept; columns are copied, as their cards and ends
+  // may change. The restart card's column is the last of them; those before it keep all their cards.
+  const restartColumn = columnOf[restartCard]!;
   const columns: Column[] = [];
-  for (const column of oldColumns) if (column.span.start < from) columns.push(shiftedColumn(column, 0, 0));
+  for (let c = 0; c <= restartColumn; c++) {
+    const column = shiftedColumn(oldColumns[c]!, 0, 0);
+    column.cards = oldColumns[c]!.cards.slice(0, c < restartColumn ? undefined : restart.index);
+    columns.push(column);
+  }
   const others: OtherSection[] = old.board.others.filter((o) => o.span.start < from);
-  const current = columns[columnOf[restartCard]!]!;
+  const current = columns[restartColumn]!;
   current.span.end = -1;
-  const cards: ParsedCard[] = oldCards.slice(0, restartCard);
-  const derived: string[] = old.derived.slice(0, restartCard);
-  for (let n = 0; n < cards.length; n++) columns[columnOf[n]!]!.cards.push(cards[n]!);
 
   const synced = old.board.lastSynced;
   const state: ScanState = {
@@ -67,45 +70,44 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
 
   const scannedDerived: string[] = [];
   const offsets = new Utf8Offsets(text);
-  // The kept cards read the same from the new text: point them there, so the old one can go.
-  for (let n = 0; n < cards.length; n++) cards[n]!.rebase(offsets);
   const scanned = readCards(text, scan, offsets, scannedDerived);
+  const moved = at ? oldCards.length - firstMovedCard : 0;
+  // The board's cards in order, in arrays made at their size: kept, scanned, moved.
+  const cards = new Array<ParsedCard>(restartCard + scanned.length + moved);
+  const derived = new Array<string>(cards.length);
+  for (let n = 0; n < restartCard; n++) {
+    // The kept cards read the same from the new text: point them there, so the old one can go.
+    oldCards[n]!.rebase(offsets);
+    cards[n] = oldCards[n]!;
+    derived[n] = old.derived[n]!;
+  }
+  for (let n = 0; n < scanned.length; n++) derived[restartCard + n] = scannedDerived[n]!;
+  for (let n = 0; n < moved; n++) derived[restartCard + scanned.length + n] = old.derived[firstMovedCard + n]!;
   // Ids are assigned board-wide (a repeated title gets `-2`). When every card's id is its own
   // claim (its marker, else its title's id) and the scanned cards claim what the cards they
-  // replace claimed, nothing can be renumbered: no need to assign them all again.
-  let ids: string[];
+  // replace claimed, nothing can be renumbered: the kept and moved cards keep theirs.
   const unchanged = old.distinct && sameClaims(oldCards, restartCard, firstMovedCard, scanned, scannedDerived);
   let distinct = unchanged;
-  if (unchanged) {
-    ids = cards.map((card) => card.id);
-    for (let n = 0; n < scanned.length; n++) ids.push(scanned[n]!.marker || scannedDerived[n]!);
-  } else {
+  let ids: string[] | null = null;
+  if (!unchanged) {
     const markers: Array<string | null> = [];
-    const claims: string[] = derived.slice();
-    for (let n = 0; n < cards.length; n++) markers.push(cards[n]!.marker);
-    for (let n = 0; n < scanned.length; n++) {
-      markers.push(scanned[n]!.marker);
-      claims.push(scannedDerived[n]!);
+    for (let n = 0; n < restartCard; n++) markers.push(oldCards[n]!.marker);
+    for (let n = 0; n < scanned.length; n++) markers.push(scanned[n]!.marker);
+    for (let n = 0; n < moved; n++) markers.push(oldCards[firstMovedCard + n]!.marker);
+    ids = assignIds(markers, derived);
+    distinct = ids.every((id, n) => id === (markers[n] || derived[n]));
+    // A kept card whose id changed (a repeated title appeared or went) is a new object; the rest are shared.
+    for (let n = 0; n < restartCard; n++) {
+      if (cards[n]!.id === ids[n]) continue;
+      const card = cards[n]!.withId(ids[n]!);
+      columns[columnOf[n]!]!.cards[card.index] = card;
+      cards[n] = card;
     }
-    for (let n = firstMovedCard; n < oldCards.length; n++) {
-      markers.push(oldCards[n]!.marker);
-      claims.push(old.derived[n]!);
-    }
-    ids = assignIds(markers, claims);
-    distinct = ids.every((id, n) => id === (markers[n] || claims[n]));
-  }
-  // A kept card whose id changed (a repeated title appeared or went) is a new object; the rest are shared.
-  for (let n = 0; n < cards.length; n++) {
-    if (cards[n]!.id === ids[n]) continue;
-    const card = cards[n]!.withId(ids[n]!);
-    columns[columnOf[n]!]!.cards[card.index] = card;
-    cards[n] = card;
   }
   // The scanned cards are new: their ids are set before the board is shared.
   for (let n = 0; n < scanned.length; n++) {
-    scanned[n]!.id = ids[cards.length]!;
-    cards.push(scanned[n]!);
-    derived.push(scannedDerived[n]!);
+    scanned[n]!.id = ids ? ids[restartCard + n]! : scanned[n]!.marker || scannedDerived[n]!;
+    cards[restartCard + n] = scanned[n]!;
   }
   columns.push(...scan.columns);
   others.push(...scan.others);
@@ -118,12 +120,13 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     const columnShift = columns.length - firstMovedColumn;
     for (let c = firstMovedColumn; c < oldColumns.length; c++) columns.push(shiftedColumn(oldColumns[c]!, delta, lineShift));
     for (const other of old.board.others) if (other.span.start >= oldEnd) others.push(movedSection(other, delta, lineShift));
-    for (let n = firstMovedCard; n < oldCards.length; n++) {
-      const column = columnOf[n] === continued ? state.column! : columns[columnOf[n]! + columnShift]!;
-      const card = oldCards[n]!.moved(unchanged ? oldCards[n]!.id : ids[cards.length]!, column.cards.length, delta, lineShift, offsets);
+    for (let n = 0; n < moved; n++) {
+      const was = oldCards[firstMovedCard + n]!;
+      const k = restartCard + scanned.length + n;
+      const column = columnOf[firstMovedCard + n] === continued ? state.column! : columns[columnOf[firstMovedCard + n]! + columnShift]!;
+      const card = was.moved(ids ? ids[k]! : was.id, column.cards.length, delta, lineShift, offsets);
       column.cards.push(card);
-      cards.push(card);
-      derived.push(old.derived[n]!);
+      cards[k] = card;
     }
   }
 
