@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { applyEdit, applyEdits, BoardError, COLUMN_KINDS, deriveId, EditConflict, parseBoard, selectCard } from '../src/board/index.ts';
 import type { Board, Card, ColumnKind, Edit } from '../src/board/index.ts';
 import { cut, generateBoard, lineDiff, rng, splitKeep } from './helpers/boards.ts';
@@ -303,4 +305,30 @@ describe('edits on generated boards', () => {
       assert.ok(checked > 250, `only ${checked} boards checked`);
     });
   }
+});
+
+describe('memory', () => {
+  test('a board edited many times does not keep its earlier texts alive', () => {
+    // A card read from a text keeps the text alive; the cards an incremental parse keeps must
+    // move to the new one, or every version of a board stays in memory.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const lines = ['# Board ✅', '', '## Backlog'];
+    for (let i = 0; i < 3000; i++) lines.push(`- ${i % 2 ? '**Card** ' : ''}Card ${i} café ✅ with a long enough title — Ada`);
+    lines.push('', '## In Progress', '- **Started** — Ada', '');
+    let text = lines.join('\n');
+    const ids = parseBoard(text).cards.filter((c) => c.column === 'backlog').map((c) => c.id);
+    for (const card of parseBoard(text).cards.slice(0, 50)) JSON.stringify(card); // fields read, as the daemon does
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const versions = 40;
+    for (let i = 0; i < versions; i++) {
+      text = applyEdit(text, { kind: 'move', card: ids[ids.length - 1 - i * 7]!, to: 'in_progress' }).text;
+      for (const card of parseBoard(text).cards.slice(0, 50)) JSON.stringify(card);
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // Each version is ~2 bytes a character; a few are kept on purpose (the parse memo).
+    assert.ok(grown < 8 * 2 * text.length, `heap grew by ${(grown / 1e6).toFixed(1)} MB over ${versions} versions of a ${(text.length / 1e3).toFixed(0)}k-character board`);
+  });
 });

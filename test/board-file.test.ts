@@ -7,6 +7,8 @@ import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { BoardError, BoardFile, contentHash, deriveId, parseBoard } from '../src/board/index.ts';
 import type { BoardLog, Edit } from '../src/board/index.ts';
+import { encodeChange } from '../src/board/change.ts';
+import { hashPieces, piecesLength, samePieces, slicePieces, writePieces } from '../src/board/pieces.ts';
 
 const BOARD = `# Board
 
@@ -438,5 +440,57 @@ describe('BoardFile.isOwnWrite', () => {
     writeFileSync(path, `${written}- a human line\n`);
     assert.equal(file.isOwnWrite(readFileSync(path, 'utf8')), false);
     assert.equal(file.isOwnWrite(contentHash(readFileSync(path))), false);
+  });
+});
+
+describe('pieces (a write kept as the views it is made of)', () => {
+  const pieces = [Buffer.from('## Backlog\n- café '), Buffer.alloc(0), Buffer.from('🚀\n'), Buffer.from('- more\n')];
+  const joined = Buffer.concat(pieces);
+
+  test('compare, hash and write like the joined bytes', () => {
+    assert.equal(piecesLength(pieces), joined.length);
+    assert.ok(samePieces(joined, pieces));
+    assert.equal(hashPieces(pieces), contentHash(joined));
+    const dir = mkdtempSync(join(tmpdir(), 'quimbot-pieces-'));
+    try {
+      const path = join(dir, 'out.md');
+      const fd = openSync(path, 'w');
+      writePieces(fd, pieces);
+      closeSync(fd);
+      assert.deepEqual(readFileSync(path), joined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('slice like the joined bytes, at and across piece boundaries', () => {
+    for (let start = 0; start <= joined.length; start++) {
+      for (let end = start; end <= joined.length; end++) {
+        assert.deepEqual(Buffer.concat(slicePieces(pieces, start, end)), joined.subarray(start, end), `${start}..${end}`);
+      }
+    }
+  });
+
+  test('a change encoded over many pieces is the text, joined into few pieces', () => {
+    let text = 'x'.repeat(10);
+    let bytes: Uint8Array[] = [Buffer.from(text)];
+    for (let i = 0; i < 40; i++) {
+      const at = (i * 7) % text.length;
+      const next = `${text.slice(0, at)}é${i}${text.slice(at)}`;
+      bytes = encodeChange(text, bytes, next) as Uint8Array[];
+      assert.deepEqual(Buffer.concat(bytes), Buffer.from(next), `change ${i}`);
+      assert.ok(bytes.length <= 16, `${bytes.length} pieces`);
+      text = next;
+    }
+  });
+
+  test('differ from bytes that differ anywhere, or are longer or shorter', () => {
+    for (let at = 0; at < joined.length; at++) {
+      const other = Buffer.from(joined);
+      other[at] = other[at]! ^ 1;
+      assert.equal(samePieces(other, pieces), false, `byte ${at}`);
+    }
+    assert.equal(samePieces(joined.subarray(1), pieces), false);
+    assert.equal(samePieces(Buffer.concat([joined, Buffer.from('x')]), pieces), false);
   });
 });

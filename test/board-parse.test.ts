@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { parseBoard, parseSlashCommand, recognizeColumn, serializeBoard, splitWords } from '../src/board/index.ts';
+import { deriveId, parseBoard, parseSlashCommand, recognizeColumn, serializeBoard, splitWords } from '../src/board/index.ts';
 import type { Board, Card, ColumnKind } from '../src/board/index.ts';
-import { _parseFresh } from '../src/board/parse.ts';
+import { readHead } from '../src/board/fields.ts';
+import { allDistinct, assignIds } from '../src/board/identity.ts';
+import { matchListItem } from '../src/board/list-item.ts';
+import { changeOf, encodeChange } from '../src/board/change.ts';
+import { _parseFresh, changeSince, parseChanged } from '../src/board/parse.ts';
 import { generateBoard, rng } from './helpers/boards.ts';
 
 const SEEDS = new URL('../../shared/fixtures/seeds/', import.meta.url);
@@ -18,6 +22,8 @@ function cardOf(...lines: string[]): Card {
   return card;
 }
 
+/** A board as plain data, every card field included (those read on first use too). */
+const plain = (board: Board): unknown => JSON.parse(JSON.stringify(board));
 const counts = (board: Board) => board.columns.map((c) => [c.kind, c.cards.length]);
 
 describe('the seed boards', () => {
@@ -92,6 +98,28 @@ describe('recognizeColumn', () => {
   for (const [heading, kind] of cases) test(`"${heading}" -> ${kind}`, () => assert.equal(recognizeColumn(heading), kind));
 });
 
+describe('matchListItem', () => {
+  const cases: Array<[string, ReturnType<typeof matchListItem>]> = [
+    ['- a', { indent: 0, marker: '-', markerStart: 0, checkboxAt: null, checked: null, textStart: 2 }],
+    ['  * [ ] b', { indent: 2, marker: '*', markerStart: 2, checkboxAt: 5, checked: false, textStart: 8 }],
+    ['12) c', { indent: 0, marker: '12)', markerStart: 0, checkboxAt: null, checked: null, textStart: 4 }],
+    ['3.\td', { indent: 0, marker: '3.', markerStart: 0, checkboxAt: null, checked: null, textStart: 3 }],
+    ['- [x]', { indent: 0, marker: '-', markerStart: 0, checkboxAt: 3, checked: true, textStart: 5 }],
+    ['1234567890. no', null],
+    ['123456789. yes', { indent: 0, marker: '123456789.', markerStart: 0, checkboxAt: null, checked: null, textStart: 11 }],
+    ['* * *', null],
+    ['+ + +', { indent: 0, marker: '+', markerStart: 0, checkboxAt: null, checked: null, textStart: 2 }],
+    ['-no', null],
+    ['- [ ]x', { indent: 0, marker: '-', markerStart: 0, checkboxAt: null, checked: null, textStart: 2 }],
+    ['\t- [X]   tab', { indent: 4, marker: '-', markerStart: 1, checkboxAt: 4, checked: true, textStart: 9 }],
+    ['- [ ]', { indent: 0, marker: '-', markerStart: 0, checkboxAt: 3, checked: false, textStart: 5 }],
+    ['1)x', null],
+    ['07. [x] z', { indent: 0, marker: '07.', markerStart: 0, checkboxAt: 5, checked: true, textStart: 8 }],
+    ['*\t[ ]\tq', { indent: 0, marker: '*', markerStart: 0, checkboxAt: 3, checked: false, textStart: 6 }],
+  ];
+  for (const [line, want] of cases) test(JSON.stringify(line), () => assert.deepEqual(matchListItem(line), want));
+});
+
 describe('card fields', () => {
   const cases: Array<{ name: string; lines: string[]; want: Partial<Card> }> = [
     { name: 'leading bold title and em dash owner', lines: ['- **Write build recipe** (3 supersets) — Quimbot'], want: { title: 'Write build recipe', owner: 'Quimbot' } },
@@ -125,6 +153,38 @@ describe('card fields', () => {
       assert.equal(card.endLine, 1 + lines.length);
     });
   }
+  test('titles read in place agree with readHead on every card line, owners read later too', () => {
+    // The parser reads a bold title in place and the owner only when asked; `readHead` reads
+    // the whole line at once. Tricky lines: bold runs, dashes inside bold, CR, markers, hyphens.
+    const tricky = ['- ****x** — Ana', '- **a — Bob**', '- **a** - Bob', '- **a**\r', '- **x <!-- q:abc --> y** — Zoe', '- ** spaced ** — Q',
+      '- **a\u2028b** c — Dee', '- ***a** b -- Eve', '- **a**', '- **', '- **a** **HTTP 402** -- Ann Lee', '- **a**-- b', '- **é** — Éva'];
+    const texts = [
+      `## Blocked\n${tricky.join('\n')}\n`,
+      ...fixtureNames.map((n) => read(FIXTURES, n)),
+      read(SEEDS, 'KANBAN.seed.md'),
+      ...Array.from({ length: 500 }, (_, i) => generateBoard(i + 1).text),
+    ];
+    let bold = 0;
+    for (const text of texts) {
+      for (const card of _parseFresh(text).cards) {
+        const first = card.text.replace(/\r?\n[\s\S]*$/, '');
+        const head = readHead(first.slice(matchListItem(first)!.textStart));
+        if (first.slice(matchListItem(first)!.textStart).startsWith('**')) bold++;
+        assert.deepEqual([card.title, card.marker, card.owner], [head.title, head.marker, head.owner?.name ?? null], JSON.stringify(first));
+        if (!card.marker) assert.equal(card.id.replace(/-\d+$/, ''), deriveId(head.title), JSON.stringify(first));
+      }
+    }
+    assert.ok(bold > 1000, `only ${bold} bold titles were tried`);
+  });
+  test('byte offsets are right whatever order the cards are asked in', () => {
+    const { text } = generateBoard(7);
+    const cards = _parseFresh(text).cards;
+    const order = [...cards.keys()].reverse().concat([...cards.keys()].filter((n) => n % 3 === 0));
+    for (const n of order) {
+      const card = cards[n]!;
+      assert.deepEqual(card.bytes, { start: Buffer.byteLength(text.slice(0, card.span.start)), end: Buffer.byteLength(text.slice(0, card.span.end)) });
+    }
+  });
   test('an inline bold reason counts only in Blocked', () => {
     const text = '## Doing\n- Gen: **HTTP 402** x\n## Blocked\n- Gen: **HTTP 402** x\n- **Title** only\n';
     assert.deepEqual(parseBoard(text).cards.map((c) => c.blockedReason), [null, 'HTTP 402', null]);
@@ -322,6 +382,22 @@ describe('fields shared between parses', () => {
     );
   });
 
+  test('repeated ids take the first free suffix, after markers, however many repeats', () => {
+    assert.deepEqual(assignIds(['x-2', null, null, null, 'y'], ['', 'x', 'x', 'x', '']), ['x-2', 'x', 'x-3', 'x-4', 'y']);
+    const many = Array.from({ length: 20_000 }, () => 'same');
+    const ids = assignIds(many.map(() => null), many);
+    assert.deepEqual([ids[0], ids[1], ids.at(-1), new Set(ids).size], ['same', 'same-2', 'same-20000', 20_000]);
+  });
+  test('allDistinct agrees with a Set, repeats anywhere and hash meetings included', () => {
+    const next = rng(5);
+    for (let round = 0; round < 300; round++) {
+      // Few different characters and lengths: many strings share a hash slot or repeat.
+      const strings = Array.from({ length: Math.floor(next() * 60) }, () => Array.from({ length: 1 + Math.floor(next() * 3) }, () => 'ab'[Math.floor(next() * 2)]).join(''));
+      assert.equal(allDistinct(strings), new Set(strings).size === strings.length, JSON.stringify(strings));
+    }
+    assert.equal(allDistinct([]), true);
+    assert.equal(allDistinct(Array.from({ length: 10_000 }, (_, i) => deriveId(`card ${i}`))), true);
+  });
   test('parsing an equal text again gives the same result as the first time', () => {
     const text = '## Doing\n- [ ] **Audit** `/data audit a.jsonl` — Quimbot\n  - after: Clean\n';
     const first = JSON.stringify(parseBoard(text));
@@ -354,6 +430,34 @@ describe('incremental parse', () => {
     return text.slice(0, offset) + text.slice(offset + 1 + Math.floor(next() * 4));
   }
 
+  test('a board parsed with a known change, less than all that is unchanged, equals a parse from scratch', () => {
+    // An edit tells the parser where its patches start and end; unchanged text may lie inside.
+    const next = rng(77);
+    let knownChanges = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      let text = generateBoard(seed).text;
+      let board = parseBoard(text);
+      const donor = generateBoard(seed + 200_000).text.split(/(?<=\n)/);
+      for (let step = 0; step < 6; step++) {
+        const changed = edit(text, donor, next);
+        const exact = changeOf(text, changed);
+        const less = (n: number) => Math.max(0, n - Math.floor(next() * 40));
+        const change = { prefix: less(exact.prefix), suffix: less(exact.suffix) };
+        board = parseChanged(board, changed, change);
+        assert.deepEqual(plain(board), plain(_parseFresh(changed)), `seed ${seed}, step ${step}`);
+        // A write encodes only that change (a surrogate pair it cuts is encoded whole). It is
+        // known unless the board was parsed from scratch (a change before its first card).
+        const known = changeSince(text, changed);
+        if (known) {
+          assert.deepEqual(known, change);
+          knownChanges++;
+        }
+        assert.ok(Buffer.concat(encodeChange(text, [Buffer.from(text)], changed, known)).equals(Buffer.from(changed)), `seed ${seed}, step ${step}: bytes`);
+        text = changed;
+      }
+    }
+    assert.ok(knownChanges > 1000, `only ${knownChanges} changes were known`);
+  });
   test('a board parsed as a change of the one before equals a parse from scratch', () => {
     const next = rng(2024);
     for (let seed = 1; seed <= 600; seed++) {
@@ -362,7 +466,8 @@ describe('incremental parse', () => {
       parseBoard(text);
       for (let step = 0; step < 6; step++) {
         const changed = edit(text, donor, next);
-        assert.deepEqual(parseBoard(changed), _parseFresh(changed), `seed ${seed}, step ${step}`);
+        // As JSON: every card field, the ones read on first use too.
+        assert.deepEqual(plain(parseBoard(changed)), plain(_parseFresh(changed)), `seed ${seed}, step ${step}`);
         text = changed;
       }
     }

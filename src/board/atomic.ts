@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { writePieces } from './pieces.ts';
+import type { Pieces } from './pieces.ts';
 
 /**
  * Writes data to a new temp file beside `path` (same directory, so a rename is atomic) with
  * the given mode (set explicitly: the umask must not change a board's mode), and fsyncs it.
  */
-export function writeTempBeside(path: string, data: string | Uint8Array, mode: number): string {
+export function writeTempBeside(path: string, data: string | Uint8Array | Pieces, mode: number): string {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     fchmodSync(fd, mode);
     if (typeof data === 'string') writeSync(fd, data);
-    else writeSync(fd, data);
+    else if (data instanceof Uint8Array) writeSync(fd, data);
+    else writePieces(fd, data);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);

@@ -1,12 +1,18 @@
-import { readCardFields, rememberCard, seenCard } from './card-fields.ts';
-import { inlineReason } from './fields.ts';
-import { deriveId } from './identity.ts';
+import { ParsedCard } from './card.ts';
+import { boldTitleEnd } from './card-fields.ts';
+import { readHead } from './fields.ts';
+import { deriveId, deriveIdAt } from './identity.ts';
+import { detached } from './lines.ts';
+import type { Utf8Offsets } from './lines.ts';
+import type { Change } from './change.ts';
 import type { Scan } from './scan.ts';
-import type { Board, Card, Column, Region } from './types.ts';
+import type { Board, Column } from './types.ts';
 
 /** A parsed board with what an incremental parse of its next version needs. */
 export interface Parsed {
   board: Board;
+  /** The cards of `board.cards`, as the parser made them. */
+  cards: ParsedCard[];
   /** `deriveId` of each card's title, in `board.cards` order (ids are assigned board-wide); '' for a card with a marker. */
   derived: string[];
   /** Every card's id is its claim (marker, else `derived`): no id was repeated. */
@@ -14,113 +20,50 @@ export interface Parsed {
   /** Line breaks in the text, for the dominant line ending. */
   crlf: number;
   lf: number;
+  /** Where the front matter ends; 0 when there is none. */
+  frontEnd: number;
+  /** Texts this one was parsed as a change of, newest first, with the change from each (see `changeSince`). */
+  from: ReadonlyArray<{ text: string; change: Change }>;
 }
-
-/** Cards read in a row without one seen before, after which a scan's cards are taken as new. */
-const NEW_BOARD_AFTER = 64;
 
 /**
  * The cards of a scan, appended to their columns, and (in `derived`) the ids their titles give
- * them; ids are left empty, to be assigned board-wide. A card seen before (same text) takes
- * the fields read then; only new cards are read. `at`/`bytes` are a text offset at or before
- * the scan's first card and its UTF-8 offset: byte offsets are counted forward from there,
- * once, at the card boundaries (cards are in file order).
+ * them; ids are left empty, to be assigned board-wide. Only what identity needs is read here
+ * (marker, title, checkbox); the other fields are read when asked for (see `ParsedCard`).
  */
-export function readCards(text: string, scan: Scan, at: number, bytes: number, derived: string[]): Card[] {
-  const cards: Card[] = new Array<Card>(scan.drafts.length);
-  // Looking a card up hashes its text: when none of the first cards was seen, the board is
-  // new (a cold start), and the rest are not looked up either.
-  let lookUp = true;
-  let hits = 0;
-  for (let n = 0; n < scan.drafts.length; n++) {
-    const draft = scan.drafts[n]!;
-    const kind = draft.column.kind;
-    const { start, end } = draft;
-    const cardText = text.slice(start, end);
-    if (start > at) bytes += Buffer.byteLength(text.slice(at, start));
-    const byteStart = bytes;
-    bytes += Buffer.byteLength(cardText);
-    at = end;
-    // A bold blocked reason counts only in Blocked: a card seen in another column is read again
-    // when it moved into or out of Blocked.
-    const known = lookUp ? seenCard(cardText) : undefined;
-    if (known !== undefined) hits++;
-    else if (n + 1 === NEW_BOARD_AFTER && hits === 0) lookUp = false;
-    let card: Card;
-    if (known !== undefined && (known.column === kind || (known.column !== 'blocked' && kind !== 'blocked'))) {
-      card = {
-        id: '',
-        marker: known.marker,
-        column: kind,
-        index: draft.column.cards.length,
-        title: known.title,
-        owner: known.owner,
-        mentions: known.mentions,
-        command: known.command,
-        after: known.after,
-        links: known.links,
-        checkbox: known.checkbox,
-        blockedReason: known.blockedReason,
-        line: draft.line + 1,
-        endLine: draft.lastLine + 1,
-        span: { start, end },
-        bytes: { start: byteStart, end: bytes },
-        text: cardText,
-      };
-      // Only a card without a marker is known by its title. Its id is that title's id, or the
-      // id with `-2`, `-3`… when repeated: an id of eight characters is the title's id itself.
-      derived.push(known.marker !== null ? '' : known.id.length === 8 ? known.id : deriveId(known.title));
+export function readCards(text: string, scan: Scan, source: Utf8Offsets, derived: string[]): ParsedCard[] {
+  const { drafts } = scan;
+  const cards: ParsedCard[] = new Array<ParsedCard>(drafts.length);
+  // The next `<!--` at or after the card being read, looked up again only once passed: a line
+  // with one may hold a marker and is read in full.
+  let comment = -2;
+  for (let n = 0; n < drafts.length; n++) {
+    const column = drafts.column(n);
+    const start = drafts.start(n);
+    const end = drafts.end(n);
+    const head = drafts.head(n);
+    const headEnd = drafts.headEnd(n);
+    const line = drafts.line(n);
+    const lastLine = drafts.lastLine(n);
+    const checkbox = drafts.checkbox(n);
+    if (comment !== -1 && comment < head) comment = text.indexOf('<!--', head);
+    const close = comment !== -1 && comment < headEnd ? -1 : boldTitleEnd(text, head, headEnd);
+    const index = column.cards.length;
+    let card: ParsedCard;
+    if (close !== -1) {
+      // A bold title: its id is read in place, the title itself on first use.
+      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, null, checkbox, head - start, headEnd - start, undefined);
+      derived.push(deriveIdAt(text, head + 2, close));
     } else {
-      const f = readCardFields(cardText, draft.item);
-      card = {
-        id: '',
-        marker: f.marker,
-        column: kind,
-        index: draft.column.cards.length,
-        title: f.title,
-        owner: f.owner,
-        mentions: f.mentions,
-        command: f.command,
-        after: f.after,
-        links: f.links,
-        checkbox: f.checkbox,
-        blockedReason: f.blockedNote ?? (kind === 'blocked' ? inlineReason(f.headText) : null),
-        line: draft.line + 1,
-        endLine: draft.lastLine + 1,
-        span: { start, end },
-        bytes: { start: byteStart, end: bytes },
-        text: cardText,
-      };
-      derived.push(f.marker === null ? deriveId(f.title) : '');
-      rememberCard(card);
+      const fields = readHead(detached(text.slice(head, headEnd)));
+      const owner = fields.owner?.name ?? null;
+      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, fields.marker, checkbox, head - start, headEnd - start, { title: fields.title, owner });
+      derived.push(fields.marker === null ? deriveId(fields.title) : '');
     }
-    draft.column.cards.push(card);
+    column.cards.push(card);
     cards[n] = card;
   }
   return cards;
-}
-
-/**
- * Appends the regions of the scanned text: each card and each column heading line is one,
- * and what lies between them is verbatim.
- */
-export function pushRegions(regions: Region[], scan: Scan): void {
-  const { drafts, headings } = scan;
-  let at = scan.start;
-  let h = 0;
-  for (let n = 0; n <= drafts.length; n++) {
-    const next = n < drafts.length ? drafts[n]!.start : scan.end;
-    for (; h < headings.length && headings[h]! < next; h += 2) {
-      if (headings[h]! > at) regions.push({ kind: 'verbatim', span: { start: at, end: headings[h]! } });
-      at = headings[h + 1]!;
-      regions.push({ kind: 'heading', span: { start: headings[h]!, end: at } });
-    }
-    if (next > at) regions.push({ kind: 'verbatim', span: { start: at, end: next } });
-    if (n < drafts.length) {
-      at = drafts[n]!.end;
-      regions.push({ kind: 'card', span: { start: next, end: at } });
-    }
-  }
 }
 
 /** A copy of a column without its cards, moved by `delta` characters and `lines` lines. */

@@ -1,70 +1,30 @@
-import { readBody, readHead, readUnfencedBody } from './fields.ts';
+import { readBody, readUnfencedBody } from './fields.ts';
 import type { BodyFields } from './fields.ts';
-import { matchListItem } from './list-item.ts';
-import type { ListItem } from './list-item.ts';
-import type { Card, SlashCommand } from './types.ts';
-
-/** Everything a card's own lines say, whatever surrounds them on the board. */
-export interface CardFields {
-  marker: string | null;
-  title: string;
-  owner: string | null;
-  checkbox: 'open' | 'done' | null;
-  mentions: readonly string[];
-  command: SlashCommand | null;
-  after: readonly string[];
-  links: readonly string[];
-  /** From a nested `Blocked: …` line. */
-  blockedNote: string | null;
-  /** The first line's text after the list marker (a Blocked card's bold reason is read from it). */
-  headText: string;
-}
-
-const LIMIT = 20_000;
-const seen = new Map<string, Card>();
 
 /**
- * The card last read from this text (first line to last, line breaks included), if any: the
- * daemon parses the board on every change, and all but the edited cards are the same text as
- * before. Its fields but the blocked reason depend on the text alone. Memory stays bounded:
- * the cache is cleared when full. Cards are never mutated once parsed.
+ * Where the bold span that opens a head line `text[head, end)` closes (the offset of its
+ * closing `**`), when the line has no HTML comment; -1 for any other line. The title is then
+ * the bold text, trimmed, and does not depend on the owner (a name and its separator hold no
+ * `*`, so the bold span closes before them): the owner can be read later, when asked for.
+ * Equal to `readHead`'s title on those lines: a test checks it on generated boards.
  */
-export function seenCard(cardText: string): Card | undefined {
-  return seen.get(cardText);
+export function boldTitleEnd(text: string, head: number, end: number): number {
+  if (text.charCodeAt(head) !== 42 || text.charCodeAt(head + 1) !== 42) return -1;
+  // What `leadingBold` reads: the first `**` from the third character on, no line break before it.
+  for (let i = head + 2; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 42 && i >= head + 3 && i + 1 < end && text.charCodeAt(i + 1) === 42) return i;
+    if (c === 13 || c === 0x2028 || c === 0x2029) return -1;
+  }
+  return -1;
 }
 
-/** Remembers a card just read, for `seenCard`. */
-export function rememberCard(card: Card): void {
-  if (seen.size >= LIMIT) seen.clear();
-  seen.set(card.text, card);
-}
-
-/** `item` is the first line's list item when the caller has read it already (the scan has). */
-export function readCardFields(cardText: string, known?: ListItem): CardFields {
+/** The fields read from a card's whole text: mentions, command, dependencies, links, a blocked note. */
+export function readCardBody(cardText: string): BodyFields {
+  if (!mayHoldBodyFields(cardText)) return NO_BODY_FIELDS;
+  if (cardText.includes('```') || cardText.includes('~~~')) return readBody(splitCard(cardText), cardText);
   const nl = cardText.indexOf('\n');
-  const multiline = nl !== -1 && nl !== cardText.length - 1;
-  const first = cardText.slice(0, nl === -1 ? cardText.length : nl > 0 && cardText.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
-  const item = known ?? matchListItem(first);
-  if (!item) throw new Error(`not a list item: ${JSON.stringify(first)}`);
-  const headText = first.slice(item.textStart);
-  const head = readHead(headText);
-  const body = !mayHoldBodyFields(cardText)
-    ? NO_BODY_FIELDS
-    : cardText.includes('```') || cardText.includes('~~~')
-      ? readBody(splitCard(cardText), cardText)
-      : readUnfencedBody(cardText, multiline);
-  return {
-    marker: head.marker,
-    title: head.title,
-    owner: head.owner?.name ?? null,
-    checkbox: item.checked === null ? null : item.checked ? 'done' : 'open',
-    mentions: body.mentions,
-    command: body.command,
-    after: body.after,
-    links: body.links,
-    blockedNote: body.blockedNote,
-    headText,
-  };
+  return readUnfencedBody(cardText, nl !== -1 && nl !== cardText.length - 1);
 }
 
 /** The body fields of a card with none (shared: fields are never mutated). */

@@ -1,3 +1,6 @@
+import { piecesLength, slicePieces } from './pieces.ts';
+import type { Pieces } from './pieces.ts';
+
 /** Where a text changed: only its first `prefix` and last `suffix` characters are known to be unchanged. */
 export interface Change {
   prefix: number;
@@ -50,24 +53,26 @@ function commonSuffix(a: string, b: string, prefix: number): number {
 
 /**
  * The UTF-8 bytes of `text`, a change of `before` whose bytes are `beforeBytes`: the unchanged
- * start and end are copied from those bytes, only the changed middle is encoded. A megabyte
- * board is encoded in a fraction of the time; a surrogate pair is never cut in two.
+ * start and end are views into those bytes, only the changed middle is encoded. A megabyte
+ * board is encoded in a fraction of the time; a surrogate pair is never cut in two. `known` is
+ * the change when the caller knows it (else the texts are compared to find it).
  */
-export function encodeChange(before: string, beforeBytes: Uint8Array, text: string): Buffer {
-  let { prefix, suffix } = changeOf(before, text);
+export function encodeChange(before: string, beforeBytes: Pieces, text: string, known: Change | null = null): Pieces {
+  let { prefix, suffix } = known ?? changeOf(before, text);
   if (prefix > 0 && isHighSurrogate(text.charCodeAt(prefix - 1))) prefix--;
   if (suffix > 0 && isLowSurrogate(text.charCodeAt(text.length - suffix))) suffix--;
   // Only the shorter unchanged side is measured: the other is what the old bytes leave.
   const middle = Buffer.byteLength(before.slice(prefix, before.length - suffix));
   const shorter = Buffer.byteLength(prefix <= suffix ? before.slice(0, prefix) : before.slice(before.length - suffix));
-  const head = prefix <= suffix ? shorter : beforeBytes.length - middle - shorter;
-  const tail = prefix <= suffix ? beforeBytes.length - middle - shorter : shorter;
-  return Buffer.concat([
-    beforeBytes.subarray(0, head),
-    Buffer.from(text.slice(prefix, text.length - suffix), 'utf8'),
-    beforeBytes.subarray(beforeBytes.length - tail),
-  ]);
+  const length = piecesLength(beforeBytes);
+  const head = prefix <= suffix ? shorter : length - middle - shorter;
+  const tail = prefix <= suffix ? length - middle - shorter : shorter;
+  const pieces = [...slicePieces(beforeBytes, 0, head), Buffer.from(text.slice(prefix, text.length - suffix), 'utf8'), ...slicePieces(beforeBytes, length - tail, length)];
+  // Each change of a change adds a piece or two: joined now and then, so they stay few.
+  return pieces.length > MAX_PIECES ? [Buffer.concat(pieces)] : pieces;
 }
+
+const MAX_PIECES = 16;
 
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;

@@ -4,8 +4,9 @@ import { BoardError, EditConflict } from './errors.ts';
 import { blockedLead, OWNER_SEPARATOR, readBody, readHead } from './fields.ts';
 import { deriveId, markerComment } from './identity.ts';
 import { indentWidth } from './lines.ts';
-import { parseBoard } from './parse.ts';
-import { applyPatches } from './patch.ts';
+import type { Change } from './change.ts';
+import { parseBoard, parseChanged } from './parse.ts';
+import { applyPatches, changeOfPatches } from './patch.ts';
 import type { Patch } from './patch.ts';
 import { headLine, listStyleOf, nestedStyleOf } from './style.ts';
 import type { ListStyle } from './style.ts';
@@ -69,7 +70,7 @@ export function applyEdit(text: string, edit: Edit): EditResult {
   const expected: Readback = { column: change.to ?? card.column, owner: change.owner };
   if (change.checked !== undefined) expected.checkbox = change.checked ? 'done' : 'open';
   if (change.blocked !== undefined) expected.blockedReason = change.blocked;
-  verify(next, card.id, expected);
+  verify(board, next, changeOfPatches(text, patches), card.id, expected);
   return { text: next, cardId: card.id, changed: next !== text };
 }
 
@@ -187,9 +188,10 @@ function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult
   let block = `${style.indent}${style.marker} ${box}${title}${owner} ${markerComment(id)}${eol}`;
   const nested = ' '.repeat(style.indent.length + style.marker.length + 1);
   for (const note of edit.notes ?? []) block += `${nested}- ${oneLine(note, 'note')}${eol}`;
-  const next = applyPatches(board.text, [insertion(board, edit.column, column, block)]);
+  const patch = insertion(board, edit.column, column, block);
+  const next = applyPatches(board.text, [patch]);
   // A title ending in ` — Two words` would read back as owned by "Two words": refuse it.
-  verify(next, id, { column: edit.column, owner: edit.owner ?? null });
+  verify(board, next, changeOfPatches(board.text, [patch]), id, { column: edit.column, owner: edit.owner ?? null });
   return { text: next, cardId: id, changed: true };
 }
 
@@ -281,8 +283,9 @@ function withMarker(body: string, id: string): string {
   return `${body.slice(0, end)} ${markerComment(id)}${body.slice(end)}`;
 }
 
-function verify(text: string, id: string, want: Readback): void {
-  const card = parseBoard(text).cards.find((c) => c.id === id);
+/** Checks that `text`, made from `before`'s text by `change`, reads back as wanted; parsed as that change. */
+function verify(before: Board, text: string, change: Change, id: string, want: Readback): void {
+  const card = parseChanged(before, text, change).cards.find((c) => c.id === id);
   const wrong = !card
     ? 'the card would not be found'
     : card.column !== want.column

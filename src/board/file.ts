@@ -1,15 +1,17 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, renameSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { syncDirectory, unlinkQuietly, writeTempBeside } from './atomic.ts';
 import { encodeChange } from './change.ts';
+import { holdsExactly, openForEditing, readAll, readBytes, readBytesNow, readIntoScratch } from './file-bytes.ts';
+import { hashPieces, piecesLength, samePieces } from './pieces.ts';
+import type { Pieces } from './pieces.ts';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
 import { BoardError, EditConflict } from './errors.ts';
-import { parseBoard } from './parse.ts';
+import { changeSince, parseBoard } from './parse.ts';
 import type { Board } from './types.ts';
 
 /** A structured log line from the board's file edge. */
@@ -136,9 +138,8 @@ export class BoardFile {
       const fd = openForEditing(this.path);
       try {
         const before = fstatSync(fd, { bigint: true });
-        const bytes = readAll(fd);
-        const current = decodeText(this.path, bytes);
-        if (pending.length === 0) decodeBoard(this.path, bytes, true);
+        const { text: current, bytes } = readForEditing(this.path, fd);
+        if (pending.length === 0 && parseBoard(current).columns.length === 0) throw notABoard(this.path);
         const base = lost ? this.#merge(lost, current) : current;
         const { text, applied, dropped, all, took } = this.#apply(base, pending, wrote);
         pending = all;
@@ -148,14 +149,14 @@ export class BoardFile {
 
         // Encoded once (only the change, when the edits were applied to the bytes just read): the
         // bytes hashed are the bytes written and compared on reading back.
-        const data = base === current ? encodeChange(current, bytes, text) : Buffer.from(text, 'utf8');
-        const hash = contentHash(data);
+        const data = base === current ? encodeChange(current, bytes, text, changeSince(current, text)) : [Buffer.from(text, 'utf8')];
+        const hash = hashPieces(data);
         this.#remember(hash, base === current ? hashOf(bytes) : null);
         if (!this.#replace(data, before)) continue;
         wroteText(data, text, hash);
         lost = null; // now part of what we wrote
         wrote = true;
-        const landed = await this.#landed(took, data);
+        const landed = this.#landed(took, data);
         // A writer that opened the old file before our rename wrote into the inode we replaced
         // (an append, or an editor saving in place): take its text back and apply our edits again.
         const after = fstatSync(fd, { bigint: true });
@@ -218,8 +219,9 @@ export class BoardFile {
     const theirs = decodeText(this.path, replaced);
     if (current === lost.written) return theirs;
     if (current.startsWith(lost.written)) return theirs + current.slice(lost.written.length);
-    const appended = replaced.length >= original.length && Buffer.compare(replaced.subarray(0, original.length), original) === 0;
-    if (appended) return current + decodeText(this.path, replaced.subarray(original.length));
+    const length = piecesLength(original);
+    const appended = replaced.length >= length && samePieces(replaced.subarray(0, length), original);
+    if (appended) return current + decodeText(this.path, replaced.subarray(length));
     const newer = statSync(this.path, { bigint: true }).mtimeNs > lost.replacedMtimeNs ? current : theirs;
     this.log({
       level: 'warn',
@@ -231,7 +233,7 @@ export class BoardFile {
   }
 
   /** Writes temp + fsync, then renames only if the file is still the one we read. */
-  #replace(data: Uint8Array, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): boolean {
+  #replace(data: Pieces, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): boolean {
     const temp = writeTempBeside(this.path, data, Number(expected.mode & 0o7777n));
     let renamed = false;
     try {
@@ -247,10 +249,15 @@ export class BoardFile {
     return true;
   }
 
-  /** Re-applying every edit to what is on disk now changes nothing: they all landed (or lost to a human). */
-  async #landed(edits: readonly Edit[], written: Buffer): Promise<boolean> {
-    const bytes = await readBytes(this.path);
-    if (written.equals(bytes)) return true;
+  /**
+   * Re-applying every edit to what is on disk now changes nothing: they all landed (or lost to
+   * a human). Read at once, like the update's own read: an await here only lets the window in
+   * which someone can replace the file grow.
+   */
+  #landed(edits: readonly Edit[], written: Pieces): boolean {
+    if (holdsExactly(this.path, written)) return true;
+    const bytes = readBytesNow(this.path);
+    if (samePieces(bytes, written)) return true;
     let text: string;
     try {
       text = decodeText(this.path, bytes);
@@ -335,40 +342,21 @@ function alreadyApplied(text: string, edit: Edit): EditResult | null {
 
 /** What was in the inode we replaced, when a writer changed it after our check. */
 interface Lost {
-  original: Uint8Array;
+  original: Pieces;
   replaced: Uint8Array;
   replacedMtimeNs: bigint;
   written: string;
 }
 
-async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw _fileError(path, error);
-  }
-}
-
-function openForEditing(path: string): number {
-  try {
-    return openSync(path, 'r');
-  } catch (error) {
-    throw _fileError(path, error);
-  }
-}
-
-function readAll(fd: number): Buffer {
-  const size = Number(fstatSync(fd).size);
-  const chunks: Buffer[] = [];
-  let position = 0;
-  for (;;) {
-    const chunk = Buffer.allocUnsafe(Math.max(size - position, 0) + 4096);
-    const n = readSync(fd, chunk, 0, chunk.length, position);
-    if (n === 0) break;
-    chunks.push(chunk.subarray(0, n));
-    position += n;
-  }
-  return Buffer.concat(chunks);
+/**
+ * The text of the board file open at `fd`, for editing (see `decodeText`), and its bytes:
+ * when they are the bytes last decoded or written (as after every update of ours), those are
+ * kept already and nothing is copied.
+ */
+function readForEditing(path: string, fd: number): { text: string; bytes: Pieces } {
+  const view = readIntoScratch(fd);
+  const text = decodeText(path, view, true);
+  return { text, bytes: lastDecoded!.bytes };
 }
 
 /**
@@ -381,12 +369,15 @@ export function decodeBoard(path: string, bytes: Uint8Array, forEditing = false)
   return board;
 }
 
-/** The text of board bytes for editing: no NUL byte, valid UTF-8 (a BOM is kept as text). */
-function decodeText(path: string, bytes: Uint8Array): string {
+/**
+ * The text of board bytes for editing: no NUL byte, valid UTF-8 (a BOM is kept as text).
+ * `transient` bytes (a view into `scratch`) are copied if they are kept.
+ */
+function decodeText(path: string, bytes: Uint8Array, transient = false): string {
   refuseBinary(path, bytes);
   // Validating first (native, in one pass) and then decoding is several times faster than a
   // fatal TextDecoder on a megabyte board; both keep a BOM as text.
-  if (isUtf8(bytes)) return utf8Text(bytes);
+  if (isUtf8(bytes)) return utf8Text(bytes, transient);
   const line = lineAt(bytes, firstInvalidUtf8(bytes));
   throw new BoardError('NOT_UTF8', `${path}:${line}: not valid UTF-8; run \`quimbot doctor ${path}\` before editing`, {
     path,
@@ -404,25 +395,25 @@ function decodeLoosely(path: string, bytes: Uint8Array): string {
  * wrote, the next update and the watcher read it again, and comparing a megabyte of bytes is
  * much cheaper than decoding it (the parse memo then knows the text too).
  */
-let lastDecoded: { bytes: Uint8Array; text: string; hash?: string } | null = null;
+let lastDecoded: { bytes: Pieces; text: string; hash?: string } | null = null;
 
-/** Valid UTF-8 bytes as text. */
-function utf8Text(bytes: Uint8Array): string {
-  if (lastDecoded && Buffer.compare(lastDecoded.bytes, bytes) === 0) return lastDecoded.text;
+/** Valid UTF-8 bytes as text; `transient` bytes are copied if kept. */
+function utf8Text(bytes: Uint8Array, transient = false): string {
+  if (lastDecoded && samePieces(bytes, lastDecoded.bytes)) return lastDecoded.text;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  lastDecoded = { bytes, text };
+  lastDecoded = { bytes: [transient ? Buffer.from(bytes) : bytes], text };
   return text;
 }
 
 /** Notes the text and hash of bytes just written, so that reading them back needs no decoding or hashing. */
-function wroteText(bytes: Uint8Array, text: string, hash: string): void {
+function wroteText(bytes: Pieces, text: string, hash: string): void {
   lastDecoded = { bytes, text, hash };
 }
 
-/** `contentHash(bytes)`, known without hashing when they are the bytes last written. */
-function hashOf(bytes: Uint8Array): string {
+/** The hash of `bytes`, known without hashing when they are the bytes last written. */
+function hashOf(bytes: Pieces): string {
   const known = lastDecoded?.hash;
-  return known !== undefined && Buffer.compare(lastDecoded!.bytes, bytes) === 0 ? known : contentHash(bytes);
+  return known !== undefined && bytes === lastDecoded!.bytes ? known : hashPieces(bytes);
 }
 
 function refuseBinary(path: string, bytes: Uint8Array): void {
@@ -459,12 +450,4 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     }
   }
   return lo;
-}
-
-/** Internal: a file system error as a board error that names the path. */
-export function _fileError(path: string, error: unknown): BoardError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new BoardError('FILE_NOT_FOUND', `${path}: no such file`, { path });
-  if (code === 'EISDIR') return new BoardError('NOT_A_BOARD', `${path}: is a directory, not a board file`, { path });
-  return new BoardError('FILE_NOT_FOUND', `${path}: cannot read (${code ?? String(error)})`, { path });
 }

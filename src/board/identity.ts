@@ -14,7 +14,15 @@ export function normalizeTitle(title: string): string {
 
 /** An 8-character id derived from the title, the same wherever the card sits. */
 export function deriveId(title: string): string {
-  return asciiTitleId(title) ?? textId(normalizeTitle(title));
+  return asciiTitleId(title, 0, title.length) ?? textId(normalizeTitle(title));
+}
+
+/**
+ * `deriveId` of the title `text.slice(start, end).trim()`, read in place when it is ASCII (the
+ * parser's case: no title string made). Trimming changes no id: an id hashes words only.
+ */
+export function deriveIdAt(text: string, start: number, end: number): string {
+  return asciiTitleId(text, start, end) ?? deriveId(text.slice(start, end).trim());
 }
 
 const BASE32 = '0123456789abcdefghijklmnopqrstuv';
@@ -43,16 +51,16 @@ const H2 = 0x41c6ce57;
 
 /**
  * The id of cyrb53 (a fast, well-mixed 53-bit string hash) of `normalizeTitle(title)` for an
- * ASCII title, computed in one pass without building the normalised string; null for other titles. Most
+ * ASCII title `text[start, end)`, computed in one pass without building the normalised string; null for other titles. Most
  * titles are ASCII, and this keeps a 10,000-card board's parse free of per-title allocations.
  */
-function asciiTitleId(title: string): string | null {
+function asciiTitleId(text: string, start: number, end: number): string | null {
   let h1 = H1;
   let h2 = H2;
   let pendingSpace = false;
   let started = false;
-  for (let i = 0; i < title.length; i++) {
-    let c = title.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    let c = text.charCodeAt(i);
     if (c > 0x7f) return null;
     if (c >= 65 && c <= 90) c += 32;
     const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
@@ -96,20 +104,54 @@ function finish(h1: number, h2: number): string {
  */
 export function assignIds(markers: ReadonlyArray<string | null>, derived: readonly string[]): string[] {
   const taken = new Set<string>();
+  // The next suffix to try for a repeated base: each repeat starts where the last one stopped
+  // (ids are only ever added), so a title repeated n times costs n tries, not n² / 2.
+  const next = new Map<string, number>();
   const ids: string[] = new Array<string>(derived.length);
   for (let i = 0; i < markers.length; i++) {
     const marker = markers[i];
-    if (marker) ids[i] = claim(taken, marker);
+    if (marker) ids[i] = claim(taken, next, marker);
   }
   for (let i = 0; i < derived.length; i++) {
-    if (!markers[i]) ids[i] = claim(taken, derived[i]!);
+    if (!markers[i]) ids[i] = claim(taken, next, derived[i]!);
   }
   return ids;
 }
 
-function claim(taken: Set<string>, base: string): string {
+/**
+ * True when no string is repeated. A table of 32-bit hashes in a typed array, strings compared
+ * only when their hashes meet: a `Set` of a board's ten thousand ids costs several times more.
+ */
+export function allDistinct(strings: readonly string[]): boolean {
+  let size = 16;
+  while (size < strings.length * 2) size *= 2;
+  const mask = size - 1;
+  // Index + 1 of the string in each slot; 0 is empty.
+  const slots = new Int32Array(size);
+  for (let n = 0; n < strings.length; n++) {
+    const s = strings[n]!;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const taken = slots[slot]!;
+      if (taken === 0) {
+        slots[slot] = n + 1;
+        break;
+      }
+      if (strings[taken - 1] === s) return false;
+    }
+  }
+  return true;
+}
+
+function claim(taken: Set<string>, next: Map<string, number>, base: string): string {
   let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  if (taken.has(id)) {
+    let n = next.get(base) ?? 2;
+    while (taken.has(`${base}-${n}`)) n++;
+    id = `${base}-${n}`;
+    next.set(base, n + 1);
+  }
   taken.add(id);
   return id;
 }

@@ -25,8 +25,32 @@ export function matchListItem(content: string): ListItem | null {
 
 /** `matchListItem` of the line `text[start, end)`, without slicing it; offsets are relative to `start`. */
 export function matchListItemAt(text: string, start: number, end: number): ListItem | null {
-  let at = start;
-  while (at < end && isBlank(text.charCodeAt(at))) at++;
+  const found = listItemTextAt(text, start, end);
+  if (found === -1) return null;
+  const markerStart = skipBlanks(text, start, end);
+  let markerEnd = markerStart;
+  // An ordinal's digits and its `.` or `)`, else the one bullet character.
+  while (isDigit(text.charCodeAt(markerEnd))) markerEnd++;
+  markerEnd++;
+  const box = found & 3;
+  const checkboxAt = box === 0 ? null : skipBlanks(text, markerEnd, end) + 1 - start;
+  return {
+    indent: indentWidthAt(text, start, markerStart),
+    marker: text.slice(markerStart, markerEnd),
+    markerStart: markerStart - start,
+    checkboxAt,
+    checked: box === 0 ? null : box === 2,
+    textStart: found >> 2,
+  };
+}
+
+/**
+ * What `matchListItemAt` reads, as one number and no object (the scan asks it of every card's
+ * first line): -1 when `text[start, end)` is no list item, else `textStart * 4 + box`, where
+ * `textStart` is relative to `start` and `box` is 0 without a checkbox, 1 open, 2 done.
+ */
+export function listItemTextAt(text: string, start: number, end: number): number {
+  let at = skipBlanks(text, start, end);
   const markerStart = at;
   const lead = text.charCodeAt(at);
   if (lead === 45 || lead === 42 || lead === 43) {
@@ -34,35 +58,33 @@ export function matchListItemAt(text: string, start: number, end: number): ListI
   } else if (isDigit(lead)) {
     while (at < end && isDigit(text.charCodeAt(at))) at++;
     const after = text.charCodeAt(at);
-    if (at - markerStart > 9 || at >= end || (after !== 46 && after !== 41)) return null;
+    if (at - markerStart > 9 || at >= end || (after !== 46 && after !== 41)) return -1;
     at++;
   } else {
-    return null;
+    return -1;
   }
   const markerEnd = at;
-  while (at < end && isBlank(text.charCodeAt(at))) at++;
+  at = skipBlanks(text, at, end);
   // A marker is followed by a space or tab, or ends the line.
-  if (at === markerEnd && at !== end) return null;
-  if (lead !== 43 && markerEnd - markerStart === 1 && isThematicBreak(text, start, end)) return null;
-  let checkboxAt: number | null = null;
+  if (at === markerEnd && at !== end) return -1;
+  if (lead !== 43 && markerEnd - markerStart === 1 && isThematicBreak(text, start, end)) return -1;
+  let box = 0;
   let textStart = at;
   if (at > markerEnd && text.charCodeAt(at) === 91 && at + 2 < end && text.charCodeAt(at + 2) === 93) {
     const mark = text.charCodeAt(at + 1);
-    let after = at + 3;
-    while (after < end && isBlank(text.charCodeAt(after))) after++;
+    const after = skipBlanks(text, at + 3, end);
     if ((mark === 32 || mark === 120 || mark === 88) && (after > at + 3 || after === end)) {
-      checkboxAt = at + 1 - start;
+      box = mark === 32 ? 1 : 2;
       textStart = after;
     }
   }
-  return {
-    indent: indentWidthAt(text, start, markerStart),
-    marker: text.slice(markerStart, markerEnd),
-    markerStart: markerStart - start,
-    checkboxAt,
-    checked: checkboxAt === null ? null : text.charCodeAt(start + checkboxAt) !== 32,
-    textStart: textStart - start,
-  };
+  return (textStart - start) * 4 + box;
+}
+
+/** The first offset from `at` that is not a space or tab (or `end`). */
+function skipBlanks(text: string, at: number, end: number): number {
+  while (at < end && isBlank(text.charCodeAt(at))) at++;
+  return at;
 }
 
 function isBlank(c: number): boolean {

@@ -1,11 +1,13 @@
-import { pushRegions, readCards } from './build.ts';
+import { readCards } from './build.ts';
 import type { Parsed } from './build.ts';
-import { assignIds } from './identity.ts';
+import { allDistinct, assignIds } from './identity.ts';
 import { changeOf } from './change.ts';
+import { Utf8Offsets } from './lines.ts';
 import type { Change } from './change.ts';
 import { reparse } from './reparse.ts';
 import { closeSection, initialState, readFrontMatter, scanLines } from './scan.ts';
-import type { Board, Region } from './types.ts';
+import { boardWithRegions } from './regions.ts';
+import type { Board } from './types.ts';
 
 // An update parses the same text several times (check, apply, verify the result, read back):
 // the last boards parsed are kept and returned again, and the next text is parsed as a change
@@ -21,7 +23,45 @@ export function parseBoard(text: string): Board {
   const known = recent.find((parsed) => parsed.board.text === text);
   if (known) return known.board;
   const base = closest(text);
-  const parsed = (base && reparse(base.parsed, text, base.change)) ?? parseFresh(text);
+  const parsed = base && reparse(base.parsed, text, base.change);
+  return keep(parsed ? withOrigin(parsed, base.parsed, base.change) : parseFresh(text));
+}
+
+/**
+ * `parseBoard(text)` for a text made from `before`'s by a change the caller knows (an edit's
+ * patches): nothing is compared to find it.
+ */
+export function parseChanged(before: Board, text: string, change: Change): Board {
+  const base = recent.find((parsed) => parsed.board === before);
+  if (!base) return parseBoard(text);
+  const parsed = reparse(base, text, change);
+  return keep(parsed ? withOrigin(parsed, base, change) : parseFresh(text));
+}
+
+/**
+ * The change from `before` to `text` when both were parsed lately, one as a change of the
+ * other (a write encodes only what an update's edits changed), else null. Texts are matched
+ * by identity in practice: the strings the parser was given.
+ */
+export function changeSince(before: string, text: string): Change | null {
+  const parsed = recent.find((p) => p.board.text === text);
+  return parsed?.from.find((origin) => origin.text === before)?.change ?? null;
+}
+
+/** How many earlier texts a parsed board remembers being a change of. */
+const ORIGINS_KEPT = 4;
+
+/** `parsed`, noted as `base` changed by `change` (and so as a change of what `base` was a change of). */
+function withOrigin(parsed: Parsed, base: Parsed, change: Change): Parsed {
+  const from = [{ text: base.board.text, change }];
+  for (const origin of base.from.slice(0, ORIGINS_KEPT - 1)) {
+    // Unchanged from the older text: what both changes left alone.
+    from.push({ text: origin.text, change: { prefix: Math.min(origin.change.prefix, change.prefix), suffix: Math.min(origin.change.suffix, change.suffix) } });
+  }
+  return { ...parsed, from };
+}
+
+function keep(parsed: Parsed): Board {
   recent.unshift(parsed);
   if (recent.length > RECENT_KEPT) recent.pop();
   return parsed.board;
@@ -54,27 +94,25 @@ function parseFresh(text: string): Parsed {
   closeSection(scan.state.column, scan.others, text.length);
 
   const derived: string[] = [];
-  const cards = readCards(text, scan, 0, 0, derived);
-  const markers: Array<string | null> = new Array<string | null>(cards.length);
-  for (let n = 0; n < cards.length; n++) markers[n] = cards[n]!.marker;
-  const ids = assignIds(markers, derived);
-  const distinct = ids.every((id, n) => id === (markers[n] || derived[n]));
-  // The cards are new: their ids are set before the board is shared.
-  for (let n = 0; n < cards.length; n++) cards[n]!.id = ids[n]!;
-  const regions: Region[] = front.end > 0 ? [{ kind: 'front-matter', span: { start: 0, end: front.end } }] : [];
-  pushRegions(regions, scan);
+  const offsets = new Utf8Offsets(text);
+  const cards = readCards(text, scan, offsets, derived);
+  // The cards are new: their ids are set before the board is shared. Most boards repeat no
+  // title and have no marker: every card's id is then its title's.
+  let distinct = !cards.some((card) => card.marker !== null) && allDistinct(derived);
+  if (distinct) {
+    for (let n = 0; n < cards.length; n++) cards[n]!.id = derived[n]!;
+  } else {
+    const markers = cards.map((card) => card.marker);
+    const ids = assignIds(markers, derived);
+    distinct = ids.every((id, n) => id === (markers[n] || derived[n]));
+    for (let n = 0; n < cards.length; n++) cards[n]!.id = ids[n]!;
+  }
   const crlf = front.crlf + scan.crlf;
   const lf = front.lf + scan.lf;
-  const board: Board = {
-    text,
-    eol: crlf > lf ? '\r\n' : '\n',
-    obsidian,
-    columns: scan.columns,
-    cards,
-    others: scan.others,
-    regions,
-    lastSynced: scan.state.lastSynced,
-  };
-  return { board, derived, distinct, crlf, lf };
+  const board = boardWithRegions(
+    { text, eol: crlf > lf ? '\r\n' : '\n', obsidian, columns: scan.columns, cards, others: scan.others, lastSynced: scan.state.lastSynced },
+    front.end,
+  );
+  return { board, cards, derived, distinct, crlf, lf, frontEnd: front.end, from: [] };
 }
 

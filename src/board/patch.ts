@@ -5,6 +5,8 @@ export interface Patch {
   insert: string;
 }
 
+import type { Change } from './change.ts';
+
 /** Applies non-overlapping patches; everything outside them stays byte-identical. */
 export function applyPatches(text: string, patches: readonly Patch[]): string {
   const sorted = [...patches].sort((a, b) => a.start - b.start);
@@ -16,4 +18,15 @@ export function applyPatches(text: string, patches: readonly Patch[]): string {
     at = patch.end;
   }
   return out + text.slice(at);
+}
+
+/** The change patches make to `text`: nothing before the first or after the last is touched. */
+export function changeOfPatches(text: string, patches: readonly Patch[]): Change {
+  let prefix = text.length;
+  let suffix = text.length;
+  for (const patch of patches) {
+    prefix = Math.min(prefix, patch.start);
+    suffix = Math.min(suffix, text.length - patch.end);
+  }
+  return { prefix, suffix };
 }

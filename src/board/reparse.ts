@@ -1,12 +1,14 @@
 import { changeOf } from './change.ts';
 import type { Change } from './change.ts';
 import { assignIds } from './identity.ts';
-import { indentWidthAt } from './lines.ts';
-import { pushRegions, readCards, shiftedColumn } from './build.ts';
+import { indentWidthAt, Utf8Offsets } from './lines.ts';
+import { readCards, shiftedColumn } from './build.ts';
 import type { Parsed } from './build.ts';
 import { closeSection, scanLines } from './scan.ts';
 import type { Resync, Scan, ScanState } from './scan.ts';
-import type { Board, Card, Column, OtherSection, Region } from './types.ts';
+import type { ParsedCard } from './card.ts';
+import { boardWithRegions } from './regions.ts';
+import type { Board, Card, Column, OtherSection } from './types.ts';
 
 const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
 
@@ -19,7 +21,7 @@ const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
  */
 export function reparse(old: Parsed, text: string, change: Change = changeOf(old.board.text, text)): Parsed | null {
   const before = old.board.text;
-  const oldCards = old.board.cards;
+  const oldCards = old.cards;
   const oldColumns = old.board.columns;
   const { prefix, suffix } = change;
   // Restart at the first line of the last card that ends before the change: the state there is
@@ -28,32 +30,35 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   if (restartCard === -1) return null;
   // A file that opens with `---` but never closes it has no front matter, until a `---` line
   // anywhere below closes it.
-  if (old.board.regions[0]?.kind !== 'front-matter' && OPENS_FRONT_MATTER.test(text)) return null;
+  if (old.frontEnd === 0 && OPENS_FRONT_MATTER.test(text)) return null;
   const restart = oldCards[restartCard]!;
-  const from = restart.span.start;
+  const from = restart.start;
   const columnOf = columnIndexes(old.board);
 
-  // Sections that start before the restart are kept; columns are copied, as their cards and ends may change.
+  // Sections that start before the restart are kept; columns are copied, as their cards and ends
+  // may change. The restart card's column is the last of them; those before it keep all their cards.
+  const restartColumn = columnOf[restartCard]!;
   const columns: Column[] = [];
-  for (const column of oldColumns) if (column.span.start < from) columns.push(shiftedColumn(column, 0, 0));
+  for (let c = 0; c <= restartColumn; c++) {
+    const column = shiftedColumn(oldColumns[c]!, 0, 0);
+    column.cards = oldColumns[c]!.cards.slice(0, c < restartColumn ? undefined : restart.index);
+    columns.push(column);
+  }
   const others: OtherSection[] = old.board.others.filter((o) => o.span.start < from);
-  const current = columns[columnOf[restartCard]!]!;
+  const current = columns[restartColumn]!;
   current.span.end = -1;
-  const cards: Card[] = oldCards.slice(0, restartCard);
-  const derived: string[] = old.derived.slice(0, restartCard);
-  for (let n = 0; n < cards.length; n++) columns[columnOf[n]!]!.cards.push(cards[n]!);
 
   const synced = old.board.lastSynced;
   const state: ScanState = {
     column: current,
     inSubsection: false,
-    card: null,
+    cardIndent: -1,
     fence: null,
     inComment: false,
     lastSynced: synced && synced.span.start < from ? synced : null,
   };
   const delta = text.length - before.length;
-  const resync = new OldLines(old.board, columnOf, text, delta, text.length - suffix);
+  const resync = new OldLines(old.board, oldCards, columnOf, text, delta, text.length - suffix);
   const scan = scanLines(text, from, restart.line - 1, state, resync);
   const at = resync.found;
   if (!at || at.heading) closeSection(state.column, scan.others, scan.end);
@@ -61,47 +66,48 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   // How far the old lines from the resync point on moved.
   const oldEnd = at ? at.start - delta : before.length;
   const lineShift = at ? scan.lineBase + scan.lineCount - at.line : 0;
-  const byteShift = at ? Buffer.byteLength(text.slice(from, scan.end)) - Buffer.byteLength(before.slice(from, oldEnd)) : 0;
   const firstMovedCard = at ? at.card : oldCards.length;
 
   const scannedDerived: string[] = [];
-  const scanned = readCards(text, scan, from, restart.bytes.start, scannedDerived);
+  const offsets = new Utf8Offsets(text);
+  const scanned = readCards(text, scan, offsets, scannedDerived);
+  const moved = at ? oldCards.length - firstMovedCard : 0;
+  // The board's cards in order, in arrays made at their size: kept, scanned, moved.
+  const cards = new Array<ParsedCard>(restartCard + scanned.length + moved);
+  const derived = new Array<string>(cards.length);
+  for (let n = 0; n < restartCard; n++) {
+    // The kept cards read the same from the new text: point them there, so the old one can go.
+    oldCards[n]!.rebase(offsets);
+    cards[n] = oldCards[n]!;
+    derived[n] = old.derived[n]!;
+  }
+  for (let n = 0; n < scanned.length; n++) derived[restartCard + n] = scannedDerived[n]!;
+  for (let n = 0; n < moved; n++) derived[restartCard + scanned.length + n] = old.derived[firstMovedCard + n]!;
   // Ids are assigned board-wide (a repeated title gets `-2`). When every card's id is its own
   // claim (its marker, else its title's id) and the scanned cards claim what the cards they
-  // replace claimed, nothing can be renumbered: no need to assign them all again.
-  let ids: string[];
+  // replace claimed, nothing can be renumbered: the kept and moved cards keep theirs.
   const unchanged = old.distinct && sameClaims(oldCards, restartCard, firstMovedCard, scanned, scannedDerived);
   let distinct = unchanged;
-  if (unchanged) {
-    ids = cards.map((card) => card.id);
-    for (let n = 0; n < scanned.length; n++) ids.push(scanned[n]!.marker || scannedDerived[n]!);
-  } else {
+  let ids: string[] | null = null;
+  if (!unchanged) {
     const markers: Array<string | null> = [];
-    const claims: string[] = derived.slice();
-    for (let n = 0; n < cards.length; n++) markers.push(cards[n]!.marker);
-    for (let n = 0; n < scanned.length; n++) {
-      markers.push(scanned[n]!.marker);
-      claims.push(scannedDerived[n]!);
+    for (let n = 0; n < restartCard; n++) markers.push(oldCards[n]!.marker);
+    for (let n = 0; n < scanned.length; n++) markers.push(scanned[n]!.marker);
+    for (let n = 0; n < moved; n++) markers.push(oldCards[firstMovedCard + n]!.marker);
+    ids = assignIds(markers, derived);
+    distinct = ids.every((id, n) => id === (markers[n] || derived[n]));
+    // A kept card whose id changed (a repeated title appeared or went) is a new object; the rest are shared.
+    for (let n = 0; n < restartCard; n++) {
+      if (cards[n]!.id === ids[n]) continue;
+      const card = cards[n]!.withId(ids[n]!);
+      columns[columnOf[n]!]!.cards[card.index] = card;
+      cards[n] = card;
     }
-    for (let n = firstMovedCard; n < oldCards.length; n++) {
-      markers.push(oldCards[n]!.marker);
-      claims.push(old.derived[n]!);
-    }
-    ids = assignIds(markers, claims);
-    distinct = ids.every((id, n) => id === (markers[n] || claims[n]));
-  }
-  // A kept card whose id changed (a repeated title appeared or went) is a new object; the rest are shared.
-  for (let n = 0; n < cards.length; n++) {
-    if (cards[n]!.id === ids[n]) continue;
-    const card = { ...cards[n]!, id: ids[n]! };
-    columns[columnOf[n]!]!.cards[card.index] = card;
-    cards[n] = card;
   }
   // The scanned cards are new: their ids are set before the board is shared.
   for (let n = 0; n < scanned.length; n++) {
-    scanned[n]!.id = ids[cards.length]!;
-    cards.push(scanned[n]!);
-    derived.push(scannedDerived[n]!);
+    scanned[n]!.id = ids ? ids[restartCard + n]! : scanned[n]!.marker || scannedDerived[n]!;
+    cards[restartCard + n] = scanned[n]!;
   }
   columns.push(...scan.columns);
   others.push(...scan.others);
@@ -114,36 +120,13 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     const columnShift = columns.length - firstMovedColumn;
     for (let c = firstMovedColumn; c < oldColumns.length; c++) columns.push(shiftedColumn(oldColumns[c]!, delta, lineShift));
     for (const other of old.board.others) if (other.span.start >= oldEnd) others.push(movedSection(other, delta, lineShift));
-    for (let n = firstMovedCard; n < oldCards.length; n++) {
-      const column = columnOf[n] === continued ? state.column! : columns[columnOf[n]! + columnShift]!;
-      const card = movedCard(oldCards[n]!, unchanged ? oldCards[n]!.id : ids[cards.length]!, column.cards.length, delta, lineShift, byteShift);
+    for (let n = 0; n < moved; n++) {
+      const was = oldCards[firstMovedCard + n]!;
+      const k = restartCard + scanned.length + n;
+      const column = columnOf[firstMovedCard + n] === continued ? state.column! : columns[columnOf[firstMovedCard + n]! + columnShift]!;
+      const card = was.moved(ids ? ids[k]! : was.id, column.cards.length, delta, lineShift, offsets);
       column.cards.push(card);
-      cards.push(card);
-      derived.push(old.derived[n]!);
-    }
-  }
-
-  const regions: Region[] = [];
-  for (const region of old.board.regions) {
-    if (region.span.end > from) break;
-    regions.push(region);
-  }
-  pushRegions(regions, scan);
-  if (at) {
-    const oldRegions = old.board.regions;
-    let k = oldRegions.findIndex((region) => region.span.end > oldEnd);
-    // A heading of a section Quimbot does not manage is verbatim like the lines around it, and
-    // one region with them: join the old region running through it to the scanned lines before.
-    const through = oldRegions[k]!;
-    if (through.kind === 'verbatim') {
-      const last = regions.at(-1)!;
-      if (last.kind === 'verbatim' && last.span.end === scan.end) last.span.end = through.span.end + delta;
-      else regions.push({ kind: 'verbatim', span: { start: scan.end, end: through.span.end + delta } });
-      k++;
-    }
-    for (; k < oldRegions.length; k++) {
-      const { kind, span } = oldRegions[k]!;
-      regions.push({ kind, span: { start: span.start + delta, end: span.end + delta } });
+      cards[k] = card;
     }
   }
 
@@ -152,8 +135,8 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   const lf = old.lf - removed.lf + scan.lf;
   let lastSynced = state.lastSynced;
   if (!lastSynced && at && synced && synced.span.start >= oldEnd) lastSynced = movedSection(synced, delta, lineShift);
-  const board: Board = { text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, regions, lastSynced };
-  return { board, derived, distinct, crlf, lf };
+  const board = boardWithRegions({ text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, lastSynced }, old.frontEnd);
+  return { board, cards, derived, distinct, crlf, lf, frontEnd: old.frontEnd, from: [] };
 }
 
 /**
@@ -201,6 +184,7 @@ class OldLines implements Resync {
 
   constructor(
     private readonly board: Board,
+    private readonly cards: readonly ParsedCard[],
     private readonly columnOf: Int32Array,
     private readonly text: string,
     private readonly delta: number,
@@ -212,19 +196,20 @@ class OldLines implements Resync {
     const old = start - delta;
     // The same line in the old text: it starts a line there too (and is the same to its end).
     if (old > 0 && board.text.charCodeAt(old - 1) !== 10) return false;
-    const { cards, columns, others } = board;
-    while (this.#card < cards.length && cards[this.#card]!.span.start < old) this.#card++;
+    const { columns, others } = board;
+    const cards = this.cards;
+    while (this.#card < cards.length && cards[this.#card]!.start < old) this.#card++;
     while (this.#column < columns.length && columns[this.#column]!.span.start < old) this.#column++;
     while (this.#other < others.length && others[this.#other]!.span.start < old) this.#other++;
-    const card = cards[this.#card]?.span.start === old ? cards[this.#card]! : null;
+    const card = cards[this.#card]?.start === old ? cards[this.#card]! : null;
     const column = columns[this.#column]?.span.start === old ? columns[this.#column]! : null;
     const other = others[this.#other]?.span.start === old ? others[this.#other]! : null;
     if (!card && !column && !other) return false;
 
     const state = scan.state;
     if (state.inComment) return false;
-    if (state.card && indentWidthAt(this.text, start, contentEnd) > state.card.indent) return false;
-    if (state.fence && !(state.fence.inCard && state.card)) return false;
+    if (state.cardIndent !== -1 && indentWidthAt(this.text, start, contentEnd) > state.cardIndent) return false;
+    if (state.fence && !(state.fence.inCard && state.cardIndent !== -1)) return false;
     // Only the first `_Last synced_` line counts: if the old one is gone, a later one may count now.
     if (!state.lastSynced && board.lastSynced && board.lastSynced.span.start < old) return false;
     if (card && (state.inSubsection || state.column?.kind !== board.columns[this.columnOf[this.#card]!]!.kind)) return false;
@@ -235,12 +220,12 @@ class OldLines implements Resync {
 }
 
 /** Index of the last card that ends at or before `offset`, -1 when none does. */
-function lastCardEndingBy(cards: readonly Card[], offset: number): number {
+function lastCardEndingBy(cards: readonly ParsedCard[], offset: number): number {
   let lo = 0;
   let hi = cards.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (cards[mid]!.span.end <= offset) lo = mid + 1;
+    if (cards[mid]!.end <= offset) lo = mid + 1;
     else hi = mid;
   }
   return lo - 1;
@@ -256,28 +241,6 @@ function columnIndexes(board: Board): Int32Array {
     n += count;
   }
   return of;
-}
-
-function movedCard(card: Card, id: string, index: number, delta: number, lines: number, bytes: number): Card {
-  return {
-    id,
-    marker: card.marker,
-    column: card.column,
-    index,
-    title: card.title,
-    owner: card.owner,
-    mentions: card.mentions,
-    command: card.command,
-    after: card.after,
-    links: card.links,
-    checkbox: card.checkbox,
-    blockedReason: card.blockedReason,
-    line: card.line + lines,
-    endLine: card.endLine + lines,
-    span: { start: card.span.start + delta, end: card.span.end + delta },
-    bytes: { start: card.bytes.start + bytes, end: card.bytes.end + bytes },
-    text: card.text,
-  };
 }
 
 function movedSection<T extends { line: number; span: { start: number; end: number } }>(section: T, delta: number, lines: number): T {

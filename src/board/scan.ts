@@ -1,29 +1,19 @@
 import { recognizeColumn } from './columns.ts';
-import { firstNonBlankIn, indentWidthAt } from './lines.ts';
-import { closesFence, matchFence, matchListItemAt } from './list-item.ts';
-import type { ListItem } from './list-item.ts';
+import { detached, firstNonBlankIn, indentWidthAt } from './lines.ts';
+import { closesFence, listItemTextAt, matchFence } from './list-item.ts';
+import { CardDrafts } from './drafts.ts';
 import type { Board, Column, OtherSection } from './types.ts';
 
 const HEADING = /^ {0,3}(#{1,6})(?=[ \t]|$)(.*)$/;
 const LAST_SYNCED = /^_Last synced:\s*(.*?)\s*_\s*$/;
 const SETTINGS = /^%%\s*kanban:settings/;
 
-/** A card as the scan finds it: `[start, end)` are its lines (line breaks included), `line` and `lastLine` their 0-based indexes. */
-export interface CardDraft {
-  column: Column;
-  start: number;
-  end: number;
-  line: number;
-  lastLine: number;
-  indent: number;
-  item: ListItem;
-}
-
 /** What the scan carries from one line to the next: enough to start a scan at any card's first line. */
 export interface ScanState {
   column: Column | null;
   inSubsection: boolean;
-  card: CardDraft | null;
+  /** The indent of the open card's marker (the last card found), -1 when no card is open. */
+  cardIndent: number;
   fence: { fence: string; inCard: boolean } | null;
   inComment: boolean;
   lastSynced: Board['lastSynced'];
@@ -35,12 +25,10 @@ export interface Scan {
   lineBase: number;
   /** Lines scanned. */
   lineCount: number;
-  drafts: CardDraft[];
+  drafts: CardDrafts;
   /** Sections whose heading the scan read, in order. */
   columns: Column[];
   others: OtherSection[];
-  /** `[start, end)` of each column heading line, flat (each line is its own region). */
-  headings: number[];
   state: ScanState;
   /** Where the scan stopped: the start of the line `resync` accepted, else the end of the text. */
   end: number;
@@ -59,7 +47,7 @@ export interface Resync {
 
 /** A state for the top of a board (or right after its front matter). */
 export function initialState(): ScanState {
-  return { column: null, inSubsection: false, card: null, fence: null, inComment: false, lastSynced: null };
+  return { column: null, inSubsection: false, cardIndent: -1, fence: null, inComment: false, lastSynced: null };
 }
 
 /**
@@ -70,8 +58,9 @@ export function initialState(): ScanState {
  * offsets, and everything between them is verbatim.
  */
 export function scanLines(text: string, from: number, lineBase: number, state: ScanState, resync: Resync | null): Scan {
-  const scan: Scan = { start: from, lineBase, lineCount: 0, drafts: [], columns: [], others: [], headings: [], state, end: text.length, crlf: 0, lf: 0 };
-  let { column, inSubsection, card, fence, inComment, lastSynced } = state;
+  const scan: Scan = { start: from, lineBase, lineCount: 0, drafts: new CardDrafts(), columns: [], others: [], state, end: text.length, crlf: 0, lf: 0 };
+  let { column, inSubsection, cardIndent, fence, inComment, lastSynced } = state;
+  const drafts = scan.drafts;
   let crlf = 0;
   let lf = 0;
   // A byte order mark is part of the first line's bytes but not of its Markdown.
@@ -83,7 +72,7 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     end = nl === -1 ? text.length : nl + 1;
     const contentEnd = nl === -1 ? end : nl > lineStart && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
     if (resync !== null && lineStart >= resync.from) {
-      Object.assign(state, { column, inSubsection, card, fence, inComment, lastSynced });
+      Object.assign(state, { column, inSubsection, cardIndent, fence, inComment, lastSynced });
       scan.lineCount = line + 1 - lineBase;
       if (resync.at(scan, lineStart, contentEnd)) {
         scan.end = lineStart;
@@ -99,13 +88,13 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     const first = firstNonBlankIn(text, start, contentEnd);
     const blank = first === -1;
     if (fence) {
-      const inCard = fence.inCard && card !== null;
+      const inCard = fence.inCard && cardIndent !== -1;
       // Inside a card a fence lasts only as long as the card: a line indented no deeper than
       // the card's marker ends both (CommonMark), so an unclosed fence cannot eat the board.
-      if (inCard && !blank && indentWidthAt(text, start, contentEnd) <= card!.indent) {
+      if (inCard && !blank && indentWidthAt(text, start, contentEnd) <= cardIndent) {
         fence = null;
       } else {
-        if (inCard && !blank) extend(card!, line, end);
+        if (inCard && !blank) drafts.extend(line, end);
         if (closesFence(text.slice(start, contentEnd), fence.fence)) fence = null;
         continue;
       }
@@ -119,14 +108,15 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     // each pattern on every line.
     const lead = text.charCodeAt(first);
     const fenceLead = lead === 96 || lead === 126;
-    if (card) {
-      if (indentWidthAt(text, start, contentEnd) > card.indent) {
-        extend(card, line, end);
+    if (cardIndent !== -1) {
+      // A non-blank line indented under a card is part of it, with the blank lines before it.
+      if (indentWidthAt(text, start, contentEnd) > cardIndent) {
+        drafts.extend(line, end);
         const open = fenceLead ? matchFence(text.slice(start, contentEnd)) : null;
         if (open) fence = { fence: open.fence, inCard: true };
         continue;
       }
-      card = null;
+      cardIndent = -1;
     }
 
     if (lead === 37 && text.charCodeAt(first + 1) === 37) {
@@ -149,7 +139,8 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     const heading = lead === 35 ? HEADING.exec(text.slice(start, contentEnd)) : null;
     if (heading) {
       const level = (heading[1] ?? '').length;
-      const title = (heading[2] ?? '').trim();
+      // Kept by the board's later versions: a copy, so that this text is not kept with it.
+      const title = detached((heading[2] ?? '').trim());
       if (level <= 2) {
         closeSection(column, scan.others, start);
         const kind = level === 2 ? recognizeColumn(title) : null;
@@ -157,7 +148,6 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
         inSubsection = false;
         if (column) {
           scan.columns.push(column);
-          scan.headings.push(lineStart, end);
         } else {
           scan.others.push({ heading: title, level, line: line + 1, span: { start, end: -1 } });
         }
@@ -168,28 +158,24 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     }
     const synced = lead === 95 ? LAST_SYNCED.exec(text.slice(start, contentEnd)) : null;
     if (synced && !lastSynced) {
-      lastSynced = { line: line + 1, span: { start, end: contentEnd }, value: synced[1] ?? '' };
+      lastSynced = { line: line + 1, span: { start, end: contentEnd }, value: detached(synced[1] ?? '') };
       continue;
     }
     if (column && !inSubsection && isListLead(lead)) {
-      const item = matchListItemAt(text, start, contentEnd);
-      if (item && item.indent <= 3) {
-        card = { column, start: lineStart, end, line, lastLine: line, indent: item.indent, item };
-        scan.drafts.push(card);
+      const item = listItemTextAt(text, start, contentEnd);
+      const indent = item === -1 ? 0 : indentWidthAt(text, start, contentEnd);
+      if (item !== -1 && indent <= 3) {
+        cardIndent = indent;
+        const box = item & 3;
+        drafts.add(column, lineStart, end, line, start + (item >> 2), contentEnd, box === 0 ? null : box === 2);
       }
     }
   }
-  Object.assign(state, { column, inSubsection, card, fence, inComment, lastSynced });
+  Object.assign(state, { column, inSubsection, cardIndent, fence, inComment, lastSynced });
   if (scan.end === text.length) scan.lineCount = line + 1 - lineBase;
   scan.crlf = crlf;
   scan.lf = lf;
   return scan;
-}
-
-/** A non-blank line indented under a card is part of it, with the blank lines before it. */
-function extend(card: CardDraft, line: number, end: number): void {
-  card.lastLine = line;
-  card.end = end;
 }
 
 /** Ends the open section (a column, or the last other section if still open) at `end`. */

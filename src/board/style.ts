@@ -1,4 +1,3 @@
-import type { Line } from './lines.ts';
 import { matchListItem } from './list-item.ts';
 import type { ListItem } from './list-item.ts';
 import type { Board, Card, Column } from './types.ts';
@@ -11,21 +10,21 @@ export interface ListStyle {
   checkbox: boolean;
 }
 
+/** A card's first line: `content` is `[start, contentEnd)`, the line break runs to `end`. */
+export interface HeadLine {
+  start: number;
+  contentEnd: number;
+  end: number;
+  content: string;
+}
+
 /** The first line of a card and its list-item parts. */
-export function headLine(board: Board, card: Card): { line: Line; item: ListItem } {
+export function headLine(board: Board, card: Card): { line: HeadLine; item: ListItem } {
   const end = board.text.indexOf('\n', card.span.start);
   const lineEnd = end === -1 ? board.text.length : end + 1;
   const contentEnd = end === -1 ? lineEnd : end > card.span.start && board.text[end - 1] === '\r' ? end - 1 : end;
   const content = board.text.slice(card.span.start, contentEnd);
-  const line: Line = {
-    number: card.line,
-    start: card.span.start,
-    contentEnd,
-    end: lineEnd,
-    byteStart: card.bytes.start,
-    byteEnd: card.bytes.start + Buffer.byteLength(board.text.slice(card.span.start, lineEnd)),
-    content,
-  };
+  const line: HeadLine = { start: card.span.start, contentEnd, end: lineEnd, content };
   return { line, item: matchListItem(content)! };
 }
 

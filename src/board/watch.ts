@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import { BoardError } from './errors.ts';
-import { _fileError, _ownWriteBase, contentHash, decodeBoard } from './file.ts';
+import { _fileError } from './file-bytes.ts';
+import { _ownWriteBase, contentHash, decodeBoard } from './file.ts';
 import type { BoardFile } from './file.ts';
 import type { Board } from './types.ts';
 
