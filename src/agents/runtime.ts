@@ -172,10 +172,8 @@ export class AgentRuntime {
       ...(this.#o.self ? { self: this.#o.self } : {}),
     });
     for (const { card, reason } of waiting) await this.#reportWaiting(card, reason);
-    for (const claim of claims) {
-      if (this.#stopping) break;
-      await this.#claim(claim);
-    }
+    // Claimed together, so their leases share one state write and their moves one board write.
+    await Promise.all(claims.map((claim) => (this.#stopping ? undefined : this.#claim(claim))));
   }
 
   async #claim(claim: Claim): Promise<void> {

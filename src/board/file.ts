@@ -89,12 +89,15 @@ export class BoardFile {
   update(edits: readonly Edit[]): Promise<UpdateOutcome> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ edits, resolve, reject });
-      if (!this.#writing) void this.#drain();
+      if (this.#writing) return;
+      this.#writing = true;
+      // Started on the next turn of the event loop: the updates asked for in this one (claims
+      // resumed by the same state write, outcomes of one stream) join the first write too.
+      setImmediate(() => void this.#drain());
     });
   }
 
   async #drain(): Promise<void> {
-    this.#writing = true;
     try {
       while (this.#waiting.length > 0) {
         const group = this.#waiting.splice(0);
