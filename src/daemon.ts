@@ -188,8 +188,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await listener.close();
         await runtime.stop();
         await peers.close();
-        // Writes nobody awaits (a lease renewal, a task saved as its stream drains) land before the lock goes.
-        await store.flush();
+        // Writes nobody awaits (a lease renewal, a task saved as its stream drains) land before the
+        // lock goes, and the state file then holds everything (its journal is empty).
+        await store.close();
         unlock();
       },
     };
