@@ -37,6 +37,12 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
+/** CPU time a delegation, all threads of the process, with the part spent in the kernel (file writes, fsyncs, sockets). */
+function cpu(used: NodeJS.CpuUsage, count: number): string {
+  const per = (micros: number) => (micros / 1000 / Math.max(1, count)).toFixed(1);
+  return `CPU ${per(used.user + used.system)} ms a delegation (${per(used.system)} ms of it in the kernel)`;
+}
+
 const ms = (values: number[]) => `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms`;
 
 function workspaceWith(name: string): string {
@@ -110,13 +116,13 @@ try {
 
     if (CARDS > 0) {
       const start = performance.now();
-      const cpu = process.cpuUsage();
+      const cpuBefore = process.cpuUsage();
       const boardToBoard = await delegate(boardPath, Array.from({ length: CARDS }, (_, i) => `Probe ${i}`));
       const seconds = (performance.now() - start) / 1000;
-      const used = process.cpuUsage(cpu);
+      const used = process.cpuUsage(cpuBefore);
       console.log(`all at once: ${boardToBoard.length}/${CARDS} delegations in ${seconds.toFixed(2)} s: ${(boardToBoard.length / seconds).toFixed(1)} delegations/s (target ≥ 300)`);
       // CPU time is what other work on the machine does not change: compare runs by it.
-      console.log(`  CPU ${((used.user + used.system) / 1000 / Math.max(1, boardToBoard.length)).toFixed(1)} ms a delegation (both daemons and this loop)`);
+      console.log(`  ${cpu(used, boardToBoard.length)}: both daemons and this loop`);
       console.log(`  round trip ${ms(rounds)}; board to board ${ms(boardToBoard)}`);
     }
 
@@ -127,7 +133,7 @@ try {
       for (let i = 0; i < ONE_BY_ONE; i++) single.push(...(await delegate(boardPath, [`Single ${i}`])));
       const usedSingle = process.cpuUsage(cpuSingle);
       console.log(`one at a time (${ONE_BY_ONE}): round trip ${ms(rounds)} (target p50 ≤ 20 ms); board to board ${ms(single)}`);
-      console.log(`  CPU ${((usedSingle.user + usedSingle.system) / 1000 / Math.max(1, single.length)).toFixed(1)} ms a delegation`);
+      console.log(`  ${cpu(usedSingle, single.length)}`);
     }
     console.log(`Petrarch served ${await sockets(petrarch)}; Quimbot's link: ${JSON.stringify((await links.states())[0]?.requests)}`);
     console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -1,10 +1,11 @@
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { close, closeSync, fchmodSync, fstatSync, fsync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { syncDirectory, unlinkQuietly, writeTempBeside } from './atomic.ts';
+import { unlinkQuietly } from './atomic.ts';
 import { encodeChange } from './change.ts';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
@@ -154,7 +155,7 @@ export class BoardFile {
         const data = base === current ? encodeChange(current, bytes, text) : Buffer.from(text, 'utf8');
         const hash = contentHash(data);
         this.#remember(hash, base === current ? hashOf(bytes) : null);
-        if (!this.#replace(data, before)) continue;
+        if (!(await this.#replace(data, before))) continue;
         wroteText(data, text, hash);
         lost = null; // now part of what we wrote
         wrote = true;
@@ -234,8 +235,8 @@ export class BoardFile {
   }
 
   /** Writes temp + fsync, then renames only if the file is still the one we read. */
-  #replace(data: Uint8Array, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): boolean {
-    const temp = writeTempBeside(this.path, data, Number(expected.mode & 0o7777n));
+  async #replace(data: Uint8Array, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): Promise<boolean> {
+    const temp = await writeTempSynced(this.path, data, Number(expected.mode & 0o7777n));
     let renamed = false;
     try {
       // Check and rename back to back, with no await between, to keep the race window tiny.
@@ -246,7 +247,7 @@ export class BoardFile {
     } finally {
       if (!renamed) unlinkQuietly(temp);
     }
-    syncDirectory(dirname(this.path));
+    await syncDirectoryOffLoop(dirname(this.path));
     return true;
   }
 
@@ -342,6 +343,48 @@ interface Lost {
   replaced: Uint8Array;
   replacedMtimeNs: bigint;
   written: string;
+}
+
+const fsyncFd = promisify(fsync);
+const closeFd = promisify(close);
+
+/**
+ * `writeTempBeside` (atomic.ts) with its fsync and close off the event loop: the daemon serves
+ * its peers meanwhile, and the updates they ask for join the next write (a sync fsync of a
+ * few milliseconds would stall both, and leave each write a group of one). Both helpers stay
+ * in atomic.ts for the one-off writes of tools.
+ */
+async function writeTempSynced(path: string, data: Uint8Array, mode: number): Promise<string> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    fchmodSync(fd, mode);
+    writeSync(fd, data);
+    await fsyncFd(fd);
+  } catch (error) {
+    closeSync(fd);
+    unlinkQuietly(temp);
+    throw error;
+  }
+  await closeFd(fd);
+  return temp;
+}
+
+/** `syncDirectory` (atomic.ts) with its fsync off the event loop, for the same reason. */
+async function syncDirectoryOffLoop(dir: string): Promise<void> {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return; // some platforms cannot open a directory; the rename is still atomic there
+  }
+  try {
+    await fsyncFd(fd);
+  } catch {
+    // Some platforms cannot fsync a directory.
+  } finally {
+    await closeFd(fd);
+  }
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {

@@ -109,6 +109,9 @@ export class Store {
 
   /** Writes batches until none is waiting: a line each change, or the whole state when the journal has grown large. */
   async #drain(): Promise<void> {
+    // Started on the next turn of the event loop: the changes made in this one (a claim's lease
+    // and event, the leases of a pass's claims) share the first write too.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       while (this.#batch) {
         const batch = this.#batch;
