@@ -1,9 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
-import { close, closeSync, fchmodSync, fstatSync, fsync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unlinkQuietly } from './atomic.ts';
 import { encodeChange } from './change.ts';
@@ -345,45 +344,39 @@ interface Lost {
   written: string;
 }
 
-const fsyncFd = promisify(fsync);
-const closeFd = promisify(close);
-
 /**
- * `writeTempBeside` (atomic.ts) with its fsync and close off the event loop: the daemon serves
- * its peers meanwhile, and the updates they ask for join the next write (a sync fsync of a
- * few milliseconds would stall both, and leave each write a group of one). Both helpers stay
- * in atomic.ts for the one-off writes of tools.
+ * `writeTempBeside` (atomic.ts) off the event loop: creating a file and its fsync take
+ * milliseconds on a busy disk. The daemon serves its peers meanwhile, and the updates they ask
+ * for join the next write (done on the event loop, a write stalls both and is a group of one).
+ * atomic.ts keeps the synchronous helpers for the one-off writes of tools.
  */
 async function writeTempSynced(path: string, data: Uint8Array, mode: number): Promise<string> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', 0o600);
+  const file = await open(temp, 'wx', 0o600);
   try {
-    fchmodSync(fd, mode);
-    writeSync(fd, data);
-    await fsyncFd(fd);
+    await file.chmod(mode);
+    await file.writeFile(data);
+    await file.sync();
   } catch (error) {
-    closeSync(fd);
+    await file.close();
     unlinkQuietly(temp);
     throw error;
   }
-  await closeFd(fd);
+  await file.close();
   return temp;
 }
 
-/** `syncDirectory` (atomic.ts) with its fsync off the event loop, for the same reason. */
+/** `syncDirectory` (atomic.ts) off the event loop, for the same reason. */
 async function syncDirectoryOffLoop(dir: string): Promise<void> {
-  let fd: number;
   try {
-    fd = openSync(dir, 'r');
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   } catch {
-    return; // some platforms cannot open a directory; the rename is still atomic there
-  }
-  try {
-    await fsyncFd(fd);
-  } catch {
-    // Some platforms cannot fsync a directory.
-  } finally {
-    await closeFd(fd);
+    // Some platforms cannot open or fsync a directory; the rename is still atomic there.
   }
 }
 
