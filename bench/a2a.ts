@@ -87,14 +87,11 @@ async function delegate(boardPath: string, titles: string[]): Promise<number[]> 
       if (now !== seen) {
         seen = now;
         // Read as text, not parsed: the bench must not take the daemons' parse memo for its own.
-        const done = section(now, 'Done');
-        for (const title of waiting) {
-          if (done.includes(`**${title}**`)) {
-            waiting.delete(title);
-            times.push(performance.now() - added);
-          }
+        for (const title of titlesIn(section(now, 'Done'))) {
+          if (waiting.delete(title)) times.push(performance.now() - added);
         }
-        for (const title of waiting) if (section(now, 'Blocked').includes(`**${title}**`)) throw new Error(`${title} blocked: ${section(now, 'Blocked')}`);
+        const blocked = section(now, 'Blocked');
+        for (const title of titlesIn(blocked)) if (waiting.has(title)) throw new Error(`${title} blocked: ${blocked}`);
       }
       if (waiting.size > 0) await Promise.race([changed, sleep(50)]);
     }
@@ -102,6 +99,11 @@ async function delegate(boardPath: string, titles: string[]): Promise<number[]> 
     watcher.close();
   }
   return times;
+}
+
+/** The bold titles of the cards in a column's text. */
+function titlesIn(column: string): string[] {
+  return [...column.matchAll(/^- \*\*(.+?)\*\*/gm)].map((match) => match[1]!);
 }
 
 /** The text of a column, from its heading to the next. */
