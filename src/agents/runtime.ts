@@ -154,9 +154,8 @@ export class AgentRuntime {
     const { store, settings } = this.#o;
     const board = await this.#o.file.read();
     for (const card of board.cards) {
-      const state = store.cardState(card.id);
       // A card the daemon blocked that a human moved back to Backlog is tried afresh.
-      if (state?.blocked && card.column === 'backlog') await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
+      if (card.column === 'backlog' && store.cardState(card.id)?.blocked) await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
     }
     const running = new Map<string, number>();
     for (const run of this.#active.values()) running.set(run.claim.agent.name, (running.get(run.claim.agent.name) ?? 0) + 1);

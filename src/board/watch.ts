@@ -71,6 +71,12 @@ export function watchBoard(
     if (hash === lastHash || closed) return;
     const own = ownFrom(hash);
     lastHash = hash;
+    if (own) {
+      // Bytes this process wrote are a board; parsed only if someone reads it (the writer often has it already).
+      let parsed: Board | undefined;
+      const board = () => (parsed ??= decodeBoard(file.path, bytes));
+      return onChange({ kind: 'changed', get board() { return board(); }, hash, own });
+    }
     let board: Board;
     try {
       board = decodeBoard(file.path, bytes);
