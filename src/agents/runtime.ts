@@ -247,7 +247,8 @@ export class AgentRuntime {
     const link = linkFrom(dirname(this.#o.file.path), logPath);
     const outcome = await this.#writeOutcome(claim, execution, link, controller.signal);
     runLog.write(`# outcome: ${outcome}${execution.ok ? `: ${execution.result.summary}` : `: ${execution.error.reason}`}\n`);
-    runLog.close();
+    // Its last line is in the file before the run is recorded as ended (the web view's log stream relies on it).
+    await runLog.close();
     Object.assign(record, {
       endedAt: this.#now(),
       attempts: execution.attempts,
