@@ -1,4 +1,4 @@
-import { watch } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { BoardError } from './errors.ts';
@@ -39,8 +39,6 @@ export function watchBoard(
   let burstStart = 0;
   let lastHash: string | null = null;
   let closed = false;
-  let reading = false;
-  let again = false;
 
   /**
    * Own only when this process wrote these bytes over what the watcher last reported (through
@@ -57,10 +55,12 @@ export function watchBoard(
     return false;
   };
 
-  const check = async () => {
+  const check = (): void => {
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(path);
+      // Read and reported in one go: read asynchronously, the bytes could be reported after an
+      // update that replaced them had finished, and a claimed card would look moved back by a human.
+      bytes = readFileSync(path);
     } catch (error) {
       if (closed || lastHash === UNREADABLE) return;
       lastHash = UNREADABLE;
@@ -87,22 +87,9 @@ export function watchBoard(
     onChange({ kind: 'changed', board, hash, own });
   };
 
-  // One read at a time, so changes are reported in the order they happened.
-  const settle = async () => {
+  const settle = () => {
     timer = null;
-    if (reading) {
-      again = true;
-      return;
-    }
-    reading = true;
-    try {
-      do {
-        again = false;
-        await check();
-      } while (again && !closed);
-    } finally {
-      reading = false;
-    }
+    check();
   };
 
   const poke = () => {
@@ -114,7 +101,7 @@ export function watchBoard(
     } else {
       burstStart = now;
     }
-    timer = setTimeout(() => void settle(), debounceMs);
+    timer = setTimeout(settle, debounceMs);
   };
   // The directory's own events, unthrottled, drive the debounce: a save by rename, in place, a
   // delete and a re-create all show there. (A watcher library adds a directory listing and a stat
