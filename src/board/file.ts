@@ -1,8 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, fsync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unlinkQuietly } from './atomic.ts';
 import { encodeChange } from './change.ts';
@@ -344,6 +345,8 @@ interface Lost {
   written: string;
 }
 
+const fsyncFd = promisify(fsync);
+
 /**
  * `writeTempBeside` (atomic.ts) off the event loop: creating a file and its fsync take
  * milliseconds on a busy disk. The daemon serves its peers meanwhile, and the updates they ask
@@ -366,23 +369,28 @@ async function writeTempSynced(path: string, data: Uint8Array, mode: number): Pr
   return temp;
 }
 
-/** `syncDirectory` (atomic.ts) off the event loop, for the same reason. */
+/** `syncDirectory` (atomic.ts) with its fsync off the event loop, for the same reason. */
 async function syncDirectoryOffLoop(dir: string): Promise<void> {
+  let fd: number;
   try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    fd = openSync(dir, 'r');
   } catch {
-    // Some platforms cannot open or fsync a directory; the rename is still atomic there.
+    return; // some platforms cannot open a directory; the rename is still atomic there
+  }
+  try {
+    await fsyncFd(fd);
+  } catch {
+    // Some platforms cannot fsync a directory.
+  } finally {
+    closeSync(fd);
   }
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
-    return await readFile(path);
+    // Read at once: a board is at most a few megabytes, and an async read is four trips through
+    // the thread pool (open, stat, read, close), each waiting its turn behind the fsyncs.
+    return readFileSync(path);
   } catch (error) {
     throw _fileError(path, error);
   }
