@@ -1,6 +1,6 @@
 /**
  * Delegation between two daemons on loopback (not a test):
- * `node --import tsx bench/a2a.ts [cards] [--http] [--one-at-a-time N] [--prefill N]`.
+ * `node --import tsx bench/a2a.ts [cards] [--http] [--one-at-a-time N] [--prefill N] [--in-flight N]`.
  * Quimbot sends each card to Petrarch over A2A (over the peers' WebSocket; `--http` for plain
  * JSON-RPC over HTTP), with the durable outbox on (the message id saved before each send, the
  * task id after). Petrarch's offline team runs it and the result streams back.
@@ -24,11 +24,14 @@ import { PeerLinks } from '../src/protocol/a2a/peer-links.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.indexOf(name);
-const CARDS = Number(args.find((a, i) => /^\d+$/.test(a) && !['--one-at-a-time', '--prefill'].includes(args[i - 1] ?? '')) ?? 1000);
+const CARDS = Number(args.find((a, i) => /^\d+$/.test(a) && !['--one-at-a-time', '--prefill', '--in-flight'].includes(args[i - 1] ?? '')) ?? 1000);
 const ONE_BY_ONE = flag('--one-at-a-time') >= 0 ? Number(args[flag('--one-at-a-time') + 1]) : 50;
 const HTTP = flag('--http') >= 0;
 // Done cards already on both boards: how delegation scales with the board's size alone.
 const PREFILL = flag('--prefill') >= 0 ? Number(args[flag('--prefill') + 1]) : 0;
+// Delegations Quimbot keeps open at Petrarch, and Petrarch's runs at once. The daemons' defaults:
+// 16 a peer (Quimbot's a2a agent) and the bench's 8 (Petrarch's agent); at most 64 each.
+const IN_FLIGHT = flag('--in-flight') >= 0 ? Number(args[flag('--in-flight') + 1]) : null;
 const BOARD = '# Board\n\n## Backlog\n\n## In Progress\n\n## Done\n\n## Blocked\n';
 
 function percentile(values: number[], p: number): number {
@@ -127,15 +130,19 @@ const here = workspaceWith('quimbot');
 const links = new PeerLinks({ log: silentLogger, sockets: !HTTP });
 const rounds: number[] = [];
 try {
-  const petrarch = await startDaemon({ config: config(there, { name: 'Petrarch', agents: [{ name: 'Cursor', role: 'execution', concurrency: 8 }] }), log: silentLogger });
+  const petrarch = await startDaemon({ config: config(there, { name: 'Petrarch', agents: [{ name: 'Cursor', role: 'execution', concurrency: IN_FLIGHT ?? 8 }] }), log: silentLogger });
+  const quimbotConfig = config(here, { name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: petrarch.url }] });
+  // A peer's concurrency is not in the config file: the resolved peer agent is given it.
+  if (IN_FLIGHT !== null) quimbotConfig.agents = quimbotConfig.agents.map((agent) => (agent.backend === 'a2a' ? { ...agent, concurrency: IN_FLIGHT } : agent));
   const quimbot = await startDaemon({
-    config: config(here, { name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: petrarch.url }] }),
+    config: quimbotConfig,
     log: silentLogger,
     backends: { a2a: timed(peerBackend(links), rounds) },
   });
   try {
     const boardPath = join(here, 'kanban', 'KANBAN.md');
-    console.log(`over ${HTTP ? 'HTTP JSON-RPC' : 'the WebSocket'}; durable outbox on; both daemons in this process`);
+    const inFlight = IN_FLIGHT === null ? 'at most 16 delegations in flight, 8 runs at Petrarch' : `at most ${IN_FLIGHT} delegations in flight and runs at Petrarch`;
+    console.log(`over ${HTTP ? 'HTTP JSON-RPC' : 'the WebSocket'}; durable outbox on; both daemons in this process; ${inFlight}`);
 
     if (CARDS > 0) {
       const start = performance.now();
