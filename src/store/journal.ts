@@ -46,12 +46,16 @@ export class Journal {
   }
 }
 
-/** The journal's changes numbered above `after`, in order; `bad` is the first line that is neither one nor a torn last line. */
-export function readChanges(path: string, after: number): { changes: Change[]; last: number; bad: number | null } {
+/** A journal's text ('' when there is none). */
+export function readJournalText(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/** The changes in a journal's text numbered above `after`, in order; `bad` is the first line that is neither one nor a torn last line. */
+export function parseChanges(text: string, after: number): { changes: Change[]; last: number; bad: number | null } {
   const changes: Change[] = [];
   let last = after;
-  if (!existsSync(path)) return { changes, last, bad: null };
-  const lines = readFileSync(path, 'utf8').split('\n');
+  const lines = text.split('\n');
   // A torn last line is a write the kill cut short: nobody was told it was written.
   while (lines.length > 0 && !lines.at(-1)!.trim()) lines.pop();
   for (let i = 0; i < lines.length; i++) {

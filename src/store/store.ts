@@ -5,7 +5,7 @@ import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { addToLedger, applyChange } from './changes.ts';
 import type { Change } from './changes.ts';
-import { changesPath, Journal, readChanges } from './journal.ts';
+import { changesPath, Journal, parseChanges, readJournalText } from './journal.ts';
 import { emptyState, StateSchema } from './schema.ts';
 import { StateSerializer } from './serialize.ts';
 import type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';
@@ -77,7 +77,7 @@ export class Store {
       // Its changes belong to the state set aside.
       if (existsSync(journalPath)) setAside(journalPath, 'the journal of a state file that could not be read');
     }
-    const { changes, last, bad } = readChanges(journalPath, db.data.seq);
+    const { changes, last, bad } = parseChanges(readJournalText(journalPath), db.data.seq);
     for (const change of changes) applyChange(db.data, change);
     if (bad !== null) setAside(journalPath, `line ${bad} is not a state change; the changes before it were kept`);
     const store = new Store(db, serializer, path, await Journal.open(journalPath), last, randomBytes(6).toString('hex'));
@@ -256,8 +256,11 @@ function newBatch(): Batch {
 
 /** The stored state read without opening it for writing (the CLI beside a running daemon): the file and its journal; empty when absent. */
 export function readState(path: string): State {
+  // The journal before the file: a daemon folding it in meanwhile writes the file first, then
+  // empties the journal, so an old journal is covered by the newer file, never the reverse.
+  const journal = readJournalText(changesPath(path));
   const state = existsSync(path) ? parseState(path) : emptyState();
-  for (const change of readChanges(changesPath(path), state.seq).changes) applyChange(state, change);
+  for (const change of parseChanges(journal, state.seq).changes) applyChange(state, change);
   // Spend from commands beside the daemon that it has not folded in yet.
   for (const entry of [...readJournal(`${journalPath(path)}.taking`), ...readJournal(journalPath(path))]) addToLedger(state, entry);
   return state;
