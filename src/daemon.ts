@@ -151,9 +151,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         web.boardChanged(change);
         return;
       }
-      if (!change.own) log.info(`board changed: ${summarizeBoard(change.board)}`, { hash: change.hash.slice(0, 12) });
-      runtime.boardChanged(change.board, change.own);
-      pulse.pulse(change.board);
+      // The daemon's own writes are not parsed again unless a task waits on the board.
+      if (change.own) {
+        runtime.poke();
+      } else {
+        log.info(`board changed: ${summarizeBoard(change.board)}`, { hash: change.hash.slice(0, 12) });
+        runtime.boardChanged(change.board, false);
+      }
+      pulse.pulse(() => change.board);
       listener.boardChanged();
       web.boardChanged(change);
     });
@@ -188,8 +193,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await listener.close();
         await runtime.stop();
         await peers.close();
-        // Writes nobody awaits (a lease renewal, a task saved as its stream drains) land before the lock goes.
-        await store.flush();
+        // Writes nobody awaits (a lease renewal, a task saved as its stream drains) land before the
+        // lock goes, and the state file then holds everything (its journal is empty).
+        await store.close();
         unlock();
       },
     };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { pbkdf2 } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +11,7 @@ import type { BoardChange } from '../src/board/index.ts';
 
 const BOARD = '# Board\n\n## Backlog\n- **Audit TOEFL**\n- **Dedup Pilot**\n\n## Done\n- Shipped\n\n## Notes\n- first note\n';
 const TIMEOUT_MS = 5000;
-/** How long no event must arrive to call the watcher settled: debounce plus chokidar's unlink grace. */
+/** How long no event must arrive to call the watcher settled: the debounce, with room for a loaded machine. */
 const QUIET_MS = 400;
 
 interface Watched {
@@ -148,6 +149,48 @@ describe('watchBoard', () => {
     assert.ok(change.kind === 'changed');
     assert.equal(change.own, false, 'the human deleted a card; the daemon must see it');
     assert.equal(change.board.cards.length, 2);
+  });
+
+  test('a change is never reported older than an update that finished before it (a run claimed is not seen moved back)', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'quimbot-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'KANBAN.md');
+    writeFileSync(path, BOARD);
+    const file = new BoardFile(path);
+    // Each report, with how many updates had finished when it came.
+    const reports: Array<{ change: BoardChange; finished: number }> = [];
+    let finished = 0;
+    const watch = watchBoard(file, (change) => reports.push({ change, finished }), { debounceMs: 8 });
+    t.after(() => watch.close());
+    await watch.ready;
+    // The thread pool kept busy, as a daemon's fsyncs and logs keep it: file reads wait their turn between steps.
+    let busy = true;
+    const churn = async () => {
+      while (busy) await new Promise((resolve) => pbkdf2(String(Math.random()), 'salt', 2000, 32, 'sha256', resolve));
+    };
+    const churning = Promise.all([churn(), churn(), churn()]);
+    t.after(async () => {
+      busy = false;
+      await churning;
+    });
+    const claimed: string[] = [];
+    for (let i = 0; i < 80; i++) {
+      // A human adds a card, and the daemon claims it soon after (a run ending and the next pass),
+      // sometimes while the watcher reads the human's change.
+      writeFileSync(path, readFileSync(path, 'utf8').replace('## Backlog\n', `## Backlog\n- **Card ${i}**\n`));
+      await sleep(i % 16);
+      const card = (await file.read()).cards.find((c) => c.title === `Card ${i}`)!;
+      await file.update([{ kind: 'move', card: card.id, to: 'in_progress' }]);
+      claimed.push(card.id);
+      finished++;
+    }
+    await sleep(100);
+    for (const { change, finished } of reports) {
+      if (change.kind !== 'changed') continue;
+      for (const id of claimed.slice(0, finished)) {
+        assert.notEqual(change.board.cards.find((c) => c.id === id)?.column, 'backlog', `a report after ${finished} claims shows ${id} in Backlog`);
+      }
+    }
   });
 
   test('deleting the board is FILE_NOT_FOUND; re-creating it is a change', async (t) => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { LIMITS, Store } from '../src/store/index.ts';
+import { LIMITS, readState, Store } from '../src/store/index.ts';
 import type { Lease } from '../src/store/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-store-'));
@@ -34,7 +34,7 @@ describe('Store', () => {
     assert.deepEqual(store.orphanedLeases(20_000).map((l) => l.runId), ['r1']);
     await store.release('r1');
     assert.equal(await store.claim(lease('a', 'r3')), true);
-    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')).leases.map((l: Lease) => l.runId), ['r3']);
+    assert.deepEqual(readState(path).leases.map((l: Lease) => l.runId), ['r3']);
   });
 
   test('usage adds up by day in the totals', async () => {
@@ -66,9 +66,9 @@ describe('Store', () => {
     const store = await Store.open(path, (w) => warnings.push(w.message));
     assert.equal(store.state.leases.length, 0);
     assert.match(warnings[0]!, /not a valid state file.*kept as/);
-    const kept = readdirSync(join(path, '..')).filter((f) => f.includes('.corrupt-'));
-    assert.equal(kept.length, 1);
-    assert.equal(existsSync(join(path, '..', kept[0]!)), true);
+    // The journal of changes to the state set aside goes with it.
+    const kept = readdirSync(join(path, '..')).filter((f) => f.includes('.corrupt-')).sort();
+    assert.deepEqual(kept.map((f) => f.replace(/-\d+$/, '')), ['state.json.corrupt', 'state.json.journal.corrupt']);
   });
 
   test('retry state is created on first use and merged on updates', async () => {
@@ -80,33 +80,86 @@ describe('Store', () => {
   });
 });
 
-describe('the state file', () => {
-  test('holds exactly JSON.stringify(state) after every kind of change, entries written from their kept JSON or afresh', async () => {
+describe('the state file and its journal', () => {
+  const steps = (store: Store): Array<[string, () => Promise<unknown>]> => [
+    ['a lease', () => store.claim(lease('a', 'r1'))],
+    ['a card state', () => store.updateCard('a', { attempts: 1 })],
+    ['the card state again', () => store.updateCard('a', { memo: { k: 'v' } })],
+    ['an event', () => store.addEvent({ at: 1, cardId: 'a', title: 'A', kind: 'claimed', agent: 'Cursor', detail: null })],
+    ['a run', () => store.recordRun({ id: 'r1', cardId: 'a', title: 'A', agent: 'Cursor', backend: 'pipeline', startedAt: 1, endedAt: null, attempts: 0, outcome: null, summary: null, error: null, log: 'x.log' })],
+    ['a task', () => store.saveTask('t1', { id: 't1', status: { state: 'TASK_STATE_WORKING' } })],
+    ['the task again', () => store.saveTask('t1', { id: 't1', status: { state: 'TASK_STATE_COMPLETED' } })],
+    ['a renewal', () => store.renew('r1', 99)],
+    ['usage', () => store.addUsage({ at: 0, runId: 'r1', agent: 'Cursor', provider: 'p', model: 'm', inputTokens: 1, outputTokens: 2, costUsd: 0.5 })],
+    ['a release', () => store.release('r1')],
+  ];
+
+  test('every kind of change is read back from the file and its journal, as a process killed after it would find it', async () => {
     const path = fresh();
     const store = await Store.open(path);
-    const same = (what: string) => assert.equal(readFileSync(path, 'utf8'), `${JSON.stringify(store.state)}\n`, what);
-    const steps: Array<[string, () => Promise<unknown>]> = [
-      ['a lease', () => store.claim(lease('a', 'r1'))],
-      ['a card state', () => store.updateCard('a', { attempts: 1 })],
-      ['the card state again', () => store.updateCard('a', { memo: { k: 'v' } })],
-      ['an event', () => store.addEvent({ at: 1, cardId: 'a', title: 'A', kind: 'claimed', agent: 'Cursor', detail: null })],
-      ['a run', () => store.recordRun({ id: 'r1', cardId: 'a', title: 'A', agent: 'Cursor', backend: 'pipeline', startedAt: 1, endedAt: null, attempts: 0, outcome: null, summary: null, error: null, log: 'x.log' })],
-      ['a task', () => store.saveTask('t1', { id: 't1', status: { state: 'TASK_STATE_WORKING' } })],
-      ['the task again', () => store.saveTask('t1', { id: 't1', status: { state: 'TASK_STATE_COMPLETED' } })],
-      ['a renewal', () => store.renew('r1', 99)],
-      ['usage', () => store.addUsage({ at: 0, runId: 'r1', agent: 'Cursor', provider: 'p', model: 'm', inputTokens: 1, outputTokens: 2, costUsd: 0.5 })],
-      ['a release', () => store.release('r1')],
-    ];
-    for (const [what, step] of steps) {
+    for (const [what, step] of steps(store)) {
       await step();
-      same(what);
+      assert.deepEqual(readState(path), store.state, what);
     }
-    // A run record updated in place and recorded again is written as it is now.
+    // A run record updated in place and recorded again is read back as it is now.
+    const run = store.state.runs[0]!;
+    run.attempts = 3;
+    await store.recordRun(run);
+    assert.equal(readState(path).runs[0]!.attempts, 3);
+    // Opened again without a close (the first process was killed): the journal is applied.
+    const reopened = await Store.open(path);
+    assert.deepEqual({ ...reopened.state, seq: 0 }, { ...store.state, seq: 0 });
+  });
+
+  test('closed, the file holds exactly JSON.stringify(state), entries written from their kept JSON or afresh, and the journal is empty', async () => {
+    const path = fresh();
+    const store = await Store.open(path);
+    for (const [, step] of steps(store)) await step();
     const run = { ...store.state.runs[0]!, outcome: null };
     await store.recordRun(run);
     run.attempts = 3;
     await store.recordRun(run);
-    same('a run updated in place');
+    await store.close();
+    assert.equal(readFileSync(path, 'utf8'), `${JSON.stringify(store.state)}\n`);
+    assert.equal(readFileSync(`${path}.journal`, 'utf8'), '');
     assert.equal(JSON.parse(readFileSync(path, 'utf8')).runs[0].attempts, 3);
+    await assert.rejects(store.addEvent({ at: 2, cardId: 'a', title: 'A', kind: 'done', agent: null, detail: null }), /closed/);
+  });
+
+  test('a torn last line is a write that never happened; lines the file already holds are not applied twice', async () => {
+    const path = fresh();
+    const store = await Store.open(path);
+    for (let i = 0; i < 3; i++) await store.addEvent({ at: i, cardId: 'a', title: 'A', kind: 'claimed', agent: null, detail: null });
+    const journal = readFileSync(`${path}.journal`, 'utf8');
+    // As if killed after writing the file whole but before emptying the journal, and in the middle of a line.
+    await store.close();
+    writeFileSync(`${path}.journal`, `${journal}{"n":99,"kind":"event","ev`);
+    const reopened = await Store.open(path);
+    assert.deepEqual(reopened.state.history.map((e) => e.at), [0, 1, 2]);
+    // A line that is not a change, followed by more, is not a torn write: the journal is kept aside.
+    await reopened.addEvent({ at: 3, cardId: 'a', title: 'A', kind: 'done', agent: null, detail: null });
+    writeFileSync(`${path}.journal`, `${readFileSync(`${path}.journal`, 'utf8')}not json\n{"n":1000,"kind":"release","runId":"x"}\n`);
+    const warnings: string[] = [];
+    const third = await Store.open(path, (w) => warnings.push(w.message));
+    assert.deepEqual(third.state.history.map((e) => e.at), [0, 1, 2, 3]);
+    assert.match(warnings[0]!, /line 2 is not a state change/);
+  });
+
+  test('the journal is folded into the file once it grows as large as the file', async () => {
+    const path = fresh();
+    const store = await Store.open(path);
+    const detail = 'x'.repeat(1000);
+    // About 3 MB of changes: the journal is folded in more than once and never grows past its bound.
+    let folds = 0;
+    for (let i = 0; i < 3000; i++) {
+      const before = statSync(`${path}.journal`).size;
+      await store.addEvent({ at: i, cardId: `c${i}`, title: 'T', kind: 'claimed', agent: null, detail });
+      const after = statSync(`${path}.journal`).size;
+      if (after < before) folds++;
+      // Bounded by 1 MiB or the file's size, whichever is larger, and one more change.
+      assert.ok(after <= Math.max(1 << 20, statSync(path).size) + 1200, `journal grew to ${after} bytes`);
+    }
+    assert.equal(folds, 2);
+    assert.equal(readState(path).history.length, 3000);
   });
 });

@@ -1,28 +1,37 @@
-import { closeSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 
 const MAX_BYTES = 1 << 20;
 
-/** A run's log file, capped in size so a chatty run cannot fill the disk. */
+/**
+ * A run's log file, capped in size so a chatty run cannot fill the disk. Opened and written off
+ * the event loop, in order (creating a file takes milliseconds on a busy disk, and a busy
+ * daemon starts hundreds of runs a second); `close` resolves once every line is in the file.
+ */
 export class RunLog {
-  private fd: number | null;
-  private bytes = 0;
+  readonly #stream: WriteStream;
+  #bytes = 0;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'a');
+    this.#stream = createWriteStream(path, { flags: 'a' });
+    // A log that cannot be written (the runs directory removed) must not end the run; its lines are dropped.
+    this.#stream.on('error', () => {});
   }
 
   write(text: string): void {
-    if (this.fd === null || this.bytes >= MAX_BYTES) return;
+    if (this.#stream.destroyed || this.#bytes >= MAX_BYTES) return;
     const chunk = Buffer.from(text, 'utf8');
-    const room = MAX_BYTES - this.bytes;
-    writeSync(this.fd, chunk.length <= room ? chunk : Buffer.concat([chunk.subarray(0, room), Buffer.from('\n[log truncated at 1 MB]\n')]));
-    this.bytes += chunk.length;
+    const room = MAX_BYTES - this.#bytes;
+    this.#stream.write(chunk.length <= room ? chunk : Buffer.concat([chunk.subarray(0, room), Buffer.from('\n[log truncated at 1 MB]\n')]));
+    this.#bytes += chunk.length;
   }
 
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+  /** Resolves once every line written is in the file (or the file could not be written). */
+  async close(): Promise<void> {
+    this.#stream.end();
+    await finished(this.#stream).catch(() => {});
   }
 }
 

@@ -154,9 +154,8 @@ export class AgentRuntime {
     const { store, settings } = this.#o;
     const board = await this.#o.file.read();
     for (const card of board.cards) {
-      const state = store.cardState(card.id);
       // A card the daemon blocked that a human moved back to Backlog is tried afresh.
-      if (state?.blocked && card.column === 'backlog') await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
+      if (card.column === 'backlog' && store.cardState(card.id)?.blocked) await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
     }
     const running = new Map<string, number>();
     for (const run of this.#active.values()) running.set(run.claim.agent.name, (running.get(run.claim.agent.name) ?? 0) + 1);
@@ -172,10 +171,8 @@ export class AgentRuntime {
       ...(this.#o.self ? { self: this.#o.self } : {}),
     });
     for (const { card, reason } of waiting) await this.#reportWaiting(card, reason);
-    for (const claim of claims) {
-      if (this.#stopping) break;
-      await this.#claim(claim);
-    }
+    // Claimed together, so their leases share one state write and their moves one board write.
+    await Promise.all(claims.map((claim) => (this.#stopping ? undefined : this.#claim(claim))));
   }
 
   async #claim(claim: Claim): Promise<void> {
@@ -194,7 +191,7 @@ export class AgentRuntime {
         return;
       }
     }
-    await this.#event(card, claim.kind === 'run' ? 'claimed' : 'review', agent.name, null);
+    this.#event(card, claim.kind === 'run' ? 'claimed' : 'review', agent.name, null);
     this.#o.log.info(`${agent.name} ${claim.kind === 'run' ? 'claimed' : 'is checking'} "${card.title}"`, { card: card.id, run: lease.runId, backend: agent.backend });
     const controller = new AbortController();
     const run: ActiveRun = { claim, lease, controller, done: Promise.resolve() };
@@ -210,7 +207,8 @@ export class AgentRuntime {
     const runLog = new RunLog(logPath);
     runLog.write(`# ${agent.name} (${agent.backend}) on "${card.title}" [${card.id}], ${new Date(lease.acquiredAt).toISOString()}\n`);
     const record: RunRecord = { id: lease.runId, cardId: card.id, title: card.title, agent: agent.name, backend: agent.backend, startedAt: lease.acquiredAt, endedAt: null, attempts: 0, outcome: null, summary: null, error: null, log: logPath };
-    await store.recordRun(record);
+    // Written with the first attempt's count, which is awaited (the journal writes changes in order).
+    this.#track(store.recordRun(record));
     const renew = setInterval(() => void store.renew(lease.runId, this.#now() + settings.leaseMs), Math.max(250, settings.leaseMs / 3));
     const timeout = setTimeout(() => controller.abort(`timed out after ${agent.timeoutMs} ms`), agent.timeoutMs);
     let execution: Execution;
@@ -230,7 +228,7 @@ export class AgentRuntime {
         onAttempt: async (attempt, error) => {
           record.attempts = attempt;
           await store.updateCard(card.id, { attempts: attempt, ...(error ? { lastError: error.reason } : {}) });
-          if (error) await this.#event(card, 'retry', agent.name, error.reason);
+          if (error) this.#event(card, 'retry', agent.name, error.reason);
         },
         onUsage: (usage) => this.#track(this.#recordUsage(lease.runId, agent.name, usage)),
         ...(this.#o.providers ? { providers: { providers: this.#o.providers, prices: this.#o.prices, env: process.env } } : {}),
@@ -249,7 +247,8 @@ export class AgentRuntime {
     const link = linkFrom(dirname(this.#o.file.path), logPath);
     const outcome = await this.#writeOutcome(claim, execution, link, controller.signal);
     runLog.write(`# outcome: ${outcome}${execution.ok ? `: ${execution.result.summary}` : `: ${execution.error.reason}`}\n`);
-    runLog.close();
+    // Its last line is in the file before the run is recorded as ended (the web view's log stream relies on it).
+    await runLog.close();
     Object.assign(record, {
       endedAt: this.#now(),
       attempts: execution.attempts,
@@ -257,12 +256,14 @@ export class AgentRuntime {
       summary: execution.ok ? execution.result.summary : null,
       error: execution.ok ? null : execution.error.reason,
     });
-    await store.recordRun(record);
+    const writes: Array<Promise<unknown>> = [store.recordRun(record)];
     // What the run remembered is for resuming it after a crash; a run that ended forgets it. One
     // that waits for a person's answer (a peer's question) keeps it: the answer continues the same task.
     const waiting = !execution.ok && execution.error.code === 'INPUT_REQUIRED';
-    if (outcome !== 'interrupted' && !waiting) await store.updateCard(card.id, { memo: {} });
-    await store.release(lease.runId);
+    if (outcome !== 'interrupted' && !waiting) writes.push(store.updateCard(card.id, { memo: {} }));
+    // Made together, written together: the lease goes last, so once it is written everything before it is.
+    writes.push(store.release(lease.runId));
+    await Promise.all(writes);
     this.#o.log.info(`"${card.title}": ${outcome}${execution.ok ? ` (${execution.result.summary})` : ` (${execution.error.reason})`}`, { card: card.id, run: lease.runId });
     this.poke();
   }
@@ -273,12 +274,12 @@ export class AgentRuntime {
     const expect = { column: kind === 'run' ? ('in_progress' as const) : ('review' as const) };
     if (!execution.ok && execution.error.code === 'CANCELLED') {
       if (!this.#stopping) {
-        await this.#event(card, 'cancelled', agent.name, String(signal.reason ?? 'cancelled'));
+        this.#event(card, 'cancelled', agent.name, String(signal.reason ?? 'cancelled'));
         return 'cancelled';
       }
       // Stopping the daemon hands the card back; the next start runs it again.
       await this.#edit([{ kind: 'move', card: card.id, to: kind === 'run' ? 'backlog' : 'review', expect }]);
-      await this.#event(card, 'returned', agent.name, 'daemon stopped');
+      this.#event(card, 'returned', agent.name, 'daemon stopped');
       return 'interrupted';
     }
     if (execution.ok) {
@@ -290,8 +291,9 @@ export class AgentRuntime {
         { kind: 'move', card: card.id, to, expect },
         { kind: 'note', card: card.id, text: note },
       ]);
-      await this.#o.store.updateCard(card.id, { attempts: 0, lastError: null, nextAttemptAt: 0 });
-      await this.#event(card, kind === 'review' ? 'verified' : to === 'done' ? 'done' : 'review', agent.name, summary);
+      // Written with the run's end, which is awaited.
+      this.#track(this.#o.store.updateCard(card.id, { attempts: 0, lastError: null, nextAttemptAt: 0 }));
+      this.#event(card, kind === 'review' ? 'verified' : to === 'done' ? 'done' : 'review', agent.name, summary);
       return written ? to : 'dropped';
     }
     const reason = oneLine(execution.error.reason);
@@ -301,12 +303,12 @@ export class AgentRuntime {
         { kind: 'move', card: card.id, to: 'backlog', expect },
         { kind: 'note', card: card.id, text: `❌ check by ${agent.name} failed: ${reason} ([log](${link}))` },
       ]);
-      await this.#event(card, 'rejected', agent.name, reason);
+      this.#event(card, 'rejected', agent.name, reason);
       return 'backlog';
     }
     const written = await this.#edit([{ kind: 'block', card: card.id, reason: `${reason}${tries}`, expect }]);
     await this.#o.store.updateCard(card.id, { blocked: true, lastError: reason });
-    await this.#event(card, 'blocked', agent.name, reason);
+    this.#event(card, 'blocked', agent.name, reason);
     return written ? 'blocked' : 'dropped';
   }
 
@@ -322,7 +324,7 @@ export class AgentRuntime {
           { kind: 'move', card: card.id, to: 'backlog', expect: { column: 'in_progress', owner: lease.agent } },
           { kind: 'note', card: card.id, text: `↩️ run ${lease.runId} was interrupted (the daemon stopped); it will run again` },
         ]);
-        await this.#event(card, 'returned', lease.agent, 'interrupted run');
+        this.#event(card, 'returned', lease.agent, 'interrupted run');
       }
       // The process may have died between taking the lease and recording the run.
       const run = this.#o.store.state.runs.find((r) => r.id === lease.runId) ?? {
@@ -355,7 +357,7 @@ export class AgentRuntime {
     if (this.#o.store.cardState(card.id)?.reported === reason) return;
     await this.#edit([{ kind: 'note', card: card.id, text: `⏳ ${reason}`, expect: { column: 'backlog' } }]);
     await this.#o.store.updateCard(card.id, { reported: reason });
-    await this.#event(card, 'waiting', null, reason);
+    this.#event(card, 'waiting', null, reason);
   }
 
   /** Applies edits to the latest bytes; false (and logged by the file) when a human's change wins. */
@@ -370,8 +372,9 @@ export class AgentRuntime {
     }
   }
 
-  async #event(card: Card, kind: CardEvent['kind'], agent: string | null, detail: string | null): Promise<void> {
-    await this.#o.store.addEvent({ at: this.#now(), cardId: card.id, title: card.title, kind, agent, detail });
+  /** History is for standups and reports: an event is written in order with the next change someone awaits, not waited for alone. */
+  #event(card: Card, kind: CardEvent['kind'], agent: string | null, detail: string | null): void {
+    this.#track(this.#o.store.addEvent({ at: this.#now(), cardId: card.id, title: card.title, kind, agent, detail }));
   }
 
   async #recordUsage(runId: string, agent: string, usage: Usage): Promise<void> {

@@ -53,6 +53,8 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
   };
 
   for (const card of board.cards) {
+    // Done, In Progress and Blocked cards (most of a board that has run a while) are passed over first.
+    if (card.column !== 'backlog' && card.column !== 'review') continue;
     if (input.leased.has(card.id)) continue;
     const retry = input.retry(card.id);
     if (retry && (retry.attempts >= input.maxAttempts || retry.nextAttemptAt > input.now)) continue;
@@ -94,13 +96,21 @@ function candidatesFor(card: Card, agents: readonly AgentSpec[], byName: Readonl
  * dependencies go round in a cycle.
  */
 function dependencyResolver(board: Board): (card: Card) => 'ready' | 'wait' | string {
-  const byId = new Map<string, Card>();
-  for (const card of board.cards) {
-    byId.set(card.id, card);
-    const derived = deriveId(card.title);
-    if (!byId.has(derived)) byId.set(derived, card);
-  }
-  const find = (name: string): Card | undefined => byId.get(name) ?? byId.get(deriveId(name));
+  // Made on the first card that names another: most passes over a large board need none.
+  let byId: Map<string, Card> | null = null;
+  const index = () => {
+    byId = new Map<string, Card>();
+    for (const card of board.cards) {
+      byId.set(card.id, card);
+      const derived = deriveId(card.title);
+      if (!byId.has(derived)) byId.set(derived, card);
+    }
+    return byId;
+  };
+  const find = (name: string): Card | undefined => {
+    const cards = byId ?? index();
+    return cards.get(name) ?? cards.get(deriveId(name));
+  };
   const namesOf = (card: Card) => [...card.after, ...card.links];
 
   const cycleFrom = (start: Card): string[] | null => {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writePieces } from './pieces.ts';
+import { promisify } from 'node:util';
+import { unwritten, writePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
 
 /**
@@ -9,7 +11,7 @@ import type { Pieces } from './pieces.ts';
  * the given mode (set explicitly: the umask must not change a board's mode), and fsyncs it.
  */
 export function writeTempBeside(path: string, data: string | Uint8Array | Pieces, mode: number): string {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempBeside(path);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     fchmodSync(fd, mode);
@@ -24,6 +26,52 @@ export function writeTempBeside(path: string, data: string | Uint8Array | Pieces
   }
   closeSync(fd);
   return temp;
+}
+
+/**
+ * `writeTempBeside` off the event loop: creating a file and its fsync take milliseconds on a
+ * busy disk, and the daemon serves its peers meanwhile (the updates they ask for join the next
+ * write). The synchronous helpers stay for one-off writes.
+ */
+export async function writeTempOffLoop(path: string, pieces: Pieces, mode: number): Promise<string> {
+  const temp = tempBeside(path);
+  const file = await open(temp, 'wx', 0o600);
+  try {
+    await file.chmod(mode);
+    let left = pieces.filter((piece) => piece.length > 0);
+    while (left.length > 0) left = unwritten(left, (await file.writev(left)).bytesWritten);
+    await file.sync();
+  } catch (error) {
+    await file.close();
+    unlinkQuietly(temp);
+    throw error;
+  }
+  await file.close();
+  return temp;
+}
+
+/** `syncDirectory` with its fsync off the event loop, for the same reason. */
+export async function syncDirectoryOffLoop(dir: string): Promise<void> {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return; // Some platforms cannot open a directory; the rename is still atomic there.
+  }
+  try {
+    await fsyncFd(fd);
+  } catch {
+    // Some platforms cannot fsync a directory.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const fsyncFd = promisify(fsync);
+
+/** A new temp file's name beside `path`: same directory, so a rename is atomic. */
+function tempBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 /** Fsyncs a directory so a rename in it survives a crash; a no-op where that is not possible. */

@@ -1,5 +1,4 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { BoardError } from './errors.ts';
 import { piecesLength, samePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
@@ -7,16 +6,7 @@ import type { Pieces } from './pieces.ts';
 // Reading a board file's bytes: whole, into a buffer kept for reading, and checking that it
 // holds what was just written. The file edge (file.ts) decides what to do with them.
 
-/** The file's bytes; a missing or unreadable file is a board error that names it. */
-export async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw _fileError(path, error);
-  }
-}
-
-/** `readBytes`, at once. */
+/** The file's bytes, read at once; a missing or unreadable file is a board error that names it. */
 export function readBytesNow(path: string): Buffer {
   try {
     return readFileSync(path);

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, renameSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { syncDirectory, unlinkQuietly, writeTempBeside } from './atomic.ts';
+import { syncDirectoryOffLoop, unlinkQuietly, writeTempOffLoop } from './atomic.ts';
 import { encodeChange } from './change.ts';
-import { holdsExactly, openForEditing, readAll, readBytes, readBytesNow, readIntoScratch } from './file-bytes.ts';
+import { holdsExactly, openForEditing, readAll, readBytesNow, readIntoScratch } from './file-bytes.ts';
 import { hashPieces, piecesLength, samePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
 import { applyEdit } from './edits.ts';
@@ -73,7 +73,9 @@ export class BoardFile {
 
   /** Reads and parses the board; a missing, binary or column-less file is a clear error. */
   async read(): Promise<Board> {
-    return decodeBoard(this.path, await readBytes(this.path));
+    // Read at once: a board is at most a few megabytes, and an async read is four trips through
+    // the thread pool (open, stat, read, close), each waiting its turn behind the fsyncs.
+    return decodeBoard(this.path, readBytesNow(this.path));
   }
 
   /** True when the text (or its hash) is what this process recently wrote: not a human edit. */
@@ -91,12 +93,15 @@ export class BoardFile {
   update(edits: readonly Edit[]): Promise<UpdateOutcome> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ edits, resolve, reject });
-      if (!this.#writing) void this.#drain();
+      if (this.#writing) return;
+      this.#writing = true;
+      // Started on the next turn of the event loop: the updates asked for in this one (claims
+      // resumed by the same state write, outcomes of one stream) join the first write too.
+      setImmediate(() => void this.#drain());
     });
   }
 
   async #drain(): Promise<void> {
-    this.#writing = true;
     try {
       while (this.#waiting.length > 0) {
         const group = this.#waiting.splice(0);
@@ -152,7 +157,7 @@ export class BoardFile {
         const data = base === current ? encodeChange(current, bytes, text, changeSince(current, text)) : [Buffer.from(text, 'utf8')];
         const hash = hashPieces(data);
         this.#remember(hash, base === current ? hashOf(bytes) : null);
-        if (!this.#replace(data, before)) continue;
+        if (!(await this.#replace(data, before))) continue;
         wroteText(data, text, hash);
         lost = null; // now part of what we wrote
         wrote = true;
@@ -233,8 +238,8 @@ export class BoardFile {
   }
 
   /** Writes temp + fsync, then renames only if the file is still the one we read. */
-  #replace(data: Pieces, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): boolean {
-    const temp = writeTempBeside(this.path, data, Number(expected.mode & 0o7777n));
+  async #replace(data: Pieces, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): Promise<boolean> {
+    const temp = await writeTempOffLoop(this.path, data, Number(expected.mode & 0o7777n));
     let renamed = false;
     try {
       // Check and rename back to back, with no await between, to keep the race window tiny.
@@ -245,7 +250,7 @@ export class BoardFile {
     } finally {
       if (!renamed) unlinkQuietly(temp);
     }
-    syncDirectory(dirname(this.path));
+    await syncDirectoryOffLoop(dirname(this.path));
     return true;
   }
 

@@ -1,6 +1,6 @@
+import { readFileSync, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { watch } from 'chokidar';
 import { BoardError } from './errors.ts';
 import { _fileError } from './file-bytes.ts';
 import { _ownWriteBase, contentHash, decodeBoard } from './file.ts';
@@ -40,8 +40,6 @@ export function watchBoard(
   let burstStart = 0;
   let lastHash: string | null = null;
   let closed = false;
-  let reading = false;
-  let again = false;
 
   /**
    * Own only when this process wrote these bytes over what the watcher last reported (through
@@ -58,10 +56,12 @@ export function watchBoard(
     return false;
   };
 
-  const check = async () => {
+  const check = (): void => {
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(path);
+      // Read and reported in one go: read asynchronously, the bytes could be reported after an
+      // update that replaced them had finished, and a claimed card would look moved back by a human.
+      bytes = readFileSync(path);
     } catch (error) {
       if (closed || lastHash === UNREADABLE) return;
       lastHash = UNREADABLE;
@@ -72,6 +72,12 @@ export function watchBoard(
     if (hash === lastHash || closed) return;
     const own = ownFrom(hash);
     lastHash = hash;
+    if (own) {
+      // Bytes this process wrote are a board; parsed only if someone reads it (the writer often has it already).
+      let parsed: Board | undefined;
+      const board = () => (parsed ??= decodeBoard(file.path, bytes));
+      return onChange({ kind: 'changed', get board() { return board(); }, hash, own });
+    }
     let board: Board;
     try {
       board = decodeBoard(file.path, bytes);
@@ -82,31 +88,13 @@ export function watchBoard(
     onChange({ kind: 'changed', board, hash, own });
   };
 
-  // One read at a time, so changes are reported in the order they happened.
-  const settle = async () => {
+  const settle = () => {
     timer = null;
-    if (reading) {
-      again = true;
-      return;
-    }
-    reading = true;
-    try {
-      do {
-        again = false;
-        await check();
-      } while (again && !closed);
-    } finally {
-      reading = false;
-    }
+    check();
   };
 
-  const watcher = watch(dirname(path), {
-    depth: 0,
-    ignoreInitial: true,
-    ignored: (candidate) => candidate !== path && candidate !== dirname(path),
-  });
-  const poke = (changed: string) => {
-    if (changed !== path || closed) return;
+  const poke = () => {
+    if (closed) return;
     const now = Date.now();
     if (timer) {
       if (now - burstStart >= maxWaitMs) return; // the pending read will see this change too
@@ -114,30 +102,31 @@ export function watchBoard(
     } else {
       burstStart = now;
     }
-    timer = setTimeout(() => void settle(), debounceMs);
+    timer = setTimeout(settle, debounceMs);
   };
-  // Chokidar drops a 'change' that follows another within 50 ms, so the last save of a burst
-  // could go unseen: the raw file system events, which it does not throttle, drive the debounce.
-  watcher.on('raw', (_event, changed: string | null | undefined, details) => {
-    const watched = resolve((details as { watchedPath?: string } | undefined)?.watchedPath ?? dirname(path));
+  // The directory's own events, unthrottled, drive the debounce: a save by rename, in place, a
+  // delete and a re-create all show there. (A watcher library adds a directory listing and a stat
+  // of each entry to every event: for the daemon's own writes, a tenth of its time.)
+  const watcher = watch(dirname(path), (_event, changed) => {
     // Some platforms give no file name: read again to be safe; the content hash drops non-changes.
-    poke(watched === path || !changed ? path : resolve(watched, changed));
+    if (!changed || resolve(dirname(path), changed.toString()) === path) poke();
   });
-  watcher.on('add', (changed) => poke(resolve(changed))).on('unlink', (changed) => poke(resolve(changed)));
+  // The directory removed: no more events; the last board reported stands.
+  watcher.on('error', () => {});
 
-  const ready = new Promise<void>((done) => watcher.once('ready', () => done())).then(async () => {
+  const ready = (async () => {
     try {
       lastHash = contentHash(await readFile(path));
     } catch {
       lastHash = UNREADABLE;
     }
-  });
+  })();
   return {
     ready,
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      await watcher.close();
+      watcher.close();
     },
   };
 }

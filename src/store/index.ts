@@ -1,4 +1,5 @@
-export { LIMITS, newRunId, readState, Store } from './store.ts';
+export { LIMITS } from './changes.ts';
+export { newRunId, readState, Store } from './store.ts';
 export type { StoreWarning } from './store.ts';
 export { emptyState, OUTCOMES, StateSchema } from './schema.ts';
 export type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';

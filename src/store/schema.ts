@@ -91,11 +91,13 @@ export const StateSchema = z.object({
   costByDay: z.record(z.string(), Totals),
   /** A2A tasks by id, in their JSON wire form (the protocol SDK validates them on load). */
   a2aTasks: z.record(z.string(), z.unknown()).default({}),
+  /** The number of the last journal change this file holds (the journal beside it has the later ones). */
+  seq: z.number().int().min(0).default(0),
 });
 /** The whole stored state. */
 export type State = z.infer<typeof StateSchema>;
 
 /** A new, empty state. */
 export function emptyState(): State {
-  return { version: 1, leases: [], cards: {}, runs: [], history: [], ledger: [], costByDay: {}, a2aTasks: {} };
+  return { version: 1, leases: [], cards: {}, runs: [], history: [], ledger: [], costByDay: {}, a2aTasks: {}, seq: 0 };
 }

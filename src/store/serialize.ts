@@ -11,6 +11,8 @@ const KEPT = new Set(['cards', 'runs', 'history', 'ledger', 'a2aTasks']);
 export class StateSerializer {
   readonly #entries = new WeakMap<object, string>();
   readonly #sections = new Map<string, string>();
+  /** The length of the JSON last made. */
+  lastLength = 0;
 
   /** The state's JSON and a newline, as the state file holds it. */
   stringify = (state: object): string => {
@@ -28,7 +30,9 @@ export class StateSerializer {
       }
       if (json !== undefined) parts.push(`${JSON.stringify(key)}:${json}`);
     }
-    return `{${parts.join(',')}}\n`;
+    const json = `{${parts.join(',')}}\n`;
+    this.lastLength = json.length;
+    return json;
   };
 
   /** A section changed; `entry` is an object of it that changed in place (not replaced). */

@@ -3,13 +3,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
+import { addToLedger, applyChange } from './changes.ts';
+import type { Change } from './changes.ts';
+import { changesPath, Journal, parseChanges, readJournalText } from './journal.ts';
 import { emptyState, StateSchema } from './schema.ts';
 import { StateSerializer } from './serialize.ts';
 import type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';
 import { journalPath, readJournal, takeJournal } from './usage-journal.ts';
-
-/** How many records each list keeps: the store must not grow over weeks of running. */
-export const LIMITS = { runs: 1000, history: 5000, ledger: 10_000, cards: 10_000, a2aTasks: 2000 };
 
 /** A stored state that could not be read: it is set aside, never overwritten, and the daemon starts fresh. */
 export interface StoreWarning {
@@ -17,68 +17,152 @@ export interface StoreWarning {
   keptAs: string;
 }
 
+/** The journal is folded into the state file once it is larger than the file (and than this). */
+const COMPACT_BYTES = 1 << 20;
+
+/** The changes waiting for the next journal write, and the callers waiting for it. */
+interface Batch {
+  lines: string[];
+  written: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * The daemon's state in `.quimbot/state.json` (lowdb; each write goes to a temp file that
- * is renamed over the old one). Holds leases, retry state, runs, history and the cost
- * ledger; the board stays the source of truth for where cards are.
+ * The daemon's state in `.quimbot/state.json` (lowdb; written to a temp file that is renamed
+ * over the old one) and its journal beside it: each change is applied in memory and appended
+ * to the journal, and the journal is folded into the state file once it has grown as large.
+ * Holds leases, retry state, runs, history and the cost ledger; the board stays the source of
+ * truth for where cards are.
  */
 export class Store {
-  /** The write under way, and the next one: every change made meanwhile waits for that one. */
-  #saving: Promise<void> | null = null;
-  #queued: Promise<void> | null = null;
+  /** The changes made while a journal write is under way: they share the next one. */
+  #batch: Batch | null = null;
+  #writing: Promise<void> | null = null;
+  /** The number of the last change made (the state file records the last it holds). */
+  #seq: number;
+  #compactAt = COMPACT_BYTES;
+  /** A failed journal write lost lines: the next write is the whole state. */
+  #mustCompact = false;
+  #closed = false;
 
   private constructor(
     private readonly db: Low<State>,
     private readonly serializer: StateSerializer,
     private readonly path: string,
+    private readonly journal: Journal,
+    seq: number,
     /** This daemon's boot: leases from other boots belong to a process that is gone. */
     readonly boot: string,
-  ) {}
+  ) {
+    this.#seq = seq;
+  }
 
-  /** Opens (or creates) the state file. An unreadable one is renamed aside and reported. */
+  /** Opens (or creates) the state file and applies its journal. An unreadable one is renamed aside and reported. */
   static async open(path: string, onWarning: (warning: StoreWarning) => void = () => {}): Promise<Store> {
     mkdirSync(dirname(path), { recursive: true });
     const serializer = new StateSerializer();
     const db = new Low<State>(new DataFile<State>(path, { parse: (text) => StateSchema.parse(JSON.parse(text)), stringify: serializer.stringify }), emptyState());
+    const journalPath = changesPath(path);
+    const setAside = (file: string, why: string) => {
+      const keptAs = `${file}.corrupt-${Date.now()}`;
+      renameSync(file, keptAs);
+      onWarning({ message: `${file}: ${why}; kept as ${keptAs}, starting fresh`, keptAs });
+    };
     try {
       await db.read();
     } catch (error) {
-      const keptAs = `${path}.corrupt-${Date.now()}`;
-      renameSync(path, keptAs);
-      onWarning({ message: `${path}: not a valid state file (${(error as Error).message.split('\n')[0]}); kept as ${keptAs}, starting fresh`, keptAs });
+      setAside(path, `not a valid state file (${(error as Error).message.split('\n')[0]})`);
       db.data = emptyState();
+      // Its changes belong to the state set aside.
+      if (existsSync(journalPath)) setAside(journalPath, 'the journal of a state file that could not be read');
     }
-    const store = new Store(db, serializer, path, randomBytes(6).toString('hex'));
+    const { changes, last, bad } = parseChanges(readJournalText(journalPath), db.data.seq);
+    for (const change of changes) applyChange(db.data, change);
+    if (bad !== null) setAside(journalPath, `line ${bad} is not a state change; the changes before it were kept`);
+    const store = new Store(db, serializer, path, await Journal.open(journalPath), last, randomBytes(6).toString('hex'));
+    // The state file holds all of it from here, and the journal starts empty.
+    await store.#write(() => store.#compact());
     await store.absorbUsageJournal();
     return store;
   }
 
-  /**
-   * Writes the state; resolves once a write made after this call's change is on disk. Changes
-   * made while a write is under way share the next one: the whole state is serialised once for
-   * all of them instead of once each (a busy daemon makes hundreds a second).
-   */
-  #save(): Promise<void> {
-    if (this.#queued) return this.#queued;
-    const queued = (async () => {
-      await this.#saving?.catch(() => {});
-      this.#queued = null;
-      const saving = this.db.write();
-      this.#saving = saving;
-      try {
-        await saving;
-      } finally {
-        if (this.#saving === saving) this.#saving = null;
-      }
-      for (const listener of this.#listeners) listener();
-    })();
-    this.#queued = queued;
-    return queued;
+  /** Makes a change in memory and journals it; resolves once it is written (with every change made meanwhile). */
+  #record(change: Change): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error(`${this.path}: the state is closed`));
+    applyChange(this.db.data, change);
+    this.#changed(change);
+    const batch = (this.#batch ??= newBatch());
+    batch.lines.push(JSON.stringify({ n: ++this.#seq, ...change }));
+    if (!this.#writing) this.#writing = this.#drain();
+    return batch.written;
   }
 
-  /** Resolves once every write asked for so far is on disk (or has failed): a stopping daemon waits for it. */
+  /** The serializer's kept JSON of what a change touched is stale now. */
+  #changed(change: Change): void {
+    if (change.kind === 'card') this.serializer.changed('cards');
+    else if (change.kind === 'run') this.serializer.changed('runs', change.run);
+    else if (change.kind === 'event') this.serializer.changed('history');
+    else if (change.kind === 'usage') this.serializer.changed('ledger');
+    else if (change.kind === 'task') this.serializer.changed('a2aTasks', change.json as object);
+  }
+
+  /** Writes batches until none is waiting: a line each change, or the whole state when the journal has grown large. */
+  async #drain(): Promise<void> {
+    // Started on the next turn of the event loop: the changes made in this one (a claim's lease
+    // and event, the leases of a pass's claims) share the first write too.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      while (this.#batch) {
+        const batch = this.#batch;
+        this.#batch = null;
+        try {
+          if (this.#mustCompact || this.journal.size >= this.#compactAt) await this.#compact();
+          else await this.journal.append(`${batch.lines.join('\n')}\n`);
+          batch.resolve();
+        } catch (error) {
+          this.#mustCompact = true;
+          batch.reject(error);
+        }
+        for (const listener of this.#listeners) listener();
+      }
+    } finally {
+      this.#writing = null;
+    }
+  }
+
+  /** Runs `write` once no journal write is under way. */
+  async #write(write: () => Promise<void>): Promise<void> {
+    await this.flush();
+    this.#writing = write().finally(() => (this.#writing = null));
+    await this.#writing;
+    if (this.#batch && !this.#writing) this.#writing = this.#drain();
+  }
+
+  /**
+   * Writes the whole state with the number of its last change, then empties the journal. Changes
+   * made meanwhile wait for the next batch: emptying the journal must not lose them.
+   */
+  async #compact(): Promise<void> {
+    this.db.data.seq = this.#seq;
+    await this.db.write();
+    await this.journal.truncate();
+    this.#mustCompact = false;
+    this.#compactAt = Math.max(COMPACT_BYTES, this.serializer.lastLength);
+  }
+
+  /** Resolves once every change made so far is written (or its write has failed): a stopping daemon waits for it. */
   async flush(): Promise<void> {
-    while (this.#queued || this.#saving) await (this.#queued ?? this.#saving)?.catch(() => {});
+    while (this.#writing) await this.#writing.catch(() => {});
+  }
+
+  /** Writes everything into the state file and closes the journal; the store takes no more changes. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#write(() => this.#compact());
+    this.#closed = true;
+    await this.flush();
+    await this.journal.close();
   }
 
   get state(): Readonly<State> {
@@ -97,8 +181,7 @@ export class Store {
   async claim(lease: Omit<Lease, 'boot'>): Promise<boolean> {
     const live = this.db.data.leases.find((l) => l.cardId === lease.cardId);
     if (live) return false;
-    this.db.data.leases.push({ ...lease, boot: this.boot });
-    await this.#save();
+    await this.#record({ kind: 'lease', lease: { ...lease, boot: this.boot } });
     return true;
   }
 
@@ -106,15 +189,12 @@ export class Store {
   async renew(runId: string, expiresAt: number): Promise<void> {
     const lease = this.db.data.leases.find((l) => l.runId === runId);
     if (!lease) return;
-    lease.expiresAt = expiresAt;
-    await this.#save();
+    await this.#record({ kind: 'lease', lease: { ...lease, expiresAt } });
   }
 
   /** Drops a run's lease. */
   async release(runId: string): Promise<void> {
-    const before = this.db.data.leases.length;
-    this.db.data.leases = this.db.data.leases.filter((l) => l.runId !== runId);
-    if (this.db.data.leases.length !== before) await this.#save();
+    if (this.db.data.leases.some((l) => l.runId === runId)) await this.#record({ kind: 'release', runId });
   }
 
   /** Leases no live run of this daemon holds: made by an earlier boot, or past their expiry. */
@@ -128,69 +208,59 @@ export class Store {
 
   /** Changes a card's retry state (created on first use). */
   async updateCard(cardId: string, change: Partial<CardState>): Promise<CardState> {
-    const cards = this.db.data.cards;
-    const next = { attempts: 0, lastError: null, nextAttemptAt: 0, blocked: false, reported: null, memo: {}, ...cards[cardId], ...change };
-    cards[cardId] = next;
-    const ids = Object.keys(cards);
-    if (ids.length > LIMITS.cards) for (const id of ids.slice(0, ids.length - LIMITS.cards)) delete cards[id];
-    this.serializer.changed('cards');
-    await this.#save();
+    const next = { attempts: 0, lastError: null, nextAttemptAt: 0, blocked: false, reported: null, memo: {}, ...this.db.data.cards[cardId], ...change };
+    await this.#record({ kind: 'card', id: cardId, state: next });
     return next;
   }
 
   /** Records a run, or updates it by id. */
   async recordRun(run: RunRecord): Promise<void> {
-    const runs = this.db.data.runs;
-    const at = runs.findIndex((r) => r.id === run.id);
-    if (at === -1) runs.push(run);
-    else runs[at] = run;
-    trim(runs, LIMITS.runs);
     // The runtime updates its record in place as the run goes, and records it again.
-    this.serializer.changed('runs', run);
-    await this.#save();
+    await this.#record({ kind: 'run', run });
   }
 
   async addEvent(event: CardEvent): Promise<void> {
-    this.db.data.history.push(event);
-    trim(this.db.data.history, LIMITS.history);
-    this.serializer.changed('history');
-    await this.#save();
+    await this.#record({ kind: 'event', event });
   }
 
   /** Saves an A2A task (its JSON form); the oldest go past the cap. */
   async saveTask(id: string, json: unknown): Promise<void> {
-    const tasks = this.db.data.a2aTasks;
-    delete tasks[id];
-    tasks[id] = json;
-    const ids = Object.keys(tasks);
-    if (ids.length > LIMITS.a2aTasks) for (const old of ids.slice(0, ids.length - LIMITS.a2aTasks)) delete tasks[old];
-    this.serializer.changed('a2aTasks', json as object);
-    await this.#save();
+    await this.#record({ kind: 'task', id, json });
   }
 
   /** Adds a provider call to the ledger and to the day's totals. */
   async addUsage(entry: UsageEntry): Promise<void> {
-    addToLedger(this.db.data, entry);
-    this.serializer.changed('ledger');
-    await this.#save();
+    await this.#record({ kind: 'usage', entry });
   }
 
   /** Folds in the spend that commands beside the daemon wrote to the usage journal. */
   async absorbUsageJournal(): Promise<number> {
     const journal = takeJournal(this.path);
-    if (journal.entries.length > 0) {
-      for (const entry of journal.entries) addToLedger(this.db.data, entry);
-      this.serializer.changed('ledger');
-      await this.#save();
-    }
+    await Promise.all(journal.entries.map((entry) => this.#record({ kind: 'usage', entry })));
     journal.done();
     return journal.entries.length;
   }
 }
 
-/** The stored state read without opening it for writing (the CLI beside a running daemon); empty when absent. */
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const written = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  // A write nobody awaits (a renewal) must not fail the process; awaited ones still see the error.
+  written.catch(() => {});
+  return { lines: [], written, resolve, reject };
+}
+
+/** The stored state read without opening it for writing (the CLI beside a running daemon): the file and its journal; empty when absent. */
 export function readState(path: string): State {
+  // The journal before the file: a daemon folding it in meanwhile writes the file first, then
+  // empties the journal, so an old journal is covered by the newer file, never the reverse.
+  const journal = readJournalText(changesPath(path));
   const state = existsSync(path) ? parseState(path) : emptyState();
+  for (const change of parseChanges(journal, state.seq).changes) applyChange(state, change);
   // Spend from commands beside the daemon that it has not folded in yet.
   for (const entry of [...readJournal(`${journalPath(path)}.taking`), ...readJournal(journalPath(path))]) addToLedger(state, entry);
   return state;
@@ -200,21 +270,6 @@ function parseState(path: string): State {
   const parsed = StateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) throw Object.assign(new Error(`${path}: not a valid state file: ${parsed.error.issues[0]?.message}`), { code: 'INVALID_STATE' });
   return parsed.data;
-}
-
-function addToLedger(state: State, entry: UsageEntry): void {
-  state.ledger.push(entry);
-  trim(state.ledger, LIMITS.ledger);
-  const day = new Date(entry.at).toISOString().slice(0, 10);
-  const totals = (state.costByDay[day] ??= { usd: 0, inputTokens: 0, outputTokens: 0, calls: 0 });
-  totals.usd += entry.costUsd;
-  totals.inputTokens += entry.inputTokens;
-  totals.outputTokens += entry.outputTokens;
-  totals.calls += 1;
-}
-
-function trim<T>(list: T[], limit: number): void {
-  if (list.length > limit) list.splice(0, list.length - limit);
 }
 
 /** A short unique id for a run: time-sortable, then random. */

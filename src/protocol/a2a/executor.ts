@@ -138,9 +138,9 @@ export async function followCard(file: BoardFile, cardId: string, signal: AbortS
     const pulsed = board !== null;
     board ??= await file.read();
     if (canceled()) return { state: TaskState.TASK_STATE_CANCELED, message: 'canceled', artifact: null };
-    let card = board.cards.find((c) => c.id === cardId);
+    let card = cardOf(board, cardId);
     // The watcher's board may have been read before the card was added: only the file says it is gone.
-    if (!card && pulsed) card = (await file.read()).cards.find((c) => c.id === cardId);
+    if (!card && pulsed) card = cardOf(await file.read(), cardId);
     if (!card) return { state: TaskState.TASK_STATE_FAILED, message: 'the card was deleted from the board', artifact: null };
     if (card.column === 'blocked') {
       const reason = card.blockedReason ?? 'blocked';
@@ -149,6 +149,20 @@ export async function followCard(file: BoardFile, cardId: string, signal: AbortS
     if (card.column === 'done') return { state: TaskState.TASK_STATE_COMPLETED, message: resultOf(card), artifact: resultOf(card) };
     board = await next;
   }
+}
+
+/** Each board's cards by id, made once for all the tasks a pulse wakes (a thousand finds of a thousand cards each is too slow). */
+const cardsById = new WeakMap<Board, Map<string, Card>>();
+
+function cardOf(board: Board, id: string): Card | undefined {
+  let byId = cardsById.get(board);
+  if (!byId) {
+    byId = new Map();
+    // The first card of an id wins, as `find` would pick it.
+    for (const card of board.cards) if (!byId.has(card.id)) byId.set(card.id, card);
+    cardsById.set(board, byId);
+  }
+  return byId.get(id);
 }
 
 /**
