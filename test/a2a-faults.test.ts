@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { CrashPoint } from '../src/crash-points.ts';
 import { startDaemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
+import { readState } from '../src/store/index.ts';
 import { spawnDaemon, stopDaemonProcess } from './helpers/daemon-process.ts';
 import { addCardByHand, workspace } from './helpers/workspace.ts';
 import type { Workspace } from './helpers/workspace.ts';
@@ -33,7 +35,7 @@ async function assertEachRanOnce(quimbot: Workspace, petrarch: Workspace): Promi
   }
   const there = petrarch.board();
   for (const title of TITLES) assert.equal(there.cards.filter((c) => c.title === title).length, 1, `${title} is on the peer board once`);
-  const runs = JSON.parse(petrarch.read('.quimbot/state.json')).runs as Array<{ title: string; outcome: string | null }>;
+  const { runs } = readState(join(petrarch.dir, '.quimbot/state.json'));
   for (const title of TITLES) assert.equal(runs.filter((r) => r.title === title && r.outcome === 'done').length, 1, `${title} finished once there`);
 }
 
