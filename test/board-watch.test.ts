@@ -11,7 +11,7 @@ import type { BoardChange } from '../src/board/index.ts';
 
 const BOARD = '# Board\n\n## Backlog\n- **Audit TOEFL**\n- **Dedup Pilot**\n\n## Done\n- Shipped\n\n## Notes\n- first note\n';
 const TIMEOUT_MS = 5000;
-/** How long no event must arrive to call the watcher settled: the debounce, with room for a loaded machine. */
+/** How long no event must arrive to call the watcher settled: debounce plus chokidar's unlink grace. */
 const QUIET_MS = 400;
 
 interface Watched {

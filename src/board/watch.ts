@@ -1,6 +1,7 @@
-import { readFileSync, watch } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { watch } from 'chokidar';
 import { BoardError } from './errors.ts';
 import { _fileError } from './file-bytes.ts';
 import { _ownWriteBase, contentHash, decodeBoard } from './file.ts';
@@ -93,8 +94,13 @@ export function watchBoard(
     check();
   };
 
-  const poke = () => {
-    if (closed) return;
+  const watcher = watch(dirname(path), {
+    depth: 0,
+    ignoreInitial: true,
+    ignored: (candidate) => candidate !== path && candidate !== dirname(path),
+  });
+  const poke = (changed: string) => {
+    if (changed !== path || closed) return;
     const now = Date.now();
     if (timer) {
       if (now - burstStart >= maxWaitMs) return; // the pending read will see this change too
@@ -104,29 +110,28 @@ export function watchBoard(
     }
     timer = setTimeout(settle, debounceMs);
   };
-  // The directory's own events, unthrottled, drive the debounce: a save by rename, in place, a
-  // delete and a re-create all show there. (A watcher library adds a directory listing and a stat
-  // of each entry to every event: for the daemon's own writes, a tenth of its time.)
-  const watcher = watch(dirname(path), (_event, changed) => {
+  // Chokidar drops a 'change' that follows another within 50 ms, so the last save of a burst
+  // could go unseen: the raw file system events, which it does not throttle, drive the debounce.
+  watcher.on('raw', (_event, changed: string | null | undefined, details) => {
+    const watched = resolve((details as { watchedPath?: string } | undefined)?.watchedPath ?? dirname(path));
     // Some platforms give no file name: read again to be safe; the content hash drops non-changes.
-    if (!changed || resolve(dirname(path), changed.toString()) === path) poke();
+    poke(watched === path || !changed ? path : resolve(watched, changed));
   });
-  // The directory removed: no more events; the last board reported stands.
-  watcher.on('error', () => {});
+  watcher.on('add', (changed) => poke(resolve(changed))).on('unlink', (changed) => poke(resolve(changed)));
 
-  const ready = (async () => {
+  const ready = new Promise<void>((done) => watcher.once('ready', () => done())).then(async () => {
     try {
       lastHash = contentHash(await readFile(path));
     } catch {
       lastHash = UNREADABLE;
     }
-  })();
+  });
   return {
     ready,
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      watcher.close();
+      await watcher.close();
     },
   };
 }
