@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { unwritten, writePieces } from './pieces.ts';
+import { writePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
 
 /**
@@ -27,47 +25,6 @@ export function writeTempBeside(path: string, data: string | Uint8Array | Pieces
   closeSync(fd);
   return temp;
 }
-
-/**
- * `writeTempBeside` off the event loop: creating a file and its fsync take milliseconds on a
- * busy disk, and the daemon serves its peers meanwhile (the updates they ask for join the next
- * write). The synchronous helpers stay for one-off writes.
- */
-export async function writeTempOffLoop(path: string, pieces: Pieces, mode: number): Promise<string> {
-  const temp = tempBeside(path);
-  const file = await open(temp, 'wx', 0o600);
-  try {
-    await file.chmod(mode);
-    let left = pieces.filter((piece) => piece.length > 0);
-    while (left.length > 0) left = unwritten(left, (await file.writev(left)).bytesWritten);
-    await file.sync();
-  } catch (error) {
-    await file.close();
-    unlinkQuietly(temp);
-    throw error;
-  }
-  await file.close();
-  return temp;
-}
-
-/** `syncDirectory` with its fsync off the event loop, for the same reason. */
-export async function syncDirectoryOffLoop(dir: string): Promise<void> {
-  let fd: number;
-  try {
-    fd = openSync(dir, 'r');
-  } catch {
-    return; // Some platforms cannot open a directory; the rename is still atomic there.
-  }
-  try {
-    await fsyncFd(fd);
-  } catch {
-    // Some platforms cannot fsync a directory.
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const fsyncFd = promisify(fsync);
 
 /** A new temp file's name beside `path`: same directory, so a rename is atomic. */
 function tempBeside(path: string): string {

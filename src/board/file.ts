@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, renameSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { syncDirectoryOffLoop, unlinkQuietly, writeTempOffLoop } from './atomic.ts';
+import { syncDirectory, unlinkQuietly, writeTempBeside } from './atomic.ts';
 import { encodeChange } from './change.ts';
 import { holdsExactly, openForEditing, readAll, readBytesNow, readIntoScratch } from './file-bytes.ts';
 import { hashPieces, piecesLength, samePieces } from './pieces.ts';
@@ -157,7 +157,7 @@ export class BoardFile {
         const data = base === current ? encodeChange(current, bytes, text, changeSince(current, text)) : [Buffer.from(text, 'utf8')];
         const hash = hashPieces(data);
         this.#remember(hash, base === current ? hashOf(bytes) : null);
-        if (!(await this.#replace(data, before))) continue;
+        if (!this.#replace(data, before)) continue;
         wroteText(data, text, hash);
         lost = null; // now part of what we wrote
         wrote = true;
@@ -238,8 +238,8 @@ export class BoardFile {
   }
 
   /** Writes temp + fsync, then renames only if the file is still the one we read. */
-  async #replace(data: Pieces, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): Promise<boolean> {
-    const temp = await writeTempOffLoop(this.path, data, Number(expected.mode & 0o7777n));
+  #replace(data: Pieces, expected: { ino: bigint; size: bigint; mtimeNs: bigint; mode: bigint }): boolean {
+    const temp = writeTempBeside(this.path, data, Number(expected.mode & 0o7777n));
     let renamed = false;
     try {
       // Check and rename back to back, with no await between, to keep the race window tiny.
@@ -250,7 +250,7 @@ export class BoardFile {
     } finally {
       if (!renamed) unlinkQuietly(temp);
     }
-    await syncDirectoryOffLoop(dirname(this.path));
+    syncDirectory(dirname(this.path));
     return true;
   }
 
