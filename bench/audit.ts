@@ -87,7 +87,7 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const rate = mb / seconds;
     console.log(
-      `${name.padEnd(38)} ${rate.toFixed(1).padStart(7)} MB/s  ${Math.round(report.rows / seconds).toLocaleString('en-US').padStart(9)} rows/s  target ≥ ${target} MB/s  ${rate >= target ? 'OK' : 'MISS'}`,
+      `${name.padEnd(38)} ${rate.toFixed(1).padStart(7)} MB/s  ${Math.round(report.rows / seconds).toLocaleString('en-US').padStart(9)} rows/s  target ≥ ${target} MB/s  ${rate >= target ? 'OK' : 'MISS'}  (peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB)`,
     );
   }
   const rss = process.resourceUsage().maxRSS / 1024;
