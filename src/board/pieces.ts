@@ -36,16 +36,13 @@ export function hashPieces(pieces: Pieces): string {
 /** Writes all the pieces at the file's position (one system call, unless the system writes less). */
 export function writePieces(fd: number, pieces: Pieces): void {
   let left = pieces.filter((piece) => piece.length > 0);
-  while (left.length > 0) left = unwritten(left, writevSync(fd, left));
-}
-
-/** What is left to write of `pieces` after a write took `written` bytes of them (a short write leaves some). */
-export function unwritten(pieces: Pieces, written: number): Uint8Array[] {
-  if (written === 0) throw new Error('a write made no progress');
-  const left = [...pieces];
-  while (left.length > 0 && written >= left[0]!.length) written -= left.shift()!.length;
-  if (left.length > 0 && written > 0) left[0] = left[0]!.subarray(written);
-  return left;
+  while (left.length > 0) {
+    let written = writevSync(fd, left);
+    if (written === 0) throw new Error('a write made no progress');
+    // A short write: drop what went out and write the rest.
+    while (left.length > 0 && written >= left[0]!.length) written -= left.shift()!.length;
+    if (left.length > 0 && written > 0) left[0] = left[0]!.subarray(written);
+  }
 }
 
 /** Bytes `[start, end)` of the pieces, as views into them. */
