@@ -139,11 +139,8 @@ const links = new PeerLinks({ log: silentLogger, sockets: !HTTP });
 const rounds: number[] = [];
 try {
   const petrarch = await startDaemon({ config: config(there, { name: 'Petrarch', agents: [{ name: 'Cursor', role: 'execution', concurrency: IN_FLIGHT ?? 8 }] }), log: silentLogger });
-  const quimbotConfig = config(here, { name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: petrarch.url }] });
-  // A peer's concurrency is not in the config file: the resolved peer agent is given it.
-  if (IN_FLIGHT !== null) quimbotConfig.agents = quimbotConfig.agents.map((agent) => (agent.backend === 'a2a' ? { ...agent, concurrency: IN_FLIGHT } : agent));
   const quimbot = await startDaemon({
-    config: quimbotConfig,
+    config: config(here, { name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: petrarch.url, ...(IN_FLIGHT === null ? {} : { concurrency: IN_FLIGHT }) }] }),
     log: silentLogger,
     backends: { a2a: timed(peerBackend(links), rounds) },
   });

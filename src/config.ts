@@ -49,8 +49,13 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Other daemons. `tokenEnv` names the variable with the token shared with that peer: sent to it, and required from it. */
-    peers: z.array(z.object({ name: z.string().min(1), url: z.url(), tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional() }).strict()).default([]),
+    /**
+     * Other daemons. `tokenEnv` names the variable with the token shared with that peer: sent to
+     * it, and required from it. `concurrency`: how many cards may be delegated to it at once.
+     */
+    peers: z
+      .array(z.object({ name: z.string().min(1), url: z.url(), tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(), concurrency: z.number().int().min(1).max(64).default(16) }).strict())
+      .default([]),
     standup: z
       .object({ morning: Clock.default('09:00'), evening: Clock.default('19:00'), timeZone: z.string().default('America/New_York') })
       .strict()
@@ -138,7 +143,7 @@ export function resolveConfig(input: ConfigInput, options: { workspace: string; 
 
 /** A peer daemon takes part as an agent on the `a2a` backend: `@Petrarch` on a card sends it there. */
 function peerAgent(peer: ConfigInput['peers'][number]): AgentSpec {
-  return { ...AgentSpecSchema.parse({ name: peer.name, role: 'execution', backend: 'a2a', baseURL: peer.url, concurrency: 16, ...(peer.tokenEnv ? { apiKeyEnv: peer.tokenEnv } : {}) }), backend: 'a2a' };
+  return { ...AgentSpecSchema.parse({ name: peer.name, role: 'execution', backend: 'a2a', baseURL: peer.url, concurrency: peer.concurrency, ...(peer.tokenEnv ? { apiKeyEnv: peer.tokenEnv } : {}) }), backend: 'a2a' };
 }
 
 /** `auto` is the model backend the agent's key is for when that key is set, else the offline `pipeline`. */

@@ -37,6 +37,17 @@ describe('config', () => {
     assert.match(text, /set in ANTHROPIC_API_KEY/);
   });
 
+  test('each peer is an agent on the a2a backend, delegating at most its concurrency at once (16 unless set)', () => {
+    const ws = withFile('quimbot.config.json', JSON.stringify({ peers: [{ name: 'Petrarch', url: 'http://127.0.0.1:8788' }, { name: 'Laura', url: 'http://127.0.0.1:8789', concurrency: 64 }] }));
+    const peers = loadConfig({ workspace: ws, env: {} }).agents.filter((a) => a.backend === 'a2a');
+    assert.deepEqual(peers.map((a) => [a.name, a.baseURL, a.concurrency]), [
+      ['Petrarch', 'http://127.0.0.1:8788', 16],
+      ['Laura', 'http://127.0.0.1:8789', 64],
+    ]);
+    const bad = withFile('quimbot.config.json', JSON.stringify({ peers: [{ name: 'Petrarch', url: 'http://127.0.0.1:8788', concurrency: 0 }] }));
+    assert.throws(() => loadConfig({ workspace: bad, env: {} }), (error: unknown) => error instanceof ConfigError && /peers\.0\.concurrency/.test(error.message));
+  });
+
   test('YAML is read, and every error is reported with its path', () => {
     const ws = withFile('quimbot.config.yaml', 'agents:\n  - name: X\n    role: boss\n  - name: Y\n    role: lead\n    backend: cli\nscheduler:\n  pollMs: 5\nlisten: {port: 99999}\n');
     assert.throws(
