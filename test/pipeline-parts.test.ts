@@ -126,6 +126,16 @@ describe('duplicate indexes', () => {
     const decoys = clusters.filter((c) => c.rows.some((r) => r % 3 === 2));
     assert.ok(decoys.length <= 2, `${decoys.length} decoys clustered`);
   });
+
+  test('NearDupIndex pairs rows thousands apart (its signatures are kept in blocks of rows)', () => {
+    const random = rng(5);
+    const index = new NearDupIndex({ threshold: 0.8 });
+    const texts = Array.from({ length: 10_000 }, () => Array.from({ length: 40 }, () => `w${Math.floor(random() * 1e6)}`));
+    texts.forEach((words, row) => index.add(row, words.join(' ')));
+    // A copy of row 7 (in the first block) and of row 4100 (the second) with one word changed.
+    for (const [row, of] of [[10_000, 7], [10_001, 4100]] as const) index.add(row, [...texts[of]!.slice(0, 39), 'changed'].join(' '));
+    assert.deepEqual(index.clusters().map((c) => c.rows), [[7, 10_000], [4100, 10_001]]);
+  });
 });
 
 describe('reading JSONL', () => {

@@ -15,6 +15,9 @@ const EMPTY = 0xffffffff;
 const BANDS = 16;
 const ROWS_PER_BAND = PERMUTATIONS / BANDS;
 const REPRESENTATIVES = 8;
+/** Rows a block of signatures holds (2 MB): a power of two, so a row's block is a shift away. */
+const BLOCK_SHIFT = 12;
+const BLOCK_ROWS = 1 << BLOCK_SHIFT;
 
 function rotate(w: number, by: number): number {
   return (w << by) | (w >>> (32 - by));
@@ -88,7 +91,11 @@ function hashWords(text: string): number {
 export class NearDupIndex {
   readonly threshold: number;
   readonly #seeds: Uint32Array;
-  #signatures = new Uint32Array(PERMUTATIONS * 1024);
+  /**
+   * Signatures in blocks of BLOCK_ROWS rows, added as rows come: one growing array would be
+   * copied at each doubling, and for a moment hold three times what the rows need.
+   */
+  readonly #blocks: Uint32Array[] = [];
   #rowIds: number[] = [];
   readonly #buckets = Array.from({ length: BANDS }, () => new BandBuckets());
   readonly #parent = new Map<number, number>();
@@ -148,13 +155,9 @@ export class NearDupIndex {
   insert(row: number, signatures: Uint32Array, offset: number): void {
     const index = this.#rowIds.length;
     this.#rowIds.push(row);
-    if ((index + 1) * PERMUTATIONS > this.#signatures.length) {
-      const grown = new Uint32Array(this.#signatures.length * 2);
-      grown.set(this.#signatures);
-      this.#signatures = grown;
-    }
-    const all = this.#signatures;
-    const base = index * PERMUTATIONS;
+    if (index >>> BLOCK_SHIFT === this.#blocks.length) this.#blocks.push(new Uint32Array(BLOCK_ROWS * PERMUTATIONS));
+    const all = this.#blocks[index >>> BLOCK_SHIFT]!;
+    const base = (index & (BLOCK_ROWS - 1)) * PERMUTATIONS;
     all.set(signatures.subarray(offset, offset + PERMUTATIONS), base);
     for (let band = 0; band < BANDS; band++) {
       let key = band;
@@ -201,9 +204,10 @@ export class NearDupIndex {
   }
 
   #estimate(a: number, b: number): number {
-    const all = this.#signatures;
+    const [blockA, blockB] = [this.#blocks[a >>> BLOCK_SHIFT]!, this.#blocks[b >>> BLOCK_SHIFT]!];
+    const [baseA, baseB] = [(a & (BLOCK_ROWS - 1)) * PERMUTATIONS, (b & (BLOCK_ROWS - 1)) * PERMUTATIONS];
     let same = 0;
-    for (let p = 0; p < PERMUTATIONS; p++) if (all[a * PERMUTATIONS + p] === all[b * PERMUTATIONS + p]) same++;
+    for (let p = 0; p < PERMUTATIONS; p++) if (blockA[baseA + p] === blockB[baseB + p]) same++;
     return same / PERMUTATIONS;
   }
 
