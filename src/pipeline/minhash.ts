@@ -177,7 +177,7 @@ export class NearDupIndex {
           matched = true;
         }
       }
-      if (!matched && bucket.size(slot) < REPRESENTATIVES) bucket.append(slot, index);
+      if (!matched && bucket.size(slot) < REPRESENTATIVES) bucket.add(slot, index);
     }
   }
 
@@ -230,16 +230,16 @@ export class NearDupIndex {
 }
 
 /**
- * One LSH band's buckets: a band key to up to REPRESENTATIVES row indexes, in the order they
- * came. Open addressing over typed arrays (a Map of arrays cost an allocation a band a row);
- * a bucket's rows are a list threaded through `#next`, one entry a row (a row is in at most
- * one bucket of a band).
+ * One LSH band's buckets: a band key to up to REPRESENTATIVES row indexes (newest first: each
+ * new row is compared with all of them, so their order changes nothing). Open addressing over
+ * typed arrays, up to three quarters full (a Map of arrays cost an allocation a band a row); a
+ * bucket's rows are a list threaded through `#next`, one entry a row (a row is in at most one
+ * bucket of a band). About 16 bytes a row a band.
  */
 class BandBuckets {
   #keys = new Int32Array(1024);
-  /** Row index + 1 of each bucket's first and last representative; 0 marks an empty slot. */
+  /** Row index + 1 of each bucket's first representative; 0 marks an empty slot. */
   #first = new Int32Array(1024);
-  #last = new Int32Array(1024);
   #sizes = new Uint8Array(1024);
   /** Row index + 1 of the next representative in the row's bucket; 0 ends the list. */
   #next = new Int32Array(1024);
@@ -252,18 +252,16 @@ class BandBuckets {
       next.set(this.#next);
       this.#next = next;
     }
-    if ((this.#used + 1) * 2 <= this.#keys.length) return;
-    const [keys, first, last, sizes] = [this.#keys, this.#first, this.#last, this.#sizes];
+    if ((this.#used + 1) * 4 <= this.#keys.length * 3) return;
+    const [keys, first, sizes] = [this.#keys, this.#first, this.#sizes];
     this.#keys = new Int32Array(keys.length * 2);
     this.#first = new Int32Array(keys.length * 2);
-    this.#last = new Int32Array(keys.length * 2);
     this.#sizes = new Uint8Array(keys.length * 2);
     for (let s = 0; s < keys.length; s++) {
       if (first[s] === 0) continue;
       const slot = this.slot(keys[s]!);
       this.#keys[slot] = keys[s]!;
       this.#first[slot] = first[s]!;
-      this.#last[slot] = last[s]!;
       this.#sizes[slot] = sizes[s]!;
     }
   }
@@ -298,14 +296,14 @@ class BandBuckets {
   open(slot: number, key: number, index: number): void {
     this.#keys[slot] = key;
     this.#first[slot] = index + 1;
-    this.#last[slot] = index + 1;
     this.#sizes[slot] = 1;
     this.#used++;
   }
 
-  append(slot: number, index: number): void {
-    this.#next[this.#last[slot]! - 1] = index + 1;
-    this.#last[slot] = index + 1;
+  /** Adds row `index` to the bucket at `slot`, first. */
+  add(slot: number, index: number): void {
+    this.#next[index] = this.#first[slot]!;
+    this.#first[slot] = index + 1;
     this.#sizes[slot]!++;
   }
 }
