@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import { startDaemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
 import { planGeneration, GenRecipe } from '../src/pipeline/index.ts';
-import { DEFAULT_PROVIDERS } from '../src/providers/index.ts';
+import { chat, DEFAULT_PROVIDERS } from '../src/providers/index.ts';
 import type { ProviderAccess, Usage } from '../src/providers/index.ts';
 import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
 import { anthropicProvider, openaiProvider } from './helpers/providers.ts';
 import type { Provider, Reply, Script } from './helpers/providers.ts';
+import { waitUntil } from './helpers/wait.ts';
 import { addCardByHand, EMPTY_BOARD, workspace } from './helpers/workspace.ts';
 
 const KEY_ENV = 'QUIMBOT_TEST_GEN_KEY';
@@ -211,4 +213,32 @@ describe('gen run from a card', () => {
     assert.match(board.cards[0]!.blockedReason ?? '', /^HTTP 402 Payment Required: This request requires more credits \(openrouter\)/);
     assert.equal(provider.requests.length, 1);
   });
+});
+
+describe('provider requests on a long-lived signal', () => {
+  for (const kind of ['openai', 'anthropic'] as const) {
+    test(`${kind}: many requests on one signal leave no listener on it, and an abort still stops the one in flight`, async () => {
+      let hold: (() => void) | null = null;
+      const provider = await serve(async (body, n) => {
+        // The last request is held until the test aborts it.
+        if (n === 31) await new Promise<void>((resolve) => (hold = resolve));
+        return answerFor(body);
+      }, kind);
+      const access: ProviderAccess = {
+        providers: { ...DEFAULT_PROVIDERS, router: { kind, baseURL: kind === 'openai' ? `${provider.url}/v1` : provider.url, apiKeyEnv: KEY_ENV } },
+        prices: {},
+        env: process.env,
+        usage: () => {},
+      };
+      const run = new AbortController();
+      const ask = () => chat(access, { provider: 'router', model: 'gen-test', messages: [{ role: 'user', content: 'hi' }], maxTokens: 20, signal: run.signal });
+      for (let i = 0; i < 30; i++) await ask();
+      assert.equal(getEventListeners(run.signal, 'abort').length, 0);
+      const last = ask();
+      await waitUntil(() => hold !== null, 'the last request at the provider');
+      run.abort(new Error('stopped by the test'));
+      await assert.rejects(last);
+      (hold as (() => void) | null)?.();
+    });
+  }
 });

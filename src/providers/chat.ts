@@ -1,5 +1,6 @@
 import { anthropicClient, openaiClient, providerSettings } from './clients.ts';
 import { ProviderError, toProviderError } from './errors.ts';
+import { withRequestSignal } from './request-signal.ts';
 import type { ProviderAccess } from './settings.ts';
 
 /** One chat request, the same for every provider. */
@@ -31,28 +32,32 @@ export async function chat(access: ProviderAccess, request: ChatRequest): Promis
   try {
     if (kind === 'anthropic') {
       const client = await anthropicClient(access, request.provider);
-      const message = await client.messages.create(
-        {
-          model: request.model,
-          max_tokens: request.maxTokens,
-          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-          ...(request.system ? { system: request.system } : {}),
-          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-        },
-        { signal: request.signal },
+      const message = await withRequestSignal(request.signal, (signal) =>
+        client.messages.create(
+          {
+            model: request.model,
+            max_tokens: request.maxTokens,
+            messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+            ...(request.system ? { system: request.system } : {}),
+            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          },
+          { signal },
+        ),
       );
       const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
       return { text, inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens, latencyMs: performance.now() - started };
     }
     const client = await openaiClient(access, request.provider);
-    const completion = await client.chat.completions.create(
-      {
-        model: request.model,
-        max_completion_tokens: request.maxTokens,
-        messages: [...(request.system ? [{ role: 'system' as const, content: request.system }] : []), ...request.messages.map((m) => ({ role: m.role, content: m.content }))],
-        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-      },
-      { signal: request.signal },
+    const completion = await withRequestSignal(request.signal, (signal) =>
+      client.chat.completions.create(
+        {
+          model: request.model,
+          max_completion_tokens: request.maxTokens,
+          messages: [...(request.system ? [{ role: 'system' as const, content: request.system }] : []), ...request.messages.map((m) => ({ role: m.role, content: m.content }))],
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        },
+        { signal },
+      ),
     );
     const text = completion.choices[0]?.message?.content;
     if (typeof text !== 'string') throw new ProviderError('BAD_RESPONSE', `${request.provider} answered without text (finish reason ${completion.choices[0]?.finish_reason ?? 'none'})`);

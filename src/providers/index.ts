@@ -1,4 +1,5 @@
 export { chat } from './chat.ts';
+export { withRequestSignal } from './request-signal.ts';
 export type { ChatAnswer, ChatRequest } from './chat.ts';
 export { anthropicClient, openaiClient, providerSettings } from './clients.ts';
 export { ProviderError, retryableStatus, retryAfterMs, STATUS_TEXT, toProviderError } from './errors.ts';

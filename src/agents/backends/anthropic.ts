@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
+import { withRequestSignal } from '../../providers/index.ts';
 import type { AgentBackend, RunResult } from '../backend.ts';
 import { apiKey, Budget, callForModel, summaryOf, systemPrompt, toolDefs } from './loop.ts';
 
@@ -28,12 +29,12 @@ export function anthropicBackend(options: { env?: NodeJS.ProcessEnv } = {}): Age
       const messages: MessageParam[] = [{ role: 'user', content: context.prompt }];
       const budget = new Budget(context);
       for (;;) {
-        const stream = client.messages.stream(
-          { model, max_tokens: agent.maxTokens, system: systemPrompt(context), messages, ...(tools.length ? { tools } : {}) },
-          { signal: context.signal },
-        );
-        stream.on('text', (delta) => context.output(delta));
-        const message = await stream.finalMessage();
+        // A turn's stream on a signal of its own: the SDK never removes the listener it adds.
+        const message = await withRequestSignal(context.signal, (signal) => {
+          const stream = client.messages.stream({ model, max_tokens: agent.maxTokens, system: systemPrompt(context), messages, ...(tools.length ? { tools } : {}) }, { signal });
+          stream.on('text', (delta) => context.output(delta));
+          return stream.finalMessage();
+        });
         context.usage({ provider: 'anthropic', model, inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens });
         messages.push({ role: 'assistant', content: message.content });
         const calls = message.content.filter((block) => block.type === 'tool_use');

@@ -1,4 +1,5 @@
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { withRequestSignal } from '../../providers/index.ts';
 import type { AgentBackend, RunResult } from '../backend.ts';
 import { apiKey, Budget, callForModel, summaryOf, systemPrompt, toolDefs } from './loop.ts';
 
@@ -32,12 +33,15 @@ export function openaiBackend(options: { env?: NodeJS.ProcessEnv } = {}): AgentB
       ];
       const budget = new Budget(context);
       for (;;) {
-        const stream = client.chat.completions.stream(
-          { model, messages, max_completion_tokens: agent.maxTokens, stream_options: { include_usage: true }, ...(tools.length ? { tools } : {}) },
-          { signal: context.signal },
-        );
-        stream.on('content', (delta) => context.output(delta));
-        const completion = await stream.finalChatCompletion();
+        // A turn's stream on a signal of its own: the SDK never removes the listener it adds.
+        const completion = await withRequestSignal(context.signal, (signal) => {
+          const stream = client.chat.completions.stream(
+            { model, messages, max_completion_tokens: agent.maxTokens, stream_options: { include_usage: true }, ...(tools.length ? { tools } : {}) },
+            { signal },
+          );
+          stream.on('content', (delta) => context.output(delta));
+          return stream.finalChatCompletion();
+        });
         const usage = { input: completion.usage?.prompt_tokens ?? 0, output: completion.usage?.completion_tokens ?? 0 };
         context.usage({ provider: 'openai', model, inputTokens: usage.input, outputTokens: usage.output });
         const message = completion.choices[0]?.message;

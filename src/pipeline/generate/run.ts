@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -95,6 +96,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const examples = await open(out, 'a');
   const rejects = await open(rejectsPath, 'a');
   const inner = new AbortController();
+  // Every request in flight listens on it: as many as the recipe's concurrency, which may pass
+  // Node's warning at 10 listeners.
+  setMaxListeners(recipe.concurrency + 10, inner.signal);
   const abort = () => inner.abort(options.signal.reason);
   options.signal.addEventListener('abort', abort, { once: true });
   const budget = recipe.budget;

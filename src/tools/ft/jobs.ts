@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type OpenAI from 'openai';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs';
 import { fineTuneModel } from '../../pipeline/index.ts';
-import { toProviderError } from '../../providers/index.ts';
+import { toProviderError, withRequestSignal } from '../../providers/index.ts';
 import type { ProviderAccess } from '../../providers/index.ts';
 import { FINAL_JOB_STATES, JobBook } from '../../store/index.ts';
 import type { FineTuneJob } from '../../store/index.ts';
@@ -50,7 +50,7 @@ export function jobLine(job: z.output<typeof JobView>): string {
 export async function refresh(openai: OpenAI, book: JobBook, job: FineTuneJob, access: ProviderAccess, signal: AbortSignal): Promise<FineTuneJob> {
   let remote: FineTuningJob;
   try {
-    remote = await openai.fineTuning.jobs.retrieve(job.id, { signal });
+    remote = await withRequestSignal(signal, (own) => openai.fineTuning.jobs.retrieve(job.id, { signal: own }));
   } catch (error) {
     throw toProviderError(error, job.provider);
   }
@@ -104,7 +104,7 @@ export async function follow(openai: OpenAI, book: JobBook, jobs: FineTuneJob[],
 /** The job's newest event message (the provider's own words: "Step 120/300: training loss=0.41"); none when it cannot say. */
 async function newestEvent(openai: OpenAI, id: string, signal: AbortSignal): Promise<string | null> {
   try {
-    const page = await openai.fineTuning.jobs.listEvents(id, { limit: 1 }, { signal });
+    const page = await withRequestSignal(signal, (own) => openai.fineTuning.jobs.listEvents(id, { limit: 1 }, { signal: own }));
     return page.data[0]?.message ?? null;
   } catch {
     // Events are a courtesy: the job's status is what the card follows.
