@@ -155,51 +155,48 @@ function closingRun(line: string, from: number, run: number): number {
   return -1;
 }
 
-/** Code spans as CommonMark reads them: a backtick run closed by a run of the same length. */
-function codeSpans(line: string): CodeSpan[] {
-  const spans: CodeSpan[] = [];
-  let open = line.indexOf('`');
+/**
+ * The next code span at or after `from`, as CommonMark reads them: a backtick run closed by a
+ * run of the same length (a run never closed is text). `after` and `close` bound its code;
+ * `end` is past its closing run. Empty spans (`close === after`) are returned too.
+ */
+function nextSpan(line: string, from: number): { start: number; after: number; close: number; end: number } | null {
+  let open = line.indexOf('`', from);
   while (open !== -1) {
     let after = open;
     while (line.charCodeAt(after) === 96) after++;
     const run = after - open;
     const close = closingRun(line, after, run);
-    if (close === -1) {
-      open = line.indexOf('`', after);
-      continue;
-    }
-    if (close > after) spans.push({ start: open, end: close + run, code: line.slice(after, close) });
-    open = line.indexOf('`', close + run);
+    if (close !== -1) return { start: open, after, close, end: close + run };
+    open = line.indexOf('`', after);
+  }
+  return null;
+}
+
+/** The line's non-empty code spans. */
+function codeSpans(line: string): CodeSpan[] {
+  const spans: CodeSpan[] = [];
+  for (let span = nextSpan(line, 0); span; span = nextSpan(line, span.end)) {
+    if (span.close > span.after) spans.push({ start: span.start, end: span.end, code: line.slice(span.after, span.close) });
   }
   return spans;
 }
 
 /**
- * The first code span of a line that holds a slash command, parsed; the spans as `codeSpans`
- * finds them, but only a span whose text starts with `/` (after spaces) is sliced and tested.
+ * The first code span of a line that holds a slash command, parsed; only a span whose text
+ * starts with `/` (after spaces) is sliced and tested.
  */
 function firstSlashCommand(line: string): SlashCommand | null {
-  let open = line.indexOf('`');
-  while (open !== -1) {
-    let after = open;
-    while (line.charCodeAt(after) === 96) after++;
-    const run = after - open;
-    const close = closingRun(line, after, run);
-    if (close === -1) {
-      open = line.indexOf('`', after);
-      continue;
+  for (let span = nextSpan(line, 0); span; span = nextSpan(line, span.end)) {
+    const { after, close } = span;
+    let first = after;
+    while (first < close && (line.charCodeAt(first) === 32 || (line.charCodeAt(first) >= 9 && line.charCodeAt(first) <= 13))) first++;
+    const c = line.charCodeAt(first);
+    // Any other leading character but `/` (or one `trim` might remove) rules the span out; an empty span too.
+    if (first < close && (c === 47 || c > 0x7f)) {
+      const code = line.slice(after, close);
+      if (isSlashCommand(code)) return parseSlashCommand(code);
     }
-    if (close > after) {
-      let first = after;
-      while (first < close && (line.charCodeAt(first) === 32 || (line.charCodeAt(first) >= 9 && line.charCodeAt(first) <= 13))) first++;
-      const c = line.charCodeAt(first);
-      // Any other leading character but `/` (or one `trim` might remove) rules the span out.
-      if (c === 47 || c > 0x7f) {
-        const code = line.slice(after, close);
-        if (isSlashCommand(code)) return parseSlashCommand(code);
-      }
-    }
-    open = line.indexOf('`', close + run);
   }
   return null;
 }

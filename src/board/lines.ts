@@ -56,17 +56,6 @@ export function firstNonBlankIn(text: string, start: number, end: number): numbe
   return -1;
 }
 
-/** The line ending most lines use; LF when there are none. */
-export function dominantEol(text: string): '\n' | '\r\n' {
-  let crlf = 0;
-  let lf = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
-    if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
-    else lf++;
-  }
-  return crlf > lf ? '\r\n' : '\n';
-}
-
 /** Width of leading whitespace, tabs to the next multiple of 4 as in CommonMark. */
 export function indentWidth(content: string): number {
   return indentWidthAt(content, 0, content.length);

@@ -137,7 +137,7 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
  */
 export async function versionRefusal(handler: A2ARequestHandler, req: IncomingMessage): Promise<string | null> {
   try {
-    validateVersion(versionOf(req), await handler.getAgentCard(), 'JSONRPC');
+    validateVersion(versionOf(req.headers), await handler.getAgentCard(), 'JSONRPC');
     return null;
   } catch (error) {
     return (error as Error).message;
@@ -154,8 +154,8 @@ export function refuseUpgrade(socket: Duplex, status: number, reason: string, he
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
 
 // The socket speaks v1.0 unless the upgrade asked otherwise: it is newer than v0.3 clients.
-function versionOf(req: IncomingMessage): string {
-  const header = req.headers[A2A_VERSION_HEADER.toLowerCase()];
+function versionOf(headers: IncomingMessage['headers']): string {
+  const header = headers[A2A_VERSION_HEADER.toLowerCase()];
   return (Array.isArray(header) ? header[0] : header) || '1.0';
 }
 
@@ -166,15 +166,12 @@ function versionOf(req: IncomingMessage): string {
 function callContext(req: IncomingMessage, parameters: Record<string, string>) {
   const headers: IncomingMessage['headers'] = { ...req.headers };
   for (const [name, value] of Object.entries(parameters)) headers[name.toLowerCase()] = value;
-  const header = (name: string) => {
-    const value = headers[name.toLowerCase()];
-    return Array.isArray(value) ? value.join(',') : value;
-  };
+  const extensions = headers[HTTP_EXTENSION_HEADER.toLowerCase()];
   return defaultServerCallContextBuilder({
     user: new UnauthenticatedUser(),
     headers,
-    requestedVersion: header(A2A_VERSION_HEADER) || '1.0',
-    extensions: Extensions.parseServiceParameter(header(HTTP_EXTENSION_HEADER)),
+    requestedVersion: versionOf(headers),
+    extensions: Extensions.parseServiceParameter(Array.isArray(extensions) ? extensions.join(',') : extensions),
   });
 }
 
