@@ -93,7 +93,8 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
     const stream = { cancelled: false };
     try {
       const context = callContext(req, frame.serviceParameters ?? {});
-      validateVersion(context.requestedVersion, await handler.getAgentCard(), 'JSONRPC');
+      // The upgrade's version was checked before the handshake: only a frame naming another is checked again.
+      if (context.requestedVersion !== versionOf(req.headers)) validateVersion(context.requestedVersion, await handler.getAgentCard(), 'JSONRPC');
       const { serviceParameters: _, ...request } = frame;
       const reply = await transport.handle(request, context);
       if (!isStream(reply)) return send(ws, JSON.stringify(reply));
