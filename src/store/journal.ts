@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import type { z } from 'zod';
 import { JournalLineSchema } from './changes.ts';
 import type { Change } from './changes.ts';
 
@@ -61,7 +62,7 @@ export function parseChanges(text: string, after: number): { changes: Change[]; 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line.trim()) continue;
-    const parsed = parseLine(line);
+    const parsed = parseJsonLine(JournalLineSchema, line);
     if (!parsed) return i === lines.length - 1 ? { changes, last, bad: null } : { changes, last, bad: i + 1 };
     if (parsed.n <= after) continue;
     const { n, ...change } = parsed;
@@ -71,9 +72,10 @@ export function parseChanges(text: string, after: number): { changes: Change[]; 
   return { changes, last, bad: null };
 }
 
-function parseLine(line: string) {
+/** A JSON line that `schema` accepts, or null (not JSON, or not that shape). */
+export function parseJsonLine<T>(schema: z.ZodType<T>, line: string): T | null {
   try {
-    const parsed = JournalLineSchema.safeParse(JSON.parse(line));
+    const parsed = schema.safeParse(JSON.parse(line));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseJsonLine } from './journal.ts';
 import { UsageEntrySchema } from './schema.ts';
 import type { UsageEntry } from './schema.ts';
 
@@ -22,13 +23,8 @@ export function appendUsage(statePath: string, entry: UsageEntry): void {
 export function readJournal(path: string): UsageEntry[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8').split('\n').flatMap((line) => {
-    if (!line.trim()) return [];
-    try {
-      const parsed = UsageEntrySchema.safeParse(JSON.parse(line));
-      return parsed.success ? [parsed.data] : [];
-    } catch {
-      return [];
-    }
+    const entry = line.trim() ? parseJsonLine(UsageEntrySchema, line) : null;
+    return entry ? [entry] : [];
   });
 }
 
