@@ -7,7 +7,17 @@ import { LIMITS, readState, Store } from '../src/store/index.ts';
 import type { Lease } from '../src/store/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-store-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+/** Every store the tests open, closed at the end: one left open plays a killed process, but its file handle must not be left to GC. */
+const stores: Store[] = [];
+const open = async (...args: Parameters<typeof Store.open>) => {
+  const store = await Store.open(...args);
+  stores.push(store);
+  return store;
+};
+after(async () => {
+  for (const store of stores) await store.close().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
 let n = 0;
 const fresh = () => join(dir, `s${n++}`, 'state.json');
 const lease = (cardId: string, runId: string, expiresAt = 10_000): Omit<Lease, 'boot'> => ({
@@ -23,10 +33,10 @@ const lease = (cardId: string, runId: string, expiresAt = 10_000): Omit<Lease, '
 describe('Store', () => {
   test('a card has at most one lease; release frees it; the file holds it across opens', async () => {
     const path = fresh();
-    const store = await Store.open(path);
+    const store = await open(path);
     assert.equal(await store.claim(lease('a', 'r1')), true);
     assert.equal(await store.claim(lease('a', 'r2')), false);
-    const reopened = await Store.open(path);
+    const reopened = await open(path);
     assert.deepEqual(reopened.state.leases.map((l) => l.runId), ['r1']);
     // Another boot: the first process's lease is an orphan for it, not for the first.
     assert.deepEqual(reopened.orphanedLeases(0).map((l) => l.runId), ['r1']);
@@ -38,7 +48,7 @@ describe('Store', () => {
   });
 
   test('usage adds up by day in the totals', async () => {
-    const store = await Store.open(fresh());
+    const store = await open(fresh());
     const at = Date.UTC(2026, 1, 17, 12);
     for (let i = 0; i < 30; i++) {
       await store.addUsage({ at, runId: `r${i}`, agent: 'Claude', provider: 'anthropic', model: 'm', inputTokens: 100, outputTokens: 10, costUsd: 0.5 });
@@ -48,7 +58,7 @@ describe('Store', () => {
   });
 
   test('history beyond its cap keeps the newest events', async () => {
-    const store = await Store.open(fresh());
+    const store = await open(fresh());
     const events = store.state.history as Array<unknown>;
     for (let i = 0; i < LIMITS.history; i++) events.push({ at: i, cardId: 'c', title: 't', kind: 'done', agent: null, detail: null });
     await store.addEvent({ at: -1, cardId: 'last', title: 't', kind: 'blocked', agent: null, detail: 'HTTP 402 Payment Required' });
@@ -59,11 +69,11 @@ describe('Store', () => {
 
   test('a corrupt state file is kept aside, reported, and the store starts empty', async () => {
     const path = fresh();
-    const first = await Store.open(path);
+    const first = await open(path);
     await first.claim(lease('a', 'r1'));
     writeFileSync(path, '{"version": 1, "leases": [{"cardId": 5}]}');
     const warnings: string[] = [];
-    const store = await Store.open(path, (w) => warnings.push(w.message));
+    const store = await open(path, (w) => warnings.push(w.message));
     assert.equal(store.state.leases.length, 0);
     assert.match(warnings[0]!, /not a valid state file.*kept as/);
     // The journal of changes to the state set aside goes with it.
@@ -72,7 +82,7 @@ describe('Store', () => {
   });
 
   test('retry state is created on first use and merged on updates', async () => {
-    const store = await Store.open(fresh());
+    const store = await open(fresh());
     assert.equal(store.cardState('x'), undefined);
     await store.updateCard('x', { attempts: 2, lastError: 'HTTP 429 Too Many Requests' });
     await store.updateCard('x', { blocked: true });
@@ -96,7 +106,7 @@ describe('the state file and its journal', () => {
 
   test('every kind of change is read back from the file and its journal, as a process killed after it would find it', async () => {
     const path = fresh();
-    const store = await Store.open(path);
+    const store = await open(path);
     for (const [what, step] of steps(store)) {
       await step();
       assert.deepEqual(readState(path), store.state, what);
@@ -107,13 +117,13 @@ describe('the state file and its journal', () => {
     await store.recordRun(run);
     assert.equal(readState(path).runs[0]!.attempts, 3);
     // Opened again without a close (the first process was killed): the journal is applied.
-    const reopened = await Store.open(path);
+    const reopened = await open(path);
     assert.deepEqual({ ...reopened.state, seq: 0 }, { ...store.state, seq: 0 });
   });
 
   test('closed, the file holds exactly JSON.stringify(state), entries written from their kept JSON or afresh, and the journal is empty', async () => {
     const path = fresh();
-    const store = await Store.open(path);
+    const store = await open(path);
     for (const [, step] of steps(store)) await step();
     const run = { ...store.state.runs[0]!, outcome: null };
     await store.recordRun(run);
@@ -128,26 +138,26 @@ describe('the state file and its journal', () => {
 
   test('a torn last line is a write that never happened; lines the file already holds are not applied twice', async () => {
     const path = fresh();
-    const store = await Store.open(path);
+    const store = await open(path);
     for (let i = 0; i < 3; i++) await store.addEvent({ at: i, cardId: 'a', title: 'A', kind: 'claimed', agent: null, detail: null });
     const journal = readFileSync(`${path}.journal`, 'utf8');
     // As if killed after writing the file whole but before emptying the journal, and in the middle of a line.
     await store.close();
     writeFileSync(`${path}.journal`, `${journal}{"n":99,"kind":"event","ev`);
-    const reopened = await Store.open(path);
+    const reopened = await open(path);
     assert.deepEqual(reopened.state.history.map((e) => e.at), [0, 1, 2]);
     // A line that is not a change, followed by more, is not a torn write: the journal is kept aside.
     await reopened.addEvent({ at: 3, cardId: 'a', title: 'A', kind: 'done', agent: null, detail: null });
     writeFileSync(`${path}.journal`, `${readFileSync(`${path}.journal`, 'utf8')}not json\n{"n":1000,"kind":"release","runId":"x"}\n`);
     const warnings: string[] = [];
-    const third = await Store.open(path, (w) => warnings.push(w.message));
+    const third = await open(path, (w) => warnings.push(w.message));
     assert.deepEqual(third.state.history.map((e) => e.at), [0, 1, 2, 3]);
     assert.match(warnings[0]!, /line 2 is not a state change/);
   });
 
   test('the journal is folded into the file once it grows as large as the file', async () => {
     const path = fresh();
-    const store = await Store.open(path);
+    const store = await open(path);
     const detail = 'x'.repeat(1000);
     // About 3 MB of changes: the journal is folded in more than once and never grows past its bound.
     let folds = 0;
