@@ -1,7 +1,8 @@
 /**
  * Delegation between two daemons on loopback (not a test):
- * `node --import tsx bench/a2a.ts [cards] [--http] [--one-at-a-time N] [--prefill N] [--in-flight N]`.
- * Quimbot sends each card to Petrarch over A2A (over the peers' WebSocket; `--http` for plain
+ * `node --import tsx bench/a2a.ts [cards] [--http] [--one-at-a-time N] [--prefill N] [--in-flight N] [--one-process]`.
+ * Petrarch runs as its own process (`quimbot start` in its workspace), as on its own machine;
+ * `--one-process` starts both daemons in this one. Quimbot sends each card to Petrarch over A2A (over the peers' WebSocket; `--http` for plain
  * JSON-RPC over HTTP), with the durable outbox on (the message id saved before each send, the
  * task id after). Petrarch's offline team runs it and the result streams back.
  *
@@ -10,14 +11,15 @@
  * Board to board: the card added here by hand to Done here (watchers, claims and both boards).
  * The issue's target: ≥ 300 delegations/s and p50 ≤ 20 ms over the WebSocket.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentBackend } from '../src/agents/backend.ts';
 import { ConfigSchema, resolveConfig } from '../src/config.ts';
 import { startDaemon } from '../src/daemon.ts';
-import type { Daemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
 import { peerBackend } from '../src/protocol/a2a/peer-backend.ts';
 import { PeerLinks } from '../src/protocol/a2a/peer-links.ts';
@@ -27,6 +29,7 @@ const flag = (name: string) => args.indexOf(name);
 const CARDS = Number(args.find((a, i) => /^\d+$/.test(a) && !['--one-at-a-time', '--prefill', '--in-flight'].includes(args[i - 1] ?? '')) ?? 1000);
 const ONE_BY_ONE = flag('--one-at-a-time') >= 0 ? Number(args[flag('--one-at-a-time') + 1]) : 50;
 const HTTP = flag('--http') >= 0;
+const ONE_PROCESS = flag('--one-process') >= 0;
 // Done cards already on both boards: how delegation scales with the board's size alone.
 const PREFILL = flag('--prefill') >= 0 ? Number(args[flag('--prefill') + 1]) : 0;
 // Delegations Quimbot keeps open at Petrarch, and Petrarch's runs at once. The daemons' defaults:
@@ -128,9 +131,49 @@ function section(text: string, column: string): string {
   return text.slice(start, end === -1 ? text.length : end);
 }
 
-async function sockets(daemon: Daemon): Promise<string> {
-  const health = (await (await fetch(`${daemon.url}/healthz`)).json()) as { peerSockets?: { connections: number; requests: number } };
+async function sockets(url: string): Promise<string> {
+  const health = (await (await fetch(`${url}/healthz`)).json()) as { peerSockets?: { connections: number; requests: number } };
   return `${health.peerSockets?.requests ?? 0} requests over ${health.peerSockets?.connections ?? 0} socket(s)`;
+}
+
+/** Petrarch, in this process or as its own: where it listens, its CPU time so far, and how to stop it. */
+interface Peer {
+  url: string;
+  cpuMicros(): number;
+  stop(): Promise<void>;
+}
+
+const PETRARCH = { name: 'Petrarch', scheduler: { pollMs: 60_000 }, listen: { port: 0 }, agents: [{ name: 'Cursor', role: 'execution', concurrency: IN_FLIGHT ?? 8 }] };
+
+async function startPetrarch(dir: string): Promise<Peer> {
+  if (ONE_PROCESS) {
+    const daemon = await startDaemon({ config: config(dir, PETRARCH), log: silentLogger });
+    return { url: daemon.url, cpuMicros: () => 0, stop: () => daemon.stop() };
+  }
+  writeFileSync(join(dir, 'quimbot.config.json'), JSON.stringify(PETRARCH));
+  const bin = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'start', '--log-format', 'json'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (err.length > 20_000) return;
+      err += chunk.toString();
+      const found = /listening on (http:\/\/[\d.:]+)/.exec(err)?.[1];
+      if (found) resolve(found);
+    });
+    child.once('exit', (code) => reject(new Error(`Petrarch exited (${code}) before it listened: ${err}`)));
+  });
+  // Its CPU time, user and system, from the kernel's accounting (Linux): clock ticks of 10 ms.
+  const cpuMicros = () => {
+    try {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    } catch {
+      return 0;
+    }
+  };
+  return { url, cpuMicros, stop: async () => void (child.kill('SIGTERM'), await exited) };
 }
 
 const there = workspaceWith('petrarch');
@@ -138,7 +181,7 @@ const here = workspaceWith('quimbot');
 const links = new PeerLinks({ log: silentLogger, sockets: !HTTP });
 const rounds: number[] = [];
 try {
-  const petrarch = await startDaemon({ config: config(there, { name: 'Petrarch', agents: [{ name: 'Cursor', role: 'execution', concurrency: IN_FLIGHT ?? 8 }] }), log: silentLogger });
+  const petrarch = await startPetrarch(there);
   const quimbot = await startDaemon({
     config: config(here, { name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: petrarch.url, ...(IN_FLIGHT === null ? {} : { concurrency: IN_FLIGHT }) }] }),
     log: silentLogger,
@@ -147,17 +190,20 @@ try {
   try {
     const boardPath = join(here, 'kanban', 'KANBAN.md');
     const inFlight = IN_FLIGHT === null ? 'at most 16 delegations in flight, 8 runs at Petrarch' : `at most ${IN_FLIGHT} delegations in flight and runs at Petrarch`;
-    console.log(`over ${HTTP ? 'HTTP JSON-RPC' : 'the WebSocket'}; durable outbox on; both daemons in this process; ${inFlight}`);
+    const layout = ONE_PROCESS ? 'both daemons in this process' : 'Petrarch in its own process';
+    console.log(`over ${HTTP ? 'HTTP JSON-RPC' : 'the WebSocket'}; durable outbox on; ${layout}; ${inFlight}`);
 
     if (CARDS > 0) {
       const start = performance.now();
       const cpuBefore = process.cpuUsage();
+      const peerBefore = petrarch.cpuMicros();
       const boardToBoard = await delegate(boardPath, Array.from({ length: CARDS }, (_, i) => `Probe ${i}`));
       const seconds = (performance.now() - start) / 1000;
       const used = process.cpuUsage(cpuBefore);
       console.log(`all at once: ${boardToBoard.length}/${CARDS} delegations in ${seconds.toFixed(2)} s: ${(boardToBoard.length / seconds).toFixed(1)} delegations/s (target ≥ 300)`);
       // CPU time is what other work on the machine does not change: compare runs by it.
-      console.log(`  ${cpu(used, boardToBoard.length)}: both daemons and this loop`);
+      console.log(`  ${cpu(used, boardToBoard.length)}: ${ONE_PROCESS ? 'both daemons' : 'Quimbot'} and this loop`);
+      if (!ONE_PROCESS) console.log(`  Petrarch: CPU ${((petrarch.cpuMicros() - peerBefore) / 1000 / Math.max(1, boardToBoard.length)).toFixed(1)} ms a delegation`);
       console.log(`  round trip ${ms(rounds)}; board to board ${ms(boardToBoard)}`);
     }
 
@@ -165,13 +211,14 @@ try {
       rounds.length = 0;
       const single: number[] = [];
       const cpuSingle = process.cpuUsage();
+      const peerBefore = petrarch.cpuMicros();
       for (let i = 0; i < ONE_BY_ONE; i++) single.push(...(await delegate(boardPath, [`Single ${i}`])));
       const usedSingle = process.cpuUsage(cpuSingle);
       console.log(`one at a time (${ONE_BY_ONE}): round trip ${ms(rounds)} (target p50 ≤ 20 ms); board to board ${ms(single)}`);
-      console.log(`  ${cpu(usedSingle, single.length)}`);
+      console.log(`  ${cpu(usedSingle, single.length)}${ONE_PROCESS ? '' : `; Petrarch ${((petrarch.cpuMicros() - peerBefore) / 1000 / Math.max(1, single.length)).toFixed(1)} ms`}`);
     }
-    console.log(`Petrarch served ${await sockets(petrarch)}; Quimbot's link: ${JSON.stringify((await links.states())[0]?.requests)}`);
-    console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    console.log(`Petrarch served ${await sockets(petrarch.url)}; Quimbot's link: ${JSON.stringify((await links.states())[0]?.requests)}`);
+    console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB${ONE_PROCESS ? '' : ' (Quimbot and this loop)'}`);
   } finally {
     await quimbot.stop();
     await links.close();
