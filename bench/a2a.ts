@@ -152,7 +152,10 @@ async function startPetrarch(dir: string): Promise<Peer> {
   }
   writeFileSync(join(dir, 'quimbot.config.json'), JSON.stringify(PETRARCH));
   const bin = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'start', '--log-format', 'json'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  // With this process's Node flags but its loader (`bin` registers tsx itself): `node --cpu-prof …
+  // bench/a2a.ts` profiles both daemons.
+  const flags = process.execArgv.filter((arg, i, all) => arg !== '--import' && all[i - 1] !== '--import');
+  const child = spawn(process.execPath, [...flags, bin, 'start', '--log-format', 'json'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';

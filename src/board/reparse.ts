@@ -4,7 +4,7 @@ import { assignIds } from './identity.ts';
 import { indentWidthAt, Utf8Offsets } from './lines.ts';
 import { readCards, shiftedColumn } from './build.ts';
 import type { Parsed } from './build.ts';
-import { closeSection, scanLines } from './scan.ts';
+import { closeSection, initialState, scanLines } from './scan.ts';
 import type { Resync, Scan, ScanState } from './scan.ts';
 import type { ParsedCard } from './card.ts';
 import { boardWithRegions } from './regions.ts';
@@ -17,49 +17,45 @@ const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
  * first changed character up to the first line after the change where the scan is back in the
  * state the old parse was in are scanned; what comes before is kept and what comes after is
  * moved. The result equals a parse from scratch (a test checks it on random edits). Null when
- * nothing can be kept (the change is before the first card's end, or may make front matter).
+ * the change is in the front matter or may make some.
  */
 export function reparse(old: Parsed, text: string, change: Change = changeOf(old.board.text, text)): Parsed | null {
   const before = old.board.text;
   const oldCards = old.cards;
   const oldColumns = old.board.columns;
   const { prefix, suffix } = change;
-  // Restart at the first line of the last card that ends before the change: the state there is
-  // known (its column open, nothing else), and every line before it reads as before.
-  const restartCard = lastCardEndingBy(oldCards, prefix);
-  if (restartCard === -1) return null;
   // A file that opens with `---` but never closes it has no front matter, until a `---` line
   // anywhere below closes it.
   if (old.frontEnd === 0 && OPENS_FRONT_MATTER.test(text)) return null;
-  const restart = oldCards[restartCard]!;
-  const from = restart.start;
+  // Restart at the first line of the last card that ends before the change: the state there is
+  // known (its column open, nothing else), and every line before it reads as before. With no
+  // such card (the change is in or above the first card), at the end of the front matter, in
+  // the state a parse starts in.
+  const restartCard = lastCardEndingBy(oldCards, prefix);
+  if (restartCard === -1 && prefix < old.frontEnd) return null;
+  const restart = restartCard === -1 ? null : oldCards[restartCard]!;
+  const from = restart ? restart.start : old.frontEnd;
   const columnOf = columnIndexes(old.board);
+  const kept = Math.max(0, restartCard);
 
   // Sections that start before the restart are kept; columns are copied, as their cards and ends
   // may change. The restart card's column is the last of them; those before it keep all their cards.
-  const restartColumn = columnOf[restartCard]!;
+  const restartColumn = restart ? columnOf[restartCard]! : -1;
   const columns: Column[] = [];
   for (let c = 0; c <= restartColumn; c++) {
     const column = shiftedColumn(oldColumns[c]!, 0, 0);
-    column.cards = oldColumns[c]!.cards.slice(0, c < restartColumn ? undefined : restart.index);
+    column.cards = oldColumns[c]!.cards.slice(0, c < restartColumn ? undefined : restart!.index);
     columns.push(column);
   }
   const others: OtherSection[] = old.board.others.filter((o) => o.span.start < from);
-  const current = columns[restartColumn]!;
-  current.span.end = -1;
+  const current = columns[restartColumn] ?? null;
+  if (current) current.span.end = -1;
 
   const synced = old.board.lastSynced;
-  const state: ScanState = {
-    column: current,
-    inSubsection: false,
-    cardIndent: -1,
-    fence: null,
-    inComment: false,
-    lastSynced: synced && synced.span.start < from ? synced : null,
-  };
+  const state: ScanState = { ...initialState(), column: current, lastSynced: synced && synced.span.start < from ? synced : null };
   const delta = text.length - before.length;
   const resync = new OldLines(old.board, oldCards, columnOf, text, delta, text.length - suffix);
-  const scan = scanLines(text, from, restart.line - 1, state, resync);
+  const scan = scanLines(text, from, restart ? restart.line - 1 : lineCount(before, from), state, resync);
   const at = resync.found;
   if (!at || at.heading) closeSection(state.column, scan.others, scan.end);
 
@@ -73,31 +69,31 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   const scanned = readCards(text, scan, offsets, scannedDerived);
   const moved = at ? oldCards.length - firstMovedCard : 0;
   // The board's cards in order, in arrays made at their size: kept, scanned, moved.
-  const cards = new Array<ParsedCard>(restartCard + scanned.length + moved);
+  const cards = new Array<ParsedCard>(kept + scanned.length + moved);
   const derived = new Array<string>(cards.length);
-  for (let n = 0; n < restartCard; n++) {
+  for (let n = 0; n < kept; n++) {
     // The kept cards read the same from the new text: point them there, so the old one can go.
     oldCards[n]!.rebase(offsets);
     cards[n] = oldCards[n]!;
     derived[n] = old.derived[n]!;
   }
-  for (let n = 0; n < scanned.length; n++) derived[restartCard + n] = scannedDerived[n]!;
-  for (let n = 0; n < moved; n++) derived[restartCard + scanned.length + n] = old.derived[firstMovedCard + n]!;
+  for (let n = 0; n < scanned.length; n++) derived[kept + n] = scannedDerived[n]!;
+  for (let n = 0; n < moved; n++) derived[kept + scanned.length + n] = old.derived[firstMovedCard + n]!;
   // Ids are assigned board-wide (a repeated title gets `-2`). When every card's id is its own
   // claim (its marker, else its title's id) and the scanned cards claim what the cards they
   // replace claimed, nothing can be renumbered: the kept and moved cards keep theirs.
-  const unchanged = old.distinct && sameClaims(oldCards, restartCard, firstMovedCard, scanned, scannedDerived);
+  const unchanged = old.distinct && sameClaims(oldCards, kept, firstMovedCard, scanned, scannedDerived);
   let distinct = unchanged;
   let ids: string[] | null = null;
   if (!unchanged) {
     const markers: Array<string | null> = [];
-    for (let n = 0; n < restartCard; n++) markers.push(oldCards[n]!.marker);
+    for (let n = 0; n < kept; n++) markers.push(oldCards[n]!.marker);
     for (let n = 0; n < scanned.length; n++) markers.push(scanned[n]!.marker);
     for (let n = 0; n < moved; n++) markers.push(oldCards[firstMovedCard + n]!.marker);
     ids = assignIds(markers, derived);
     distinct = ids.every((id, n) => id === (markers[n] || derived[n]));
     // A kept card whose id changed (a repeated title appeared or went) is a new object; the rest are shared.
-    for (let n = 0; n < restartCard; n++) {
+    for (let n = 0; n < kept; n++) {
       if (cards[n]!.id === ids[n]) continue;
       const card = cards[n]!.withId(ids[n]!);
       columns[columnOf[n]!]!.cards[card.index] = card;
@@ -106,8 +102,8 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   }
   // The scanned cards are new: their ids are set before the board is shared.
   for (let n = 0; n < scanned.length; n++) {
-    scanned[n]!.id = ids ? ids[restartCard + n]! : scanned[n]!.marker || scannedDerived[n]!;
-    cards[restartCard + n] = scanned[n]!;
+    scanned[n]!.id = ids ? ids[kept + n]! : scanned[n]!.marker || scannedDerived[n]!;
+    cards[kept + n] = scanned[n]!;
   }
   columns.push(...scan.columns);
   others.push(...scan.others);
@@ -122,7 +118,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     for (const other of old.board.others) if (other.span.start >= oldEnd) others.push(movedSection(other, delta, lineShift));
     for (let n = 0; n < moved; n++) {
       const was = oldCards[firstMovedCard + n]!;
-      const k = restartCard + scanned.length + n;
+      const k = kept + scanned.length + n;
       const column = columnOf[firstMovedCard + n] === continued ? state.column! : columns[columnOf[firstMovedCard + n]! + columnShift]!;
       const card = was.moved(ids ? ids[k]! : was.id, column.cards.length, delta, lineShift, offsets);
       column.cards.push(card);
@@ -245,6 +241,13 @@ function columnIndexes(board: Board): Int32Array {
 
 function movedSection<T extends { line: number; span: { start: number; end: number } }>(section: T, delta: number, lines: number): T {
   return { ...section, line: section.line + lines, span: { start: section.span.start + delta, end: section.span.end + delta } };
+}
+
+/** Lines before offset `end` (which starts a line). */
+function lineCount(text: string, end: number): number {
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) lines++;
+  return lines;
 }
 
 /** CRLF and LF line breaks in `text[start, end)`. */
