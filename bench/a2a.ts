@@ -2,9 +2,11 @@
  * Delegation between two daemons on loopback (not a test):
  * `node --import tsx bench/a2a.ts [cards] [--http] [--one-at-a-time N] [--prefill N] [--in-flight N] [--one-process]`.
  * Petrarch runs as its own process (`quimbot start` in its workspace), as on its own machine;
- * `--one-process` starts both daemons in this one. Quimbot sends each card to Petrarch over A2A (over the peers' WebSocket; `--http` for plain
- * JSON-RPC over HTTP), with the durable outbox on (the message id saved before each send, the
- * task id after). Petrarch's offline team runs it and the result streams back.
+ * `--one-process` starts both daemons in this one. Quimbot sends each card to Petrarch over A2A
+ * (over the peers' WebSocket; `--http` for plain JSON-RPC over HTTP), with the durable outbox on
+ * (the message id saved before each send, the task id after). Petrarch's offline team runs it and the result streams back. Each card's work is
+ * trivial (`/doctor` on a one-line file), so the figures are the delegation's and not the tool's:
+ * a card that lists the whole board (`/board show`) would cost more with every card added.
  *
  * Two phases: every card added at once (throughput), then cards one at a time (latency).
  * Round trip: the peer backend's run, from sending the message to the peer's result here.
@@ -53,8 +55,9 @@ const ms = (values: number[]) => `p50 ${percentile(values, 50).toFixed(1)} ms, p
 function workspaceWith(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `quimbot-a2a-${name}-`));
   mkdirSync(join(dir, 'kanban'));
-  const done = Array.from({ length: PREFILL }, (_, i) => `- **Earlier ${i}** \`/board show\` — Cursor\n  - ✅ done before\n`).join('');
+  const done = Array.from({ length: PREFILL }, (_, i) => `- **Earlier ${i}** \`/doctor README.md\` — Cursor\n  - ✅ done before\n`).join('');
   writeFileSync(join(dir, 'kanban', 'KANBAN.md'), BOARD.replace('## Done\n', `## Done\n${done}`));
+  writeFileSync(join(dir, 'README.md'), `# ${name}\n`);
   return dir;
 }
 
@@ -83,7 +86,7 @@ async function delegate(boardPath: string, titles: string[]): Promise<number[]> 
     if (!name || name.toString() === basename(boardPath)) wake?.();
   });
   const added = performance.now();
-  writeFileSync(`${boardPath}.swp`, text.replace('## Backlog\n', `## Backlog\n${titles.map((t) => `- **${t}** \`/board show\` @Petrarch`).join('\n')}\n`));
+  writeFileSync(`${boardPath}.swp`, text.replace('## Backlog\n', `## Backlog\n${titles.map((t) => `- **${t}** \`/doctor README.md\` @Petrarch`).join('\n')}\n`));
   renameSync(`${boardPath}.swp`, boardPath);
   const waiting = new Set(titles);
   const times: number[] = [];
