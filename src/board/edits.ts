@@ -4,7 +4,6 @@ import { BoardError, EditConflict } from './errors.ts';
 import { blockedLead, OWNER_SEPARATOR, readBody, readHead } from './fields.ts';
 import { deriveId, markerComment } from './identity.ts';
 import { indentWidth } from './lines.ts';
-import type { Change } from './change.ts';
 import { parseBoard, parseChanged } from './parse.ts';
 import { applyPatches, changeOfPatches } from './patch.ts';
 import type { Patch } from './patch.ts';
@@ -65,13 +64,12 @@ export function applyEdit(text: string, edit: Edit): EditResult {
   const card = expectCard(board, edit.card, edit.expect);
   const change = toChange(edit);
   if (change.owner != null) checkOwner(change.owner);
-  const patches = changeCard(board, card, change);
-  const next = applyPatches(text, patches);
+  const next = patched(board, changeCard(board, card, change));
   const expected: Readback = { column: change.to ?? card.column, owner: change.owner };
   if (change.checked !== undefined) expected.checkbox = change.checked ? 'done' : 'open';
   if (change.blocked !== undefined) expected.blockedReason = change.blocked;
-  verify(board, next, changeOfPatches(text, patches), card.id, expected);
-  return { text: next, cardId: card.id, changed: next !== text };
+  verify(next, card.id, expected);
+  return { text: next.text, cardId: card.id, changed: next.text !== text };
 }
 
 /** Applies edits in order, each to the result of the one before. */
@@ -188,11 +186,10 @@ function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult
   let block = `${style.indent}${style.marker} ${box}${title}${owner} ${markerComment(id)}${eol}`;
   const nested = ' '.repeat(style.indent.length + style.marker.length + 1);
   for (const note of edit.notes ?? []) block += `${nested}- ${oneLine(note, 'note')}${eol}`;
-  const patch = insertion(board, edit.column, column, block);
-  const next = applyPatches(board.text, [patch]);
+  const next = patched(board, [insertion(board, edit.column, column, block)]);
   // A title ending in ` — Two words` would read back as owned by "Two words": refuse it.
-  verify(board, next, changeOfPatches(board.text, [patch]), id, { column: edit.column, owner: edit.owner ?? null });
-  return { text: next, cardId: id, changed: true };
+  verify(next, id, { column: edit.column, owner: edit.owner ?? null });
+  return { text: next.text, cardId: id, changed: true };
 }
 
 function setLastSynced(board: Board, value: string): EditResult {
@@ -283,9 +280,22 @@ function withMarker(body: string, id: string): string {
   return `${body.slice(0, end)} ${markerComment(id)}${body.slice(end)}`;
 }
 
-/** Checks that `text`, made from `before`'s text by `change`, reads back as wanted; parsed as that change. */
-function verify(before: Board, text: string, change: Change, id: string, want: Readback): void {
-  const card = parseChanged(before, text, change).cards.find((c) => c.id === id);
+/**
+ * The board with the patches applied, parsed one patch at a time, the last first (so the others'
+ * offsets still hold): a move's removal and insertion lie far apart, and parsed as one change
+ * every card between them would be read again.
+ */
+function patched(board: Board, patches: readonly Patch[]): Board {
+  let next = board;
+  for (const patch of [...patches].sort((a, b) => b.start - a.start)) {
+    next = parseChanged(next, applyPatches(next.text, [patch]), changeOfPatches(next.text, [patch]));
+  }
+  return next;
+}
+
+/** Checks that card `id` of the edited board reads as wanted. */
+function verify(board: Board, id: string, want: Readback): void {
+  const card = board.cards.find((c) => c.id === id);
   const wrong = !card
     ? 'the card would not be found'
     : card.column !== want.column
