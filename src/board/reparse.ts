@@ -82,7 +82,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   // Ids are assigned board-wide (a repeated title gets `-2`). When every card's id is its own
   // claim (its marker, else its title's id) and the scanned cards claim what the cards they
   // replace claimed, nothing can be renumbered: the kept and moved cards keep theirs.
-  const unchanged = old.distinct && sameClaims(oldCards, kept, firstMovedCard, scanned, scannedDerived);
+  const unchanged = keepsIds(old, kept, firstMovedCard, scanned, scannedDerived);
   let distinct = unchanged;
   let ids: string[] | null = null;
   if (!unchanged) {
@@ -136,18 +136,22 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
 }
 
 /**
- * True when the scanned cards claim the same ids, as a multiset, as the old cards
- * `[from, to)` they replace (the old board's ids all being its claims).
+ * True when no card's id changes: the old board's ids were all its claims (`distinct`), and the
+ * scanned cards claim ids that the old cards `[from, to)` they replace claimed, or ids no card
+ * claims (a card added or moved in). A card removed frees its id; a repeated one renumbers.
  */
-function sameClaims(oldCards: readonly Card[], from: number, to: number, scanned: readonly Card[], derived: readonly string[]): boolean {
-  if (to - from !== scanned.length) return false;
-  const count = new Map<string, number>();
-  for (let n = from; n < to; n++) count.set(oldCards[n]!.id, (count.get(oldCards[n]!.id) ?? 0) + 1);
+function keepsIds(old: Parsed, from: number, to: number, scanned: readonly Card[], derived: readonly string[]): boolean {
+  if (!old.distinct) return false;
+  const replaced = new Set<string>();
+  for (let n = from; n < to; n++) replaced.add(old.cards[n]!.id);
+  let taken: Set<string> | null = null;
   for (let n = 0; n < scanned.length; n++) {
     const claim = scanned[n]!.marker || derived[n]!;
-    const left = count.get(claim) ?? 0;
-    if (left === 0) return false;
-    count.set(claim, left - 1);
+    if (replaced.delete(claim)) continue;
+    // A claim new to this stretch: free if no card claims it, nor one scanned before it.
+    taken ??= new Set(old.cards.map((card) => card.id));
+    if (taken.has(claim)) return false;
+    taken.add(claim);
   }
   return true;
 }
