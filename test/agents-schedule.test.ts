@@ -87,6 +87,10 @@ describe('schedule', () => {
       'Loop A: dependency cycle: Loop A → Loop B → Loop A',
       'Loop B: dependency cycle: Loop B → Loop A → Loop B',
     ]);
+    // With every agent busy nothing is claimed, and the problems are reported all the same.
+    const busy = plan(text, { agents: [agent('Cursor', 'execution', { concurrency: 1 })], running: new Map([['Cursor', 1]]) });
+    assert.deepEqual(busy.claims, []);
+    assert.deepEqual(busy.waiting, waiting);
   });
 
   test('triage gives the lead cards that ask for no one', () => {

@@ -45,10 +45,13 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
   const deps = dependencyResolver(board);
   const claims: Claim[] = [];
   const waiting: Waiting[] = [];
+  let slots = 0;
+  for (const n of free.values()) slots += Math.max(0, n);
   const take = (card: Card, candidates: readonly AgentSpec[], kind: Claim['kind']) => {
     const agent = candidates.find((a) => (free.get(a.name) ?? 0) > 0);
     if (!agent) return;
     free.set(agent.name, free.get(agent.name)! - 1);
+    slots--;
     claims.push({ card, agent, kind });
   };
 
@@ -65,6 +68,8 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
       continue;
     }
     if (card.column !== 'backlog') continue;
+    // Every agent busy: nothing can be claimed, and only a card that depends on others may need a note.
+    if (slots === 0 && card.after.length === 0 && card.links.length === 0) continue;
     const candidates = candidatesFor(card, agents, byName, input.triage, input.self?.toLowerCase());
     if (candidates.length === 0) continue;
     const blocker = deps(card);
