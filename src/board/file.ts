@@ -1,11 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, renameSync, statSync } from 'node:fs';
+import { fstatSync, renameSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { syncDirectory, unlinkQuietly, writeTempBeside } from './atomic.ts';
 import { encodeChange } from './change.ts';
-import { holdsExactly, openForEditing, readAll, readBytesNow, readIntoScratch } from './file-bytes.ts';
+import { closeLater, holdsExactly, openForEditing, readAll, readBytesNow, readIntoScratch } from './file-bytes.ts';
 import { hashPieces, piecesLength, samePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
 import { applyEdit } from './edits.ts';
@@ -173,7 +173,7 @@ export class BoardFile {
         if (landed) return { outcome: this.#outcome(text, applied, dropped, true, attempt), edits: pending };
         this.log({ level: 'warn', message: 'write was overwritten before it could be read back; retrying', path: this.path });
       } finally {
-        closeSync(fd);
+        closeLater(fd);
       }
     }
     throw new BoardError('WRITE_FAILED', `${this.path}: the file kept changing; gave up after ${MAX_ATTEMPTS} attempts`, {
