@@ -8,6 +8,8 @@ import { allDistinct, assignIds } from '../src/board/identity.ts';
 import { matchListItem } from '../src/board/list-item.ts';
 import { changeOf, encodeChange } from '../src/board/change.ts';
 import { _parseFresh, changeSince, parseChanged } from '../src/board/parse.ts';
+import { applyPatches, changeOfPatches } from '../src/board/patch.ts';
+import type { Patch } from '../src/board/patch.ts';
 import { generateBoard, rng } from './helpers/boards.ts';
 
 const SEEDS = new URL('../../shared/fixtures/seeds/', import.meta.url);
@@ -457,6 +459,56 @@ describe('incremental parse', () => {
       }
     }
     assert.ok(knownChanges > 1000, `only ${knownChanges} changes were known`);
+  });
+  /** Patches at two to four places, apart: lines replaced by other lines, or a few characters inserted or removed. */
+  function patchesOf(text: string, donor: readonly string[], next: () => number): Patch[] {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const lineStart = (at: number) => text.lastIndexOf('\n', at - 1) + 1;
+    const lineEnds = (from: number, lines: number) => {
+      let end = from;
+      for (let n = 0; n < lines && end < text.length; n++) end = text.indexOf('\n', end) === -1 ? text.length : text.indexOf('\n', end) + 1;
+      return end;
+    };
+    const patches: Patch[] = [];
+    let after = 0;
+    for (const at of Array.from({ length: 2 + Math.floor(next() * 3) }, () => Math.floor(next() * (text.length + 1))).sort((a, b) => a - b)) {
+      const r = next();
+      let patch: Patch;
+      if (r < 0.5) {
+        const start = lineStart(at);
+        const insert = Array.from({ length: Math.floor(next() * 3) }, () => (next() < 0.5 ? pick(TRICKY) : pick(donor))).join('');
+        patch = { start, end: lineEnds(start, Math.floor(next() * 3)), insert };
+      } else if (r < 0.75) {
+        patch = { start: at, end: at, insert: pick([' ', '\n', '*', '`', '- ', '#', '@x', '\r\n']) };
+      } else {
+        patch = { start: at, end: Math.min(text.length, at + 1 + Math.floor(next() * 4)), insert: '' };
+      }
+      if (patch.start < after) continue;
+      patches.push(patch);
+      after = patch.end + 1;
+    }
+    return patches;
+  }
+
+  test('a board changed at several places, parsed with its hunks, equals a parse from scratch', () => {
+    // A move is two patches (its removal and its insertion): the cards between them are only moved.
+    const next = rng(4242);
+    for (let seed = 1; seed <= 400; seed++) {
+      let text = generateBoard(seed).text;
+      let board = parseBoard(text);
+      const donor = generateBoard(seed + 300_000).text.split(/(?<=\n)/);
+      for (let step = 0; step < 6; step++) {
+        const patches = patchesOf(text, donor, next);
+        const changed = applyPatches(text, patches);
+        const change = changeOfPatches(text, patches);
+        board = parseChanged(board, changed, change);
+        assert.deepEqual(plain(board), plain(_parseFresh(changed)), `seed ${seed}, step ${step}`);
+        const known = changeSince(text, changed);
+        if (known) assert.deepEqual(known, change);
+        assert.ok(Buffer.concat(encodeChange(text, [Buffer.from(text)], changed, known)).equals(Buffer.from(changed)), `seed ${seed}, step ${step}: bytes`);
+        text = changed;
+      }
+    }
   });
   test('a board parsed as a change of the one before equals a parse from scratch', () => {
     const next = rng(2024);

@@ -1,10 +1,29 @@
 import { piecesLength, slicePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
 
-/** Where a text changed: only its first `prefix` and last `suffix` characters are known to be unchanged. */
+/**
+ * Where a text changed: only its first `prefix` and last `suffix` characters are known to be
+ * unchanged, and, when `hunks` are known, the text between them too (only moved).
+ */
 export interface Change {
   prefix: number;
   suffix: number;
+  /** The stretches that changed, in order, the first at `prefix`, the last ending `suffix` from the end. */
+  hunks?: readonly Hunk[];
+}
+
+/** One changed stretch: the earlier text's `[start, end)` became `length` characters. */
+export interface Hunk {
+  start: number;
+  end: number;
+  length: number;
+}
+
+/** The hunks of a change from a text of `beforeLength` to one of `length` characters: one when only its ends are known. */
+export function hunksOf(change: Change, beforeLength: number, length: number): readonly Hunk[] {
+  if (change.hunks && change.hunks.length > 0) return change.hunks;
+  const { prefix, suffix } = change;
+  return [{ start: prefix, end: beforeLength - suffix, length: length - suffix - prefix }];
 }
 
 /** The change from `before` to `text`. */

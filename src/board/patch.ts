@@ -20,7 +20,10 @@ export function applyPatches(text: string, patches: readonly Patch[]): string {
   return out + text.slice(at);
 }
 
-/** The change patches make to `text`: nothing before the first or after the last is touched. */
+/**
+ * The change patches make to `text`: nothing before the first or after the last is touched, nor
+ * between them (a move's removal and insertion leave the cards between them as they were).
+ */
 export function changeOfPatches(text: string, patches: readonly Patch[]): Change {
   let prefix = text.length;
   let suffix = text.length;
@@ -28,5 +31,6 @@ export function changeOfPatches(text: string, patches: readonly Patch[]): Change
     prefix = Math.min(prefix, patch.start);
     suffix = Math.min(suffix, text.length - patch.end);
   }
-  return { prefix, suffix };
+  const hunks = [...patches].sort((a, b) => a.start - b.start).map((patch) => ({ start: patch.start, end: patch.end, length: patch.insert.length }));
+  return { prefix, suffix, hunks };
 }
