@@ -10,6 +10,7 @@ import { changeOf, encodeChange } from '../src/board/change.ts';
 import { _parseFresh, changeSince, parseChanged } from '../src/board/parse.ts';
 import { applyPatches, changeOfPatches } from '../src/board/patch.ts';
 import type { Patch } from '../src/board/patch.ts';
+import { Utf8Offsets } from '../src/board/utf8-offsets.ts';
 import { generateBoard, rng } from './helpers/boards.ts';
 
 const SEEDS = new URL('../../shared/fixtures/seeds/', import.meta.url);
@@ -508,6 +509,37 @@ describe('incremental parse', () => {
         assert.ok(Buffer.concat(encodeChange(text, [Buffer.from(text)], changed, known)).equals(Buffer.from(changed)), `seed ${seed}, step ${step}: bytes`);
         text = changed;
       }
+    }
+  });
+  test('byte offsets are counted from marks that cut no surrogate pair', () => {
+    // Every character a pair, after one that is not: a mark every 2^14 characters would cut one.
+    const text = `x${'🚀'.repeat(40_000)}`;
+    const offsets = new Utf8Offsets(text);
+    for (const at of [80_001, 1, 16_385, 32_769, 50_001, 3, 70_001]) assert.equal(offsets.at(at), 1 + 4 * ((at - 1) / 2), `offset ${at}`);
+    const changed = offsets.changed(`${text}🚁`, [{ start: text.length, end: text.length, length: 2 }]);
+    for (const at of [80_003, 16_387, 1]) assert.equal(changed.at(at), 1 + 4 * ((at - 1) / 2), `offset ${at}`);
+  });
+  test('byte offsets counted from marks moved along a chain of changes are the text\'s', () => {
+    // A text long enough to be marked (every few thousand characters), emoji and all.
+    const next = rng(99);
+    let text = Array.from({ length: 200 }, (_, i) => generateBoard(i + 1).text).join('');
+    assert.ok(text.length > 100_000, `${text.length} characters`);
+    const donor = generateBoard(7).text.split(/(?<=\n)/);
+    let offsets = new Utf8Offsets(text);
+    for (let step = 0; step < 60; step++) {
+      const starts = [0, ...Array.from(text.matchAll(/\n/g), (m) => m.index + 1)];
+      for (let k = 0; k < 40; k++) {
+        const at = starts[Math.floor(next() * starts.length)]!;
+        assert.equal(offsets.at(at), Buffer.byteLength(text.slice(0, at)), `step ${step}, offset ${at}`);
+      }
+      // Some changes cut a surrogate pair: an emoji's second half replaced (🚀 to 🚁).
+      const rocket = text.indexOf('🚀', Math.floor(next() * text.length));
+      const patches = next() < 0.3 && rocket !== -1 ? [{ start: rocket + 1, end: rocket + 2, insert: '\uDE81' }] : patchesOf(text, donor, next);
+      const changed = applyPatches(text, patches);
+      const change = changeOfPatches(text, patches);
+      assert.ok(Buffer.concat(encodeChange(text, [Buffer.from(text)], changed, change, offsets)).equals(Buffer.from(changed)), `step ${step}: bytes`);
+      offsets = offsets.changed(changed, change.hunks!);
+      text = changed;
     }
   });
   test('a board parsed as a change of the one before equals a parse from scratch', () => {

@@ -3,7 +3,7 @@ import { boldTitleEnd } from './card-fields.ts';
 import { readHead } from './fields.ts';
 import { deriveId, deriveIdAt } from './identity.ts';
 import { detached } from './lines.ts';
-import type { Utf8Offsets } from './lines.ts';
+import type { Utf8Offsets } from './utf8-offsets.ts';
 import type { Change } from './change.ts';
 import type { Scan } from './scan.ts';
 import type { Board, Column } from './types.ts';
@@ -22,6 +22,8 @@ export interface Parsed {
   lf: number;
   /** Where the front matter ends; 0 when there is none. */
   frontEnd: number;
+  /** The byte offsets of the text, shared by its cards. */
+  offsets: Utf8Offsets;
   /** Texts this one was parsed as a change of, newest first, with the change from each (see `changeSince`). */
   from: ReadonlyArray<{ text: string; change: Change }>;
 }

@@ -3,7 +3,7 @@ import type { ColumnKind } from './columns.ts';
 import { inlineReason, readHead } from './fields.ts';
 import type { BodyFields } from './fields.ts';
 import { detached } from './lines.ts';
-import type { Utf8Offsets } from './lines.ts';
+import type { Utf8Offsets } from './utf8-offsets.ts';
 import type { ByteSpan, Card, SlashCommand, Span } from './types.ts';
 
 /** What a card's own text says, read on first use: the same for every copy of the card. */

@@ -1,5 +1,6 @@
 import { piecesLength, slicePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
+import { Utf8Offsets } from './utf8-offsets.ts';
 
 /**
  * Where a text changed: only its first `prefix` and last `suffix` characters are known to be
@@ -72,23 +73,48 @@ function commonSuffix(a: string, b: string, prefix: number): number {
 
 /**
  * The UTF-8 bytes of `text`, a change of `before` whose bytes are `beforeBytes`: the unchanged
- * start and end are views into those bytes, only the changed middle is encoded. A megabyte
- * board is encoded in a fraction of the time; a surrogate pair is never cut in two. `known` is
- * the change when the caller knows it (else the texts are compared to find it).
+ * stretches are views into those bytes, only the hunks are encoded. A megabyte board is encoded
+ * in a fraction of the time; a surrogate pair is never cut in two. `known` is the change when
+ * the caller knows it (else the texts are compared to find it), `offsets` those of `before`
+ * when they are kept (else they are counted).
  */
-export function encodeChange(before: string, beforeBytes: Pieces, text: string, known: Change | null = null): Pieces {
-  let { prefix, suffix } = known ?? changeOf(before, text);
-  if (prefix > 0 && isHighSurrogate(text.charCodeAt(prefix - 1))) prefix--;
-  if (suffix > 0 && isLowSurrogate(text.charCodeAt(text.length - suffix))) suffix--;
-  // Only the shorter unchanged side is measured: the other is what the old bytes leave.
-  const middle = Buffer.byteLength(before.slice(prefix, before.length - suffix));
-  const shorter = Buffer.byteLength(prefix <= suffix ? before.slice(0, prefix) : before.slice(before.length - suffix));
-  const length = piecesLength(beforeBytes);
-  const head = prefix <= suffix ? shorter : length - middle - shorter;
-  const tail = prefix <= suffix ? length - middle - shorter : shorter;
-  const pieces = [...slicePieces(beforeBytes, 0, head), Buffer.from(text.slice(prefix, text.length - suffix), 'utf8'), ...slicePieces(beforeBytes, length - tail, length)];
+export function encodeChange(before: string, beforeBytes: Pieces, text: string, known: Change | null = null, offsets = new Utf8Offsets(before)): Pieces {
+  const pieces: Uint8Array[] = [];
+  let from = 0;
+  let shift = 0;
+  for (const hunk of wholeCharacters(hunksOf(known ?? changeOf(before, text), before.length, text.length), before)) {
+    const start = offsets.at(hunk.start);
+    pieces.push(...slicePieces(beforeBytes, from, start));
+    const at = hunk.start + shift;
+    if (hunk.length > 0) pieces.push(Buffer.from(text.slice(at, at + hunk.length), 'utf8'));
+    from = offsets.at(hunk.end);
+    shift += hunk.length - (hunk.end - hunk.start);
+  }
+  pieces.push(...slicePieces(beforeBytes, from, piecesLength(beforeBytes)));
   // Each change of a change adds a piece or two: joined now and then, so they stay few.
   return pieces.length > MAX_PIECES ? [Buffer.concat(pieces)] : pieces;
+}
+
+/**
+ * Hunks widened so that none cuts a surrogate pair. Hunks that meet are joined first: then the
+ * characters just outside each are the same in both texts, and taking one in keeps it so.
+ */
+function wholeCharacters(hunks: readonly Hunk[], before: string): Hunk[] {
+  const whole: Hunk[] = [];
+  for (const { start, end, length } of hunks) {
+    const last = whole.at(-1);
+    if (last && start <= last.end) {
+      last.length += start - last.end + length;
+      last.end = end;
+    } else {
+      whole.push({ start, end, length });
+    }
+  }
+  for (const hunk of whole) {
+    if (hunk.start > 0 && isHighSurrogate(before.charCodeAt(hunk.start - 1))) (hunk.start--, hunk.length++);
+    if (hunk.end < before.length && isLowSurrogate(before.charCodeAt(hunk.end))) (hunk.end++, hunk.length++);
+  }
+  return whole;
 }
 
 const MAX_PIECES = 16;

@@ -2,7 +2,7 @@ import { readCards } from './build.ts';
 import type { Parsed } from './build.ts';
 import { allDistinct, assignIds } from './identity.ts';
 import { changeOf } from './change.ts';
-import { Utf8Offsets } from './lines.ts';
+import { Utf8Offsets } from './utf8-offsets.ts';
 import type { Change } from './change.ts';
 import { reparse } from './reparse.ts';
 import { closeSection, initialState, readFrontMatter, scanLines } from './scan.ts';
@@ -46,6 +46,11 @@ export function parseChanged(before: Board, text: string, change: Change): Board
 export function changeSince(before: string, text: string): Change | null {
   const parsed = recent.find((p) => p.board.text === text);
   return parsed?.from.find((origin) => origin.text === before)?.change ?? null;
+}
+
+/** The byte offsets of `text` when it was parsed lately (its marks moved along from the texts it was a change of), else null. */
+export function offsetsOf(text: string): Utf8Offsets | null {
+  return recent.find((p) => p.board.text === text)?.offsets ?? null;
 }
 
 /** How many earlier texts a parsed board remembers being a change of. */
@@ -113,6 +118,6 @@ function parseFresh(text: string): Parsed {
     { text, eol: crlf > lf ? '\r\n' : '\n', obsidian, columns: scan.columns, cards, others: scan.others, lastSynced: scan.state.lastSynced },
     front.end,
   );
-  return { board, cards, derived, distinct, crlf, lf, frontEnd: front.end, from: [] };
+  return { board, cards, derived, distinct, crlf, lf, frontEnd: front.end, offsets, from: [] };
 }
 

@@ -1,7 +1,6 @@
 import { changeOf, hunksOf } from './change.ts';
 import type { Change } from './change.ts';
 import { assignIds } from './identity.ts';
-import { Utf8Offsets } from './lines.ts';
 import { readCards, shiftedColumn } from './build.ts';
 import type { Parsed } from './build.ts';
 import { closeSection, scanLines } from './scan.ts';
@@ -59,7 +58,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     inComment: false,
     lastSynced: synced && synced.span.start < from ? synced : null,
   };
-  const offsets = new Utf8Offsets(text);
+  const offsets = old.offsets.changed(text, hunks);
   // The board's cards in order, with the ids their titles give them: kept, then scanned and moved in turn.
   const cards: ParsedCard[] = [];
   const derived: string[] = [];
@@ -150,7 +149,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     { text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, lastSynced: state.lastSynced },
     old.frontEnd,
   );
-  return { board, cards, derived, distinct, crlf, lf, frontEnd: old.frontEnd, from: [] };
+  return { board, cards, derived, distinct, crlf, lf, frontEnd: old.frontEnd, offsets, from: [] };
 }
 
 /** The cards the scans read, and the old cards they replace. */
