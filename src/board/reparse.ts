@@ -59,14 +59,17 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     lastSynced: synced && synced.span.start < from ? synced : null,
   };
   const offsets = old.offsets.changed(text, hunks);
-  // The board's cards in order, with the ids their titles give them: kept, then scanned and moved in turn.
-  const cards: ParsedCard[] = [];
-  const derived: string[] = [];
-  for (let n = 0; n < restartCard; n++) {
+  // The board's cards in order, with the ids their titles give them: kept, then scanned and moved
+  // in turn. Made at about their size (an edit seldom adds or removes more than a card or two):
+  // grown a push at a time, each would leave a few times its size behind for the collector.
+  const cards = new Array<ParsedCard>(oldCards.length + 4);
+  const derived = new Array<string>(cards.length);
+  let count = 0;
+  for (; count < restartCard; count++) {
     // The kept cards read the same from the new text: point them there, so the old one can go.
-    oldCards[n]!.rebase(offsets);
-    cards.push(oldCards[n]!);
-    derived.push(old.derived[n]!);
+    oldCards[count]!.rebase(offsets);
+    cards[count] = oldCards[count]!;
+    derived[count] = old.derived[count]!;
   }
   const scanned: Scanned = { at: [], cards: [], derived: [], replaced: [] };
   let crlf = old.crlf;
@@ -84,11 +87,11 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     const got: string[] = [];
     const read = readCards(text, scan, offsets, got);
     for (let n = 0; n < read.length; n++) {
-      scanned.at.push(cards.length);
+      scanned.at.push(count);
       scanned.cards.push(read[n]!);
       scanned.derived.push(got[n]!);
-      cards.push(read[n]!);
-      derived.push(got[n]!);
+      cards[count] = read[n]!;
+      derived[count++] = got[n]!;
     }
     scanned.replaced.push([restart, at ? at.card : oldCards.length]);
     columns.push(...scan.columns);
@@ -134,8 +137,8 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
       if (same) was.rebase(offsets);
       const card = same ? was : was.moved(was.id, index, delta, lineShift, offsets);
       column.cards.push(card);
-      cards.push(card);
-      derived.push(old.derived[n]!);
+      cards[count] = card;
+      derived[count++] = old.derived[n]!;
     }
     if (last) break;
     // The next scan starts at a card, in its column: the state there is known.
@@ -144,6 +147,8 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     Object.assign(state, { column, inSubsection: false, cardIndent: -1, fence: null, inComment: false });
   }
 
+  cards.length = count;
+  derived.length = count;
   const distinct = assignCardIds(cards, derived, columns, scanned, old.distinct && sameClaims(oldCards, scanned));
   const board = boardWithRegions(
     { text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, lastSynced: state.lastSynced },
