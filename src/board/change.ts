@@ -1,6 +1,7 @@
 import { piecesLength, slicePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
-import { Utf8Offsets } from './utf8-offsets.ts';
+import type { Rope } from './rope.ts';
+import type { Utf8Offsets } from './utf8-offsets.ts';
 
 /**
  * Where a text changed: only its first `prefix` and last `suffix` characters are known to be
@@ -72,22 +73,22 @@ function commonSuffix(a: string, b: string, prefix: number): number {
 }
 
 /**
- * The UTF-8 bytes of `text`, a change of `before` whose bytes are `beforeBytes`: the unchanged
- * stretches are views into those bytes, only the hunks are encoded. A megabyte board is encoded
- * in a fraction of the time; a surrogate pair is never cut in two. `known` is the change when
- * the caller knows it (else the texts are compared to find it), `offsets` those of `before`
- * when they are kept (else they are counted).
+ * The UTF-8 bytes of `after`, a change of the text `before` holds the byte offsets of, whose
+ * bytes are `beforeBytes`: the unchanged stretches are views into those bytes, only the hunks
+ * are encoded. A megabyte board is encoded in a fraction of the time; a surrogate pair is never
+ * cut in two. `known` is the change when the caller knows it (else the texts are compared).
  */
-export function encodeChange(before: string, beforeBytes: Pieces, text: string, known: Change | null = null, offsets = new Utf8Offsets(before)): Pieces {
+export function encodeChange(before: Utf8Offsets, beforeBytes: Pieces, after: Rope, known: Change | null = null): Pieces {
   const pieces: Uint8Array[] = [];
   let from = 0;
   let shift = 0;
-  for (const hunk of wholeCharacters(hunksOf(known ?? changeOf(before, text), before.length, text.length), before)) {
-    const start = offsets.at(hunk.start);
+  const change = known ?? changeOf(before.rope.text, after.text);
+  for (const hunk of wholeCharacters(hunksOf(change, before.rope.length, after.length), before.rope)) {
+    const start = before.at(hunk.start);
     pieces.push(...slicePieces(beforeBytes, from, start));
     const at = hunk.start + shift;
-    if (hunk.length > 0) pieces.push(Buffer.from(text.slice(at, at + hunk.length), 'utf8'));
-    from = offsets.at(hunk.end);
+    if (hunk.length > 0) pieces.push(Buffer.from(after.slice(at, at + hunk.length), 'utf8'));
+    from = before.at(hunk.end);
     shift += hunk.length - (hunk.end - hunk.start);
   }
   pieces.push(...slicePieces(beforeBytes, from, piecesLength(beforeBytes)));
@@ -99,7 +100,7 @@ export function encodeChange(before: string, beforeBytes: Pieces, text: string, 
  * Hunks widened so that none cuts a surrogate pair. Hunks that meet are joined first: then the
  * characters just outside each are the same in both texts, and taking one in keeps it so.
  */
-function wholeCharacters(hunks: readonly Hunk[], before: string): Hunk[] {
+function wholeCharacters(hunks: readonly Hunk[], before: Rope): Hunk[] {
   const whole: Hunk[] = [];
   for (const { start, end, length } of hunks) {
     const last = whole.at(-1);

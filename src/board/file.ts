@@ -11,7 +11,7 @@ import type { Pieces } from './pieces.ts';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
 import { BoardError, EditConflict } from './errors.ts';
-import { changeSince, offsetsOf, parseBoard } from './parse.ts';
+import { changeSince, parseBoard } from './parse.ts';
 import type { Board } from './types.ts';
 
 /** A structured log line from the board's file edge. */
@@ -154,7 +154,8 @@ export class BoardFile {
 
         // Encoded once (only the change, when the edits were applied to the bytes just read): the
         // bytes hashed are the bytes written and compared on reading back.
-        const data = base === current ? encodeChange(current, bytes, text, changeSince(current, text), offsetsOf(current) ?? undefined) : [Buffer.from(text, 'utf8')];
+        const known = base === current ? changeSince(current, text) : null;
+        const data = known ? encodeChange(known.before, bytes, known.after, known.change) : [Buffer.from(text, 'utf8')];
         const hash = hashPieces(data);
         this.#remember(hash, base === current ? hashOf(bytes) : null);
         if (!this.#replace(data, before)) continue;

@@ -1,3 +1,4 @@
+import type { Rope } from './rope.ts';
 import type { Board, Column, Region } from './types.ts';
 
 /** What a board is made of before its regions are asked for. */
@@ -7,23 +8,26 @@ export type BoardParts = Omit<Board, 'regions'>;
  * A board whose `regions` are worked out on first use, from its columns and cards (they hold
  * every offset needed): only serializing and a few edits read them, and making two objects a
  * card on every parse, and moving them on every incremental one, was a good part of both.
- * `frontEnd` is where the front matter ends (0 when there is none).
+ * `frontEnd` is where the front matter ends (0 when there is none); `rope` is the text.
  */
-export function boardWithRegions(parts: BoardParts, frontEnd: number): Board {
+export function boardWithRegions(parts: BoardParts, frontEnd: number, rope: Rope): Board {
   let regions: Region[] | undefined;
+  const length = rope.length;
+  const bom = rope.charCodeAt(0) === 0xfeff;
   return {
     ...parts,
     get regions(): Region[] {
-      return (regions ??= regionsOf(parts.text, frontEnd, parts.columns));
+      return (regions ??= regionsOf(length, bom, frontEnd, parts.columns));
     },
   };
 }
 
 /**
- * The regions of a text: the front matter, each column's heading line and each card, and what
- * lies between them, verbatim. They partition the text in order.
+ * The regions of a text `length` long (opening with a byte order mark if `bom`): the front
+ * matter, each column's heading line and each card, and what lies between them, verbatim. They
+ * partition the text in order.
  */
-export function regionsOf(text: string, frontEnd: number, columns: readonly Column[]): Region[] {
+function regionsOf(length: number, bom: boolean, frontEnd: number, columns: readonly Column[]): Region[] {
   const regions: Region[] = frontEnd > 0 ? [{ kind: 'front-matter', span: { start: 0, end: frontEnd } }] : [];
   let at = frontEnd;
   const piece = (kind: Region['kind'], start: number, end: number): void => {
@@ -33,10 +37,10 @@ export function regionsOf(text: string, frontEnd: number, columns: readonly Colu
   };
   for (const column of columns) {
     // A heading on the first line starts after a byte order mark; its line (the region) does not.
-    const start = column.span.start === 1 && text.charCodeAt(0) === 0xfeff ? 0 : column.span.start;
+    const start = column.span.start === 1 && bom ? 0 : column.span.start;
     piece('heading', start, column.bodyStart);
     for (const card of column.cards) piece('card', card.span.start, card.span.end);
   }
-  if (text.length > at) regions.push({ kind: 'verbatim', span: { start: at, end: text.length } });
+  if (length > at) regions.push({ kind: 'verbatim', span: { start: at, end: length } });
   return regions;
 }

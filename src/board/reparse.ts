@@ -1,16 +1,20 @@
-import { changeOf, hunksOf } from './change.ts';
+import { hunksOf } from './change.ts';
 import type { Change } from './change.ts';
 import { assignIds } from './identity.ts';
 import { readCards, shiftedColumn } from './build.ts';
 import type { Parsed } from './build.ts';
+import type { Rope } from './rope.ts';
 import { closeSection, scanLines } from './scan.ts';
-import type { ScanState } from './scan.ts';
+import type { ScanState, ScanWindow } from './scan.ts';
 import type { ParsedCard } from './card.ts';
 import { boardWithRegions } from './regions.ts';
 import { OldLines } from './resync.ts';
 import type { Board, Card, Column, OtherSection } from './types.ts';
 
 const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
+
+/** Characters past a hunk's end a scan reads at first: it mostly meets the old parse again within a line or two. */
+const WINDOW_MARGIN = 2048;
 
 /**
  * Parses `text` as a change of an earlier board. Around each changed stretch (hunk), only the
@@ -19,13 +23,13 @@ const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
  * lies between and after them is moved (a move's removal and insertion leave the cards between
  * them as they were). The result equals a parse from scratch (a test checks it on random edits).
  * Null when nothing can be kept (the change is before the first card's end, or may make front
- * matter).
+ * matter). Both texts are read through their pieces, the new one only around the hunks.
  */
-export function reparse(old: Parsed, text: string, change: Change = changeOf(old.board.text, text)): Parsed | null {
-  const before = old.board.text;
+export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null {
+  const before = old.offsets.rope;
   const oldCards = old.cards;
   const oldColumns = old.board.columns;
-  const hunks = hunksOf(change, before.length, text.length);
+  const hunks = hunksOf(change, before.length, rope.length);
   // A hunk's scan starts at the first line of the last card that ends before it: the state there
   // is known (its column open, nothing else), and every line before it reads as before.
   const restarts = hunks.map((hunk) => lastCardEndingBy(oldCards, hunk.start));
@@ -33,7 +37,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   if (restartCard === -1) return null;
   // A file that opens with `---` but never closes it has no front matter, until a `---` line
   // anywhere below closes it.
-  if (old.frontEnd === 0 && OPENS_FRONT_MATTER.test(text)) return null;
+  if (old.frontEnd === 0 && OPENS_FRONT_MATTER.test(rope.slice(0, 8))) return null;
   const from = oldCards[restartCard]!.start;
   const columnOf = columnIndexes(old.board);
 
@@ -58,7 +62,7 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
     inComment: false,
     lastSynced: synced && synced.span.start < from ? synced : null,
   };
-  const offsets = old.offsets.changed(text, hunks);
+  const offsets = old.offsets.changed(rope, hunks);
   // The board's cards in order, with the ids their titles give them: kept, then scanned and moved
   // in turn. Made at about their size (an edit seldom adds or removes more than a card or two):
   // grown a push at a time, each would leave a few times its size behind for the collector.
@@ -74,18 +78,19 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   const scanned: Scanned = { at: [], cards: [], derived: [], replaced: [] };
   let crlf = old.crlf;
   let lf = old.lf;
-  const resync = new OldLines(old.board, oldCards, columnOf, text, hunks, restarts);
+  const resync = new OldLines(old.board, before, oldCards, columnOf, hunks, restarts);
   // How far the old text and its lines moved where the next scan starts.
   let delta = 0;
   let lineShift = 0;
   for (let hunk = 0, restart = restartCard; ; ) {
     const first = oldCards[restart]!;
     resync.expect(hunk);
-    const scan = scanLines(text, first.start + delta, first.line - 1 + lineShift, state, resync);
+    const from = first.start + delta;
+    const scan = scanLines(windowOf(rope, from, resync.newEnd(hunk) + WINDOW_MARGIN), from, first.line - 1 + lineShift, state, resync);
     const at = resync.found;
     if (!at || at.heading) closeSection(state.column, scan.others, scan.end);
     const got: string[] = [];
-    const read = readCards(text, scan, offsets, got);
+    const read = readCards(scan, offsets, got);
     for (let n = 0; n < read.length; n++) {
       scanned.at.push(count);
       scanned.cards.push(read[n]!);
@@ -151,8 +156,9 @@ export function reparse(old: Parsed, text: string, change: Change = changeOf(old
   derived.length = count;
   const distinct = assignCardIds(cards, derived, columns, scanned, old.distinct && sameClaims(oldCards, scanned));
   const board = boardWithRegions(
-    { text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, lastSynced: state.lastSynced },
+    { text: rope.text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, lastSynced: state.lastSynced },
     old.frontEnd,
+    rope,
   );
   return { board, cards, derived, distinct, crlf, lf, frontEnd: old.frontEnd, offsets, from: [] };
 }
@@ -244,12 +250,26 @@ function movedSection<T extends { line: number; span: { start: number; end: numb
   return { ...section, line: section.line + lines, span: { start: section.span.start + delta, end: section.span.end + delta } };
 }
 
-/** CRLF and LF line breaks in `text[start, end)`. */
-function countBreaks(text: string, start: number, end: number): { crlf: number; lf: number } {
+/**
+ * The new text from `from` to the end of the line at `until` (or past it), as a scan window: it
+ * grows fourfold each time the scan reads to its end.
+ */
+function windowOf(rope: Rope, from: number, until: number): ScanWindow {
+  let end = rope.lineEnd(Math.min(until, rope.length));
+  const grow = () => {
+    end = rope.lineEnd(Math.min(rope.length, from + 4 * (end - from)));
+    return rope.slice(from, end);
+  };
+  return { text: rope.slice(from, end), base: from, total: rope.length, grow };
+}
+
+/** CRLF and LF line breaks in `[start, end)` of a text. */
+function countBreaks(rope: Rope, start: number, end: number): { crlf: number; lf: number } {
+  const text = rope.slice(start, end);
   let crlf = 0;
   let lf = 0;
-  for (let i = text.indexOf('\n', start); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) {
-    if (i > 0 && text.charCodeAt(i - 1) === 13) crlf++;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    if (i > 0 ? text.charCodeAt(i - 1) === 13 : rope.charCodeAt(start - 1) === 13) crlf++;
     else lf++;
   }
   return { crlf, lf };

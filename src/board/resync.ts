@@ -1,6 +1,6 @@
 import type { Hunk } from './change.ts';
 import type { ParsedCard } from './card.ts';
-import { indentWidthAt } from './lines.ts';
+import type { Rope } from './rope.ts';
 import type { Resync, Scan } from './scan.ts';
 import type { Board } from './types.ts';
 
@@ -39,14 +39,14 @@ export class OldLines implements Resync {
   readonly #after: number[] = [];
 
   /**
-   * `restarts[k]` is the old card hunk `k`'s scan would start at; `columnOf[n]` the index of old
-   * card `n`'s column.
+   * `before` is the old board's text; `restarts[k]` is the old card hunk `k`'s scan would start
+   * at; `columnOf[n]` the index of old card `n`'s column.
    */
   constructor(
     private readonly board: Board,
+    private readonly before: Rope,
     private readonly cards: readonly ParsedCard[],
     private readonly columnOf: Int32Array,
-    private readonly text: string,
     private readonly hunks: readonly Hunk[],
     private readonly restarts: readonly number[],
   ) {
@@ -58,7 +58,7 @@ export class OldLines implements Resync {
   expect(hunk: number): void {
     this.found = null;
     this.#hunk = hunk;
-    this.from = this.#newEnd(hunk);
+    this.from = this.newEnd(hunk);
   }
 
   /** How far the old text after hunk `hunk` (and before the next) moved. */
@@ -66,14 +66,14 @@ export class OldLines implements Resync {
     return this.#after[hunk]!;
   }
 
-  at(scan: Scan, start: number, contentEnd: number): boolean {
+  at(scan: Scan, start: number, indent: number): boolean {
     const { board, hunks } = this;
     // A line at or past a later hunk's start waits for that hunk's end: one scan takes both in.
-    while (this.#hunk + 1 < hunks.length && start >= this.#newStart(this.#hunk + 1)) this.from = this.#newEnd(++this.#hunk);
+    while (this.#hunk + 1 < hunks.length && start >= this.#newStart(this.#hunk + 1)) this.from = this.newEnd(++this.#hunk);
     if (start < this.from) return false;
     const old = start - this.#after[this.#hunk]!;
     // The same line in the old text: it starts a line there too (and is the same to its end).
-    if (old > 0 && board.text.charCodeAt(old - 1) !== 10) return false;
+    if (old > 0 && this.before.charCodeAt(old - 1) !== 10) return false;
     const { columns, others } = board;
     const cards = this.cards;
     while (this.#card < cards.length && cards[this.#card]!.start < old) this.#card++;
@@ -89,7 +89,7 @@ export class OldLines implements Resync {
 
     const state = scan.state;
     if (state.inComment) return false;
-    if (state.cardIndent !== -1 && indentWidthAt(this.text, start, contentEnd) > state.cardIndent) return false;
+    if (state.cardIndent !== -1 && indent > state.cardIndent) return false;
     if (state.fence && !(state.fence.inCard && state.cardIndent !== -1)) return false;
     // Only the first `_Last synced_` line counts: if the old one is gone, a later one may count now.
     if (!state.lastSynced && board.lastSynced && board.lastSynced.span.start < old) return false;
@@ -103,7 +103,8 @@ export class OldLines implements Resync {
     return this.hunks[hunk]!.start + (hunk > 0 ? this.#after[hunk - 1]! : 0);
   }
 
-  #newEnd(hunk: number): number {
+  /** Where hunk `hunk` ends in the new text. */
+  newEnd(hunk: number): number {
     return this.#newStart(hunk) + this.hunks[hunk]!.length;
   }
 }

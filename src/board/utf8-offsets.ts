@@ -1,10 +1,12 @@
 import type { Hunk } from './change.ts';
+import type { Rope } from './rope.ts';
 
 /** Characters between two marks at most (a little more where a mark would split a surrogate pair). */
 const MARK_STEP = 1 << 14;
 
 /**
- * UTF-8 byte offsets of UTF-16 offsets into one text, counted on demand: a parse need not count
+ * A board's text as its cards read it (`rope`), and the UTF-8 byte offsets of UTF-16 offsets
+ * into it, counted on demand: a parse need not count
  * a megabyte of text when no one asks for bytes. An offset near the one asked before is counted
  * from it (cards are mostly asked in order); one farther away from the nearest mark, once the
  * text is marked (every few thousand characters, on the first far ask). A changed text takes
@@ -19,12 +21,12 @@ export class Utf8Offsets {
   /** The byte offset of each mark. */
   #marks: number[] = [];
 
-  constructor(readonly text: string) {}
+  constructor(readonly rope: Rope) {}
 
   /** The byte offset of `offset`. */
   at(offset: number): number {
     if (offset < this.#at || offset - this.#at > MARK_STEP) {
-      if (this.#chars.length === 0) this.#markFrom(0, 0, this.text.length);
+      if (this.#chars.length === 0) this.#markFrom(0, 0, this.rope.length);
       const mark = lastAtOrBefore(this.#chars, offset);
       // The last offset asked is nearer than the mark when it lies between them.
       if (this.#at > offset || this.#at < this.#chars[mark]!) {
@@ -32,19 +34,19 @@ export class Utf8Offsets {
         this.#bytes = this.#marks[mark]!;
       }
     }
-    this.#bytes += Buffer.byteLength(this.text.slice(this.#at, offset));
+    this.#bytes += Buffer.byteLength(this.rope.slice(this.#at, offset));
     this.#at = offset;
     return this.#bytes;
   }
 
   /**
-   * The offsets of `text`, made from this text by `hunks` (in order, apart): the marks outside
+   * The offsets of `rope`, made from this text by `hunks` (in order, apart): the marks outside
    * them are kept, moved; the text from the last mark before a hunk to the first after it is
    * counted again. This text is marked first if it is not yet.
    */
-  changed(text: string, hunks: readonly Hunk[]): Utf8Offsets {
-    if (this.#chars.length === 0) this.#markFrom(0, 0, this.text.length);
-    const next = new Utf8Offsets(text);
+  changed(rope: Rope, hunks: readonly Hunk[]): Utf8Offsets {
+    if (this.#chars.length === 0) this.#markFrom(0, 0, this.rope.length);
+    const next = new Utf8Offsets(rope);
     next.#chars.push(0);
     next.#marks.push(0);
     let hunk = 0;
@@ -67,21 +69,21 @@ export class Utf8Offsets {
         next.#marks.push(this.#marks[i]! + bytes);
       }
     }
-    if (next.#chars.at(-1) !== text.length) next.#markFrom(next.#chars.at(-1)!, next.#marks.at(-1)!, text.length);
+    if (next.#chars.at(-1) !== rope.length) next.#markFrom(next.#chars.at(-1)!, next.#marks.at(-1)!, rope.length);
     return next;
   }
 
   /** Marks `[from, to)` (`from` is the last mark, at byte `bytes`), and `to`; returns the byte offset of `to`. */
   #markFrom(from: number, bytes: number, to: number): number {
-    const text = this.text;
+    const rope = this.rope;
     if (this.#chars.length === 0) {
       this.#chars.push(0);
       this.#marks.push(0);
     }
     while (from < to) {
       let end = Math.min(from + MARK_STEP, to);
-      if (end < to && isHighSurrogate(text.charCodeAt(end - 1))) end++;
-      bytes += Buffer.byteLength(text.slice(from, end));
+      if (end < to && isHighSurrogate(rope.charCodeAt(end - 1))) end++;
+      bytes += Buffer.byteLength(rope.slice(from, end));
       this.#chars.push(end);
       this.#marks.push(bytes);
       from = end;
