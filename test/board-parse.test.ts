@@ -444,7 +444,7 @@ describe('incremental parse', () => {
       const donor = generateBoard(seed + 200_000).text.split(/(?<=\n)/);
       for (let step = 0; step < 6; step++) {
         const changed = edit(text, donor, next);
-        const exact = changeOf(text, changed);
+        const exact = changeOf(Rope.of(text), Rope.of(changed));
         const less = (n: number) => Math.max(0, n - Math.floor(next() * 40));
         const change = { prefix: less(exact.prefix), suffix: less(exact.suffix) };
         board = _parseChanged(board, changed, change);

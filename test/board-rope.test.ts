@@ -37,7 +37,10 @@ function assertReads(rope: Rope, text: string, label: string): void {
   for (let start = 0; start <= text.length; start++) {
     const nl = text.indexOf('\n', start);
     assert.equal(rope.lineEnd(start), nl === -1 ? text.length : nl + 1, `${label}: line end from ${start}`);
-    for (let end = start; end <= text.length; end++) assert.equal(rope.slice(start, end), text.slice(start, end), `${label}: ${start}..${end}`);
+    for (let end = start; end <= text.length; end++) {
+      assert.equal(rope.slice(start, end), text.slice(start, end), `${label}: ${start}..${end}`);
+      assert.equal(rope.utf8Length(start, end), Buffer.byteLength(text.slice(start, end)), `${label}: bytes ${start}..${end}`);
+    }
   }
 }
 
@@ -59,6 +62,12 @@ describe('rope', () => {
   test('slices past the end are cut at it, as a string\'s', () => {
     const rope = Rope.of('abc').patched([{ start: 1, end: 1, insert: 'XY' }]);
     assert.deepEqual([rope.slice(3, 99), rope.slice(4, 2), rope.slice(7, 9), rope.lineEnd(99)], ['bc', '', '', 5]);
+  });
+
+  test('a surrogate pair split across two pieces counts as one character in bytes', () => {
+    // Pieces split at a patch between the halves of an emoji, then the patch taken back out.
+    const rope = Rope.of('a🚀b').patched([{ start: 2, end: 2, insert: 'x' }]).patched([{ start: 2, end: 3, insert: '' }]);
+    assertReads(rope, 'a🚀b', 'rejoined');
   });
 
   test('a text patched to nothing is empty', () => {

@@ -28,14 +28,14 @@ export function hunksOf(change: Change, beforeLength: number, length: number): r
   return [{ start: prefix, end: beforeLength - suffix, length: length - suffix - prefix }];
 }
 
-/** The change from `before` to `text`. */
-export function changeOf(before: string, text: string): Change {
+/** The change from `before` to `text`, both read in place (a chunk at a time, see `Rope`). */
+export function changeOf(before: Rope, text: Rope): Change {
   const prefix = commonPrefix(before, text);
   return { prefix, suffix: commonSuffix(before, text, prefix) };
 }
 
 /** Length of the common start of two texts, compared a chunk at a time (native string equality). */
-function commonPrefix(a: string, b: string): number {
+function commonPrefix(a: Rope, b: Rope): number {
   const max = Math.min(a.length, b.length);
   let at = 0;
   let step = 1 << 16;
@@ -54,7 +54,7 @@ function commonPrefix(a: string, b: string): number {
 }
 
 /** Length of the common end of two texts that does not overlap their common start. */
-function commonSuffix(a: string, b: string, prefix: number): number {
+function commonSuffix(a: Rope, b: Rope, prefix: number): number {
   const max = Math.min(a.length, b.length) - prefix;
   let at = 0;
   let step = 1 << 16;
@@ -82,7 +82,7 @@ export function encodeChange(before: Utf8Offsets, beforeBytes: Pieces, after: Ro
   const pieces: Uint8Array[] = [];
   let from = 0;
   let shift = 0;
-  const change = known ?? changeOf(before.rope.text, after.text);
+  const change = known ?? changeOf(before.rope, after);
   for (const hunk of wholeCharacters(hunksOf(change, before.rope.length, after.length), before.rope)) {
     const start = before.at(hunk.start);
     pieces.push(...slicePieces(beforeBytes, from, start));

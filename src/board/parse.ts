@@ -25,8 +25,9 @@ const RECENT_KEPT = 2;
 export function parseBoard(text: string): Board {
   const known = recent.find((parsed) => parsed.board.text === text);
   if (known) return known.board;
-  const base = closest(text);
-  const parsed = base && reparse(base.parsed, Rope.of(text), base.change);
+  const rope = Rope.of(text);
+  const base = closest(rope);
+  const parsed = base && reparse(base.parsed, rope, base.change);
   return keep(parsed ? withOrigin(parsed, base.parsed, base.change) : parseFresh(text));
 }
 
@@ -92,10 +93,10 @@ function keep(parsed: Parsed): Board {
  * The kept board whose text differs least from `text` (the latest, unless most of it changed
  * and the one before is closer: an update checks an edit against one text, then the next).
  */
-function closest(text: string): { parsed: Parsed; change: Change } | null {
+function closest(text: Rope): { parsed: Parsed; change: Change } | null {
   let best: { parsed: Parsed; change: Change } | null = null;
   for (const parsed of recent) {
-    const change = changeOf(parsed.board.text, text);
+    const change = changeOf(parsed.offsets.rope, text);
     const kept = change.prefix + change.suffix;
     if (!best || kept > best.change.prefix + best.change.suffix) best = { parsed, change };
     if (kept >= text.length * 0.95) break;

@@ -68,6 +68,20 @@ export class Rope {
     return out;
   }
 
+  /** `Buffer.byteLength` of `slice(start, end)`, counted piece by piece: nothing joined, nothing copied. */
+  utf8Length(start: number, end: number): number {
+    let bytes = 0;
+    for (let n = this.#pieceAt(start); n < this.#pieces.length && this.#starts[n]! < end; n++) {
+      const at = this.#starts[n]!;
+      const piece = this.#pieces[n]!;
+      const to = Math.min(end - at, piece.length);
+      bytes += Buffer.byteLength(piece.slice(Math.max(start - at, 0), to));
+      // A surrogate pair across two pieces is 4 bytes, not the 3 + 3 of its halves counted apart.
+      if (to === piece.length && at + to < end && isHighSurrogate(piece.charCodeAt(to - 1)) && isLowSurrogate(this.#pieces[n + 1]!.charCodeAt(0))) bytes -= 2;
+    }
+    return bytes;
+  }
+
   /** The offset after the first line break at or after `offset`, else the length. */
   lineEnd(offset: number): number {
     for (let n = this.#pieceAt(Math.min(offset, this.length)); n < this.#pieces.length; n++) {
@@ -114,4 +128,12 @@ export class Rope {
     }
     return lo;
   }
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }

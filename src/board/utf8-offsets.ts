@@ -34,7 +34,7 @@ export class Utf8Offsets {
         this.#bytes = this.#marks[mark]!;
       }
     }
-    this.#bytes += Buffer.byteLength(this.rope.slice(this.#at, offset));
+    this.#bytes += this.rope.utf8Length(this.#at, offset);
     this.#at = offset;
     return this.#bytes;
   }
@@ -83,7 +83,7 @@ export class Utf8Offsets {
     while (from < to) {
       let end = Math.min(from + MARK_STEP, to);
       if (end < to && isHighSurrogate(rope.charCodeAt(end - 1))) end++;
-      bytes += Buffer.byteLength(rope.slice(from, end));
+      bytes += rope.utf8Length(from, end);
       this.#chars.push(end);
       this.#marks.push(bytes);
       from = end;
