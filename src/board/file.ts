@@ -10,28 +10,14 @@ import { hashPieces, piecesLength, samePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
+import { LazyOutcome, share } from './outcome.ts';
+import type { DroppedEdit, UpdateOutcome } from './outcome.ts';
 import { BoardError, EditConflict } from './errors.ts';
 import { changeSince, parseBoard } from './parse.ts';
 import type { Board } from './types.ts';
 
 /** A structured log line from the board's file edge. */
 export type BoardLog = (event: { level: 'info' | 'warn'; message: string } & Record<string, unknown>) => void;
-
-/** An edit that was not applied because a human changed the card first. */
-export interface DroppedEdit {
-  edit: Edit;
-  reason: string;
-  message: string;
-}
-
-/** What `update` did: the edits that took, the ones dropped, and the board as written. */
-export interface UpdateOutcome {
-  board: Board;
-  applied: EditResult[];
-  dropped: DroppedEdit[];
-  written: boolean;
-  attempts: number;
-}
 
 const MAX_ATTEMPTS = 20;
 const OWN_WRITES_KEPT = 64;
@@ -283,17 +269,7 @@ export class BoardFile {
     for (const drop of dropped) {
       this.log({ level: 'warn', message: `edit dropped: ${drop.message}`, reason: drop.reason, edit: drop.edit, path: this.path });
     }
-    let board: Board | undefined;
-    // Parsed on first use: a caller that only needs to know the write landed does not pay for it.
-    return {
-      get board() {
-        return (board ??= parseBoard(text));
-      },
-      applied,
-      dropped,
-      written,
-      attempts,
-    };
+    return new LazyOutcome(() => parseBoard(text), applied, dropped, written, attempts);
   }
 
   #remember(hash: string, base: string | null): void {
@@ -303,36 +279,6 @@ export class BoardFile {
     writes.push({ hash, base });
     if (writes.length > OWN_WRITES_KEPT) writes.shift();
   }
-}
-
-/**
- * The part of a shared outcome that belongs to edits `from`..`to` of the group: their results and
- * drops (`applied` and `dropped` keep the edits' order, a drop naming its edit), the same board.
- */
-function share(outcome: UpdateOutcome, edits: readonly Edit[], from: number, to: number): UpdateOutcome {
-  const applied: EditResult[] = [];
-  const dropped: DroppedEdit[] = [];
-  let a = 0;
-  let d = 0;
-  for (let i = 0; i < edits.length; i++) {
-    const mine = i >= from && i < to;
-    if (outcome.dropped[d]?.edit === edits[i]) {
-      if (mine) dropped.push(outcome.dropped[d]!);
-      d++;
-    } else {
-      if (mine) applied.push(outcome.applied[a]!);
-      a++;
-    }
-  }
-  return {
-    get board() {
-      return outcome.board;
-    },
-    applied,
-    dropped,
-    written: outcome.written && applied.some((result) => result.changed),
-    attempts: outcome.attempts,
-  };
 }
 
 /** The edit's effect when the text already shows it (the card where it should be, the owner set), else null. */

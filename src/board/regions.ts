@@ -1,5 +1,5 @@
 import type { Rope } from './rope.ts';
-import type { Board, Column, Region } from './types.ts';
+import type { Board, Column, OtherSection, Region } from './types.ts';
 
 /** What a board is made of before its regions are asked for. */
 export type BoardParts = Omit<Board, 'regions'>;
@@ -11,15 +11,47 @@ export type BoardParts = Omit<Board, 'regions'>;
  * `frontEnd` is where the front matter ends (0 when there is none); `rope` is the text.
  */
 export function boardWithRegions(parts: BoardParts, frontEnd: number, rope: Rope): Board {
-  let regions: Region[] | undefined;
-  const length = rope.length;
-  const bom = rope.charCodeAt(0) === 0xfeff;
-  return {
-    ...parts,
-    get regions(): Region[] {
-      return (regions ??= regionsOf(length, bom, frontEnd, parts.columns));
-    },
-  };
+  return new ParsedBoard(parts, frontEnd, rope.charCodeAt(0) === 0xfeff);
+}
+
+/**
+ * A board as the parser makes it. `regions` is a getter of the class, not of each board: V8
+ * keeps an object's own getter in its hidden class, outside the young generation, and every
+ * board (its cards, their copies) then outlived the first collections it met as garbage.
+ */
+class ParsedBoard implements Board {
+  readonly text: string;
+  readonly eol: '\n' | '\r\n';
+  readonly obsidian: boolean;
+  readonly columns: Column[];
+  readonly cards: Board['cards'];
+  readonly others: OtherSection[];
+  readonly lastSynced: Board['lastSynced'];
+  readonly #frontEnd: number;
+  readonly #bom: boolean;
+  #regions: Region[] | undefined;
+
+  constructor(parts: BoardParts, frontEnd: number, bom: boolean) {
+    this.text = parts.text;
+    this.eol = parts.eol;
+    this.obsidian = parts.obsidian;
+    this.columns = parts.columns;
+    this.cards = parts.cards;
+    this.others = parts.others;
+    this.lastSynced = parts.lastSynced;
+    this.#frontEnd = frontEnd;
+    this.#bom = bom;
+  }
+
+  get regions(): Region[] {
+    return (this.#regions ??= regionsOf(this.text.length, this.#bom, this.#frontEnd, this.columns));
+  }
+
+  /** Every field, regions too, as a plain object (what `JSON.stringify` writes). */
+  toJSON(): Board {
+    const { text, eol, obsidian, columns, cards, others, lastSynced, regions } = this;
+    return { text, eol, obsidian, columns, cards, others, lastSynced, regions };
+  }
 }
 
 /**
