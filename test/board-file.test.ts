@@ -175,6 +175,15 @@ describe('BoardFile.update', () => {
     });
   });
 
+  test('bytes it wrote are not checked again when read back, but a NUL an edit wrote is still BINARY_FILE', async (t) => {
+    const { path } = tempBoard(t);
+    const file = new BoardFile(path);
+    await file.update([EDITS[0]!]);
+    await file.update([EDITS[1]!]);
+    await file.update([{ kind: 'note', card: RECIPE, text: 'a\u0000b' }]);
+    await assert.rejects(file.update([EDITS[2]!]), boardError('BINARY_FILE', path));
+  });
+
   test('Markdown without a column is NOT_A_BOARD', async (t) => {
     const { path } = tempBoard(t, '# Notes\n\n## Ideas\n- a list, not a board\n');
     await assert.rejects(new BoardFile(path).read(), boardError('NOT_A_BOARD', path));

@@ -326,6 +326,8 @@ export function decodeBoard(path: string, bytes: Uint8Array, forEditing = false)
  * `transient` bytes (a view into `scratch`) are copied if they are kept.
  */
 function decodeText(path: string, bytes: Uint8Array, transient = false): string {
+  const known = knownText(bytes);
+  if (known !== null) return known;
   refuseBinary(path, bytes);
   // Validating first (native, in one pass) and then decoding is several times faster than a
   // fatal TextDecoder on a megabyte board; both keep a BOM as text.
@@ -338,6 +340,8 @@ function decodeText(path: string, bytes: Uint8Array, transient = false): string 
 }
 
 function decodeLoosely(path: string, bytes: Uint8Array): string {
+  const known = knownText(bytes);
+  if (known !== null) return known;
   refuseBinary(path, bytes);
   return isUtf8(bytes) ? utf8Text(bytes) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }
@@ -345,21 +349,30 @@ function decodeLoosely(path: string, bytes: Uint8Array): string {
 /**
  * The last board bytes decoded or written, with their text: an update reads back what it
  * wrote, the next update and the watcher read it again, and comparing a megabyte of bytes is
- * much cheaper than decoding it (the parse memo then knows the text too).
+ * much cheaper than checking and decoding it (the parse memo then knows the text too).
+ * `checked`: the bytes hold no NUL and are valid UTF-8, as `decodeText` requires.
  */
-let lastDecoded: { bytes: Pieces; text: string; hash?: string } | null = null;
+let lastDecoded: { bytes: Pieces; text: string; hash?: string; checked: boolean } | null = null;
 
-/** Valid UTF-8 bytes as text; `transient` bytes are copied if kept. */
+/** The text of `bytes` when they are the checked bytes last decoded or written, else null. */
+function knownText(bytes: Uint8Array): string | null {
+  return lastDecoded?.checked && samePieces(bytes, lastDecoded.bytes) ? lastDecoded.text : null;
+}
+
+/** Checked UTF-8 bytes as text; `transient` bytes are copied if kept. */
 function utf8Text(bytes: Uint8Array, transient = false): string {
-  if (lastDecoded && samePieces(bytes, lastDecoded.bytes)) return lastDecoded.text;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  lastDecoded = { bytes: [transient ? Buffer.from(bytes) : bytes], text };
+  lastDecoded = { bytes: [transient ? Buffer.from(bytes) : bytes], text, checked: true };
   return text;
 }
 
-/** Notes the text and hash of bytes just written, so that reading them back needs no decoding or hashing. */
+/**
+ * Notes the text and hash of bytes just written, so that reading them back needs no checking,
+ * decoding or hashing. They are valid UTF-8 as made (checked bytes cut between characters, and
+ * encoded text); a NUL an edit wrote is refused when they are read, as before.
+ */
 function wroteText(bytes: Pieces, text: string, hash: string): void {
-  lastDecoded = { bytes, text, hash };
+  lastDecoded = { bytes, text, hash, checked: bytes.every((piece) => piece.indexOf(0) === -1) };
 }
 
 /** The hash of `bytes`, known without hashing when they are the bytes last written. */
