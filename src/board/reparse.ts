@@ -17,13 +17,14 @@ const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
 const WINDOW_MARGIN = 2048;
 
 /**
- * Parses `text` as a change of an earlier board. Around each changed stretch (hunk), only the
- * lines from the last card before it up to the first line after it where the scan is back in
- * the state the old parse was in are scanned; what comes before the first is kept, and what
- * lies between and after them is moved (a move's removal and insertion leave the cards between
- * them as they were). The result equals a parse from scratch (a test checks it on random edits).
- * Null when nothing can be kept (the change is before the first card's end, or may make front
- * matter). Both texts are read through their pieces, the new one only around the hunks.
+ * Parses `rope`, a text made from an earlier board's by `change`, as that change of the board.
+ * Around each changed stretch (hunk), only the lines from the last card before it up to the
+ * first line after it where the scan is back in the state the old parse was in are scanned;
+ * what comes before the first is kept, and what lies between and after them is moved (a move's
+ * removal and insertion leave the cards between them as they were). The result equals a parse
+ * from scratch (a test checks it on random edits). Null when nothing can be kept (the change is
+ * before the first card's end, or may make front matter). Both texts are read through their
+ * pieces, the new one only around the hunks.
  */
 export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null {
   const before = old.offsets.rope;
@@ -85,8 +86,8 @@ export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null 
   for (let hunk = 0, restart = restartCard; ; ) {
     const first = oldCards[restart]!;
     resync.expect(hunk);
-    const from = first.start + delta;
-    const scan = scanLines(windowOf(rope, from, resync.newEnd(hunk) + WINDOW_MARGIN), from, first.line - 1 + lineShift, state, resync);
+    const start = first.start + delta;
+    const scan = scanLines(windowOf(rope, start, resync.newEnd(hunk) + WINDOW_MARGIN), start, first.line - 1 + lineShift, state, resync);
     const at = resync.found;
     if (!at || at.heading) closeSection(state.column, scan.others, scan.end);
     const got: string[] = [];
