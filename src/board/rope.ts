@@ -53,8 +53,10 @@ export class Rope {
     return this.#pieces[n]!.charCodeAt(offset - this.#starts[n]!);
   }
 
-  /** `text.slice(start, end)`, read from the pieces (a view into one when it holds it all). */
+  /** `text.slice(start, end)` (`start` not negative), read from the pieces (a view into one when it holds it all). */
   slice(start: number, end: number): string {
+    // One piece (every text not edited by us): the string's own slice, as cards read their fields.
+    if (this.#pieces.length === 1) return this.#pieces[0]!.slice(start, end);
     start = Math.max(0, Math.min(start, this.length));
     end = Math.max(start, Math.min(end, this.length));
     let n = this.#pieceAt(start);
@@ -70,6 +72,7 @@ export class Rope {
 
   /** `Buffer.byteLength` of `slice(start, end)`, counted piece by piece: nothing joined, nothing copied. */
   utf8Length(start: number, end: number): number {
+    if (this.#pieces.length === 1) return Buffer.byteLength(this.#pieces[0]!.slice(start, end));
     let bytes = 0;
     for (let n = this.#pieceAt(start); n < this.#pieces.length && this.#starts[n]! < end; n++) {
       const at = this.#starts[n]!;
