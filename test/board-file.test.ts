@@ -8,6 +8,8 @@ import type { TestContext } from 'node:test';
 import { BoardError, BoardFile, contentHash, deriveId, parseBoard } from '../src/board/index.ts';
 import type { BoardLog, Edit } from '../src/board/index.ts';
 import { encodeChange } from '../src/board/change.ts';
+import { Rope } from '../src/board/rope.ts';
+import { Utf8Offsets } from '../src/board/utf8-offsets.ts';
 import { hashPieces, piecesLength, samePieces, slicePieces, writePieces } from '../src/board/pieces.ts';
 
 const BOARD = `# Board
@@ -171,6 +173,15 @@ describe('BoardFile.update', () => {
       assert.deepEqual(error.details, { path, line: 3 });
       return true;
     });
+  });
+
+  test('bytes it wrote are not checked again when read back, but a NUL an edit wrote is still BINARY_FILE', async (t) => {
+    const { path } = tempBoard(t);
+    const file = new BoardFile(path);
+    await file.update([EDITS[0]!]);
+    await file.update([EDITS[1]!]);
+    await file.update([{ kind: 'note', card: RECIPE, text: 'a\u0000b' }]);
+    await assert.rejects(file.update([EDITS[2]!]), boardError('BINARY_FILE', path));
   });
 
   test('Markdown without a column is NOT_A_BOARD', async (t) => {
@@ -477,7 +488,7 @@ describe('pieces (a write kept as the views it is made of)', () => {
     for (let i = 0; i < 40; i++) {
       const at = (i * 7) % text.length;
       const next = `${text.slice(0, at)}é${i}${text.slice(at)}`;
-      bytes = encodeChange(text, bytes, next) as Uint8Array[];
+      bytes = encodeChange(new Utf8Offsets(Rope.of(text)), bytes, Rope.of(next)) as Uint8Array[];
       assert.deepEqual(Buffer.concat(bytes), Buffer.from(next), `change ${i}`);
       assert.ok(bytes.length <= 16, `${bytes.length} pieces`);
       text = next;

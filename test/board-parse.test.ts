@@ -7,7 +7,11 @@ import { readHead } from '../src/board/fields.ts';
 import { allDistinct, assignIds } from '../src/board/identity.ts';
 import { matchListItem } from '../src/board/list-item.ts';
 import { changeOf, encodeChange } from '../src/board/change.ts';
-import { _parseFresh, changeSince, parseChanged } from '../src/board/parse.ts';
+import { _parseChanged, _parseFresh, changeSince, parsePatched } from '../src/board/parse.ts';
+import { changeOfPatches } from '../src/board/patch.ts';
+import { Rope } from '../src/board/rope.ts';
+import type { Patch } from '../src/board/patch.ts';
+import { Utf8Offsets } from '../src/board/utf8-offsets.ts';
 import { generateBoard, rng } from './helpers/boards.ts';
 
 const SEEDS = new URL('../../shared/fixtures/seeds/', import.meta.url);
@@ -440,23 +444,134 @@ describe('incremental parse', () => {
       const donor = generateBoard(seed + 200_000).text.split(/(?<=\n)/);
       for (let step = 0; step < 6; step++) {
         const changed = edit(text, donor, next);
-        const exact = changeOf(text, changed);
+        const exact = changeOf(Rope.of(text), Rope.of(changed));
         const less = (n: number) => Math.max(0, n - Math.floor(next() * 40));
         const change = { prefix: less(exact.prefix), suffix: less(exact.suffix) };
-        board = parseChanged(board, changed, change);
+        board = _parseChanged(board, changed, change);
         assert.deepEqual(plain(board), plain(_parseFresh(changed)), `seed ${seed}, step ${step}`);
         // A write encodes only that change (a surrogate pair it cuts is encoded whole). It is
         // known unless the board was parsed from scratch (a change before its first card).
         const known = changeSince(text, changed);
         if (known) {
-          assert.deepEqual(known, change);
+          assert.deepEqual(known.change, change);
+          assert.ok(Buffer.concat(encodeChange(known.before, [Buffer.from(text)], known.after, known.change)).equals(Buffer.from(changed)), `seed ${seed}, step ${step}: bytes`);
           knownChanges++;
         }
-        assert.ok(Buffer.concat(encodeChange(text, [Buffer.from(text)], changed, known)).equals(Buffer.from(changed)), `seed ${seed}, step ${step}: bytes`);
+        assert.ok(Buffer.concat(encodeChange(new Utf8Offsets(Rope.of(text)), [Buffer.from(text)], Rope.of(changed))).equals(Buffer.from(changed)), `seed ${seed}, step ${step}: bytes`);
         text = changed;
       }
     }
     assert.ok(knownChanges > 1000, `only ${knownChanges} changes were known`);
+  });
+  /** `text` with the patches applied, joined from its parts. */
+  function applied(text: string, patches: readonly Patch[]): string {
+    let out = '';
+    let at = 0;
+    for (const patch of patches) {
+      out += text.slice(at, patch.start) + patch.insert;
+      at = patch.end;
+    }
+    return out + text.slice(at);
+  }
+
+  /** Patches at two to four places, apart: lines replaced by other lines, or a few characters inserted or removed. */
+  function patchesOf(text: string, donor: readonly string[], next: () => number): Patch[] {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const lineStart = (at: number) => text.lastIndexOf('\n', at - 1) + 1;
+    const lineEnds = (from: number, lines: number) => {
+      let end = from;
+      for (let n = 0; n < lines && end < text.length; n++) end = text.indexOf('\n', end) === -1 ? text.length : text.indexOf('\n', end) + 1;
+      return end;
+    };
+    const patches: Patch[] = [];
+    let after = 0;
+    for (const at of Array.from({ length: 2 + Math.floor(next() * 3) }, () => Math.floor(next() * (text.length + 1))).sort((a, b) => a - b)) {
+      const r = next();
+      let patch: Patch;
+      if (r < 0.5) {
+        const start = lineStart(at);
+        const insert = Array.from({ length: Math.floor(next() * 3) }, () => (next() < 0.5 ? pick(TRICKY) : pick(donor))).join('');
+        patch = { start, end: lineEnds(start, Math.floor(next() * 3)), insert };
+      } else if (r < 0.75) {
+        patch = { start: at, end: at, insert: pick([' ', '\n', '*', '`', '- ', '#', '@x', '\r\n']) };
+      } else {
+        patch = { start: at, end: Math.min(text.length, at + 1 + Math.floor(next() * 4)), insert: '' };
+      }
+      if (patch.start < after) continue;
+      patches.push(patch);
+      after = patch.end + 1;
+    }
+    return patches;
+  }
+
+  test('a board changed at several places, parsed with its hunks, equals a parse from scratch', () => {
+    // A move is two patches (its removal and its insertion): the cards between them are only moved.
+    const next = rng(4242);
+    for (let seed = 1; seed <= 400; seed++) {
+      let text = generateBoard(seed).text;
+      let board = parseBoard(text);
+      const donor = generateBoard(seed + 300_000).text.split(/(?<=\n)/);
+      for (let step = 0; step < 6; step++) {
+        // As an edit does it: the text kept as pieces of the one before and the inserts.
+        const patches = patchesOf(text, donor, next);
+        board = parsePatched(board, patches);
+        const changed = board.text;
+        assert.equal(changed, applied(text, patches));
+        assert.deepEqual(plain(board), plain(_parseFresh(changed)), `seed ${seed}, step ${step}`);
+        const known = changeSince(text, changed);
+        if (known) {
+          assert.deepEqual(known.change, changeOfPatches(text.length, patches));
+          assert.ok(Buffer.concat(encodeChange(known.before, [Buffer.from(text)], known.after, known.change)).equals(Buffer.from(changed)), `seed ${seed}, step ${step}: bytes`);
+        }
+        text = changed;
+      }
+    }
+  });
+  test('a long board changed so that a scan reads far past the change equals a parse from scratch', () => {
+    // An edit that opens a fence or a comment is read on to where it closes, past what is read at first.
+    const next = rng(31);
+    const donor = ['```\n', '%%\n', '~~~~\n', '## Done\n', '- [ ] new card\n'];
+    for (let round = 0; round < 4; round++) {
+      let text = Array.from({ length: 40 }, (_, i) => generateBoard(round * 40 + i + 1).text).join('');
+      let board = parseBoard(text);
+      for (let step = 0; step < 12; step++) {
+        board = parsePatched(board, patchesOf(text, donor, next));
+        text = board.text;
+        assert.deepEqual(plain(board), plain(_parseFresh(text)), `round ${round}, step ${step}`);
+      }
+    }
+  });
+
+  test('byte offsets are counted from marks that cut no surrogate pair', () => {
+    // Every character a pair, after one that is not: a mark every 2^14 characters would cut one.
+    const text = `x${'🚀'.repeat(40_000)}`;
+    const offsets = new Utf8Offsets(Rope.of(text));
+    for (const at of [80_001, 1, 16_385, 32_769, 50_001, 3, 70_001]) assert.equal(offsets.at(at), 1 + 4 * ((at - 1) / 2), `offset ${at}`);
+    const changed = offsets.changed(Rope.of(`${text}🚁`), [{ start: text.length, end: text.length, length: 2 }]);
+    for (const at of [80_003, 16_387, 1]) assert.equal(changed.at(at), 1 + 4 * ((at - 1) / 2), `offset ${at}`);
+  });
+  test('byte offsets counted from marks moved along a chain of changes are the text\'s', () => {
+    // A text long enough to be marked (every few thousand characters), emoji and all.
+    const next = rng(99);
+    let text = Array.from({ length: 200 }, (_, i) => generateBoard(i + 1).text).join('');
+    assert.ok(text.length > 100_000, `${text.length} characters`);
+    const donor = generateBoard(7).text.split(/(?<=\n)/);
+    let offsets = new Utf8Offsets(Rope.of(text));
+    for (let step = 0; step < 60; step++) {
+      const starts = [0, ...Array.from(text.matchAll(/\n/g), (m) => m.index + 1)];
+      for (let k = 0; k < 40; k++) {
+        const at = starts[Math.floor(next() * starts.length)]!;
+        assert.equal(offsets.at(at), Buffer.byteLength(text.slice(0, at)), `step ${step}, offset ${at}`);
+      }
+      // Some changes cut a surrogate pair: an emoji's second half replaced (🚀 to 🚁).
+      const rocket = text.indexOf('🚀', Math.floor(next() * text.length));
+      const patches = next() < 0.3 && rocket !== -1 ? [{ start: rocket + 1, end: rocket + 2, insert: '\uDE81' }] : patchesOf(text, donor, next);
+      const rope = offsets.rope.patched(patches);
+      const change = changeOfPatches(text.length, patches);
+      assert.ok(Buffer.concat(encodeChange(offsets, [Buffer.from(text)], rope, change)).equals(Buffer.from(rope.text)), `step ${step}: bytes`);
+      offsets = offsets.changed(rope, change.hunks!);
+      text = rope.text;
+    }
   });
   test('a board parsed as a change of the one before equals a parse from scratch', () => {
     const next = rng(2024);

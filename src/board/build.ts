@@ -3,7 +3,7 @@ import { boldTitleEnd } from './card-fields.ts';
 import { readHead } from './fields.ts';
 import { deriveId, deriveIdAt } from './identity.ts';
 import { detached } from './lines.ts';
-import type { Utf8Offsets } from './lines.ts';
+import type { Utf8Offsets } from './utf8-offsets.ts';
 import type { Change } from './change.ts';
 import type { Scan } from './scan.ts';
 import type { Board, Column } from './types.ts';
@@ -22,8 +22,10 @@ export interface Parsed {
   lf: number;
   /** Where the front matter ends; 0 when there is none. */
   frontEnd: number;
-  /** Texts this one was parsed as a change of, newest first, with the change from each (see `changeSince`). */
-  from: ReadonlyArray<{ text: string; change: Change }>;
+  /** The text as its pieces, with its byte offsets: what its cards read. */
+  offsets: Utf8Offsets;
+  /** Texts this one was parsed as a change of, newest first, with the change from each and their offsets (see `changeSince`). */
+  from: ReadonlyArray<{ text: string; change: Change; offsets: Utf8Offsets }>;
 }
 
 /**
@@ -31,8 +33,9 @@ export interface Parsed {
  * them; ids are left empty, to be assigned board-wide. Only what identity needs is read here
  * (marker, title, checkbox); the other fields are read when asked for (see `ParsedCard`).
  */
-export function readCards(text: string, scan: Scan, source: Utf8Offsets, derived: string[]): ParsedCard[] {
-  const { drafts } = scan;
+export function readCards(scan: Scan, source: Utf8Offsets, derived: string[]): ParsedCard[] {
+  // The drafts' offsets are the board text's; the scan's window is read (`base` on).
+  const { drafts, text, base } = scan;
   const cards: ParsedCard[] = new Array<ParsedCard>(drafts.length);
   // The next `<!--` at or after the card being read, looked up again only once passed: a line
   // with one may hold a marker and is read in full.
@@ -41,8 +44,8 @@ export function readCards(text: string, scan: Scan, source: Utf8Offsets, derived
     const column = drafts.column(n);
     const start = drafts.start(n);
     const end = drafts.end(n);
-    const head = drafts.head(n);
-    const headEnd = drafts.headEnd(n);
+    const head = drafts.head(n) - base;
+    const headEnd = drafts.headEnd(n) - base;
     const line = drafts.line(n);
     const lastLine = drafts.lastLine(n);
     const checkbox = drafts.checkbox(n);
@@ -52,12 +55,12 @@ export function readCards(text: string, scan: Scan, source: Utf8Offsets, derived
     let card: ParsedCard;
     if (close !== -1) {
       // A bold title: its id is read in place, the title itself on first use.
-      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, null, checkbox, head - start, headEnd - start, undefined);
+      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, null, checkbox, base + head - start, base + headEnd - start, undefined);
       derived.push(deriveIdAt(text, head + 2, close));
     } else {
       const fields = readHead(detached(text.slice(head, headEnd)));
       const owner = fields.owner?.name ?? null;
-      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, fields.marker, checkbox, head - start, headEnd - start, { title: fields.title, owner });
+      card = new ParsedCard(source, column.kind, index, line + 1, lastLine + 1, start, end, fields.marker, checkbox, base + head - start, base + headEnd - start, { title: fields.title, owner });
       derived.push(fields.marker === null ? deriveId(fields.title) : '');
     }
     column.cards.push(card);

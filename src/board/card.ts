@@ -3,7 +3,7 @@ import type { ColumnKind } from './columns.ts';
 import { inlineReason, readHead } from './fields.ts';
 import type { BodyFields } from './fields.ts';
 import { detached } from './lines.ts';
-import type { Utf8Offsets } from './lines.ts';
+import type { Utf8Offsets } from './utf8-offsets.ts';
 import type { ByteSpan, Card, SlashCommand, Span } from './types.ts';
 
 /** What a card's own text says, read on first use: the same for every copy of the card. */
@@ -43,7 +43,7 @@ export class ParsedCard implements Card {
   #readings: Readings | undefined;
 
   /**
-   * The card `text[start, end)` of `source.text`, the `index`-th of its column. `head` and
+   * The card `[start, end)` of `source.rope`, the `index`-th of its column. `head` and
    * `headEnd` are offsets from `start`. `readings` holds what the parser read already (a title
    * left out must be a bold span's, read on first use). Positional: the parser makes one for
    * every card of a board.
@@ -80,16 +80,15 @@ export class ParsedCard implements Card {
   get title(): string {
     const readings = (this.#readings ??= {});
     if (readings.title === undefined) {
-      const text = this.#source.text;
-      const head = this.start + this.#head;
-      readings.title = detached(text.slice(head + 2, boldTitleClose(text, head, this.start + this.#headEnd)).trim());
+      const head = this.#headText();
+      readings.title = detached(head.slice(2, boldTitleClose(head, 0, head.length)).trim());
     }
     return readings.title;
   }
 
   /** The card's lines exactly as in the file (a view into the board text, made on each call). */
   get text(): string {
-    return this.#source.text.slice(this.start, this.end);
+    return this.#source.rope.slice(this.start, this.end);
   }
 
   get span(): Span {
@@ -188,7 +187,7 @@ export class ParsedCard implements Card {
   }
 
   #headText(): string {
-    return this.#source.text.slice(this.start + this.#head, this.start + this.#headEnd);
+    return this.#source.rope.slice(this.start + this.#head, this.start + this.#headEnd);
   }
 
   #body(): BodyFields {

@@ -4,8 +4,7 @@ import { BoardError, EditConflict } from './errors.ts';
 import { blockedLead, OWNER_SEPARATOR, readBody, readHead } from './fields.ts';
 import { deriveId, markerComment } from './identity.ts';
 import { indentWidth } from './lines.ts';
-import { parseBoard, parseChanged } from './parse.ts';
-import { applyPatches, changeOfPatches } from './patch.ts';
+import { parseBoard, parsePatched, ropeOf } from './parse.ts';
 import type { Patch } from './patch.ts';
 import { headLine, listStyleOf, nestedStyleOf } from './style.ts';
 import type { ListStyle } from './style.ts';
@@ -64,12 +63,13 @@ export function applyEdit(text: string, edit: Edit): EditResult {
   const card = expectCard(board, edit.card, edit.expect);
   const change = toChange(edit);
   if (change.owner != null) checkOwner(change.owner);
-  const next = patched(board, changeCard(board, card, change));
+  const patches = changeCard(board, card, change);
   const expected: Readback = { column: change.to ?? card.column, owner: change.owner };
   if (change.checked !== undefined) expected.checkbox = change.checked ? 'done' : 'open';
   if (change.blocked !== undefined) expected.blockedReason = change.blocked;
-  verify(next, card.id, expected);
-  return { text: next.text, cardId: card.id, changed: next.text !== text };
+  const after = parsePatched(board, patches);
+  verify(after, card.id, expected);
+  return { text: after.text, cardId: card.id, changed: changes(board, patches) };
 }
 
 /** Applies edits in order, each to the result of the one before. */
@@ -114,7 +114,7 @@ function changeCard(board: Board, card: Card, change: CardChange): Patch[] {
   const moving = change.to !== undefined && change.to !== card.column;
   const target = moving ? (board.columns.find((c) => c.kind === change.to) ?? null) : null;
   const eol = card.text.includes('\r\n') ? '\r\n' : board.eol;
-  const { line, item } = headLine(board, card);
+  const { line, item } = headLine(card);
   let prefix = line.content.slice(0, item.textStart);
   let body = line.content.slice(item.textStart);
 
@@ -149,13 +149,13 @@ function changeCard(board: Board, card: Card, change: CardChange): Patch[] {
       const content = old.replace(/\r?\n$/, '');
       rest[line - 1] = blockedLead(content)! + note + old.slice(content.length);
     } else {
-      rest.push(shiftLine(nestedLine(board, card, note, eol), shift));
+      rest.push(shiftLine(nestedLine(card, note, eol), shift));
     }
   }
   // A note the card already has (on any nested line) says nothing new; skipping it makes
   // re-applying an edit safe.
   if (change.note !== undefined && !rest.some((l) => noteText(l) === change.note)) {
-    rest.push(shiftLine(nestedLine(board, card, change.note, eol), shift));
+    rest.push(shiftLine(nestedLine(card, change.note, eol), shift));
   }
 
   const firstEol = card.text.slice(line.content.length, line.end - line.start);
@@ -186,37 +186,37 @@ function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult
   let block = `${style.indent}${style.marker} ${box}${title}${owner} ${markerComment(id)}${eol}`;
   const nested = ' '.repeat(style.indent.length + style.marker.length + 1);
   for (const note of edit.notes ?? []) block += `${nested}- ${oneLine(note, 'note')}${eol}`;
-  const next = patched(board, [insertion(board, edit.column, column, block)]);
+  const after = parsePatched(board, [insertion(board, edit.column, column, block)]);
   // A title ending in ` — Two words` would read back as owned by "Two words": refuse it.
-  verify(next, id, { column: edit.column, owner: edit.owner ?? null });
-  return { text: next.text, cardId: id, changed: true };
+  verify(after, id, { column: edit.column, owner: edit.owner ?? null });
+  return { text: after.text, cardId: id, changed: true };
 }
 
 function setLastSynced(board: Board, value: string): EditResult {
   const synced = board.lastSynced;
+  const rope = ropeOf(board);
   if (synced) {
-    const content = board.text.slice(synced.span.start, synced.span.end);
+    const content = rope.slice(synced.span.start, synced.span.end);
     const from = content.indexOf(':') + 1;
     const to = content.lastIndexOf('_');
-    const next = applyPatches(board.text, [{ start: synced.span.start + from, end: synced.span.start + to, insert: ` ${value}` }]);
-    return { text: next, cardId: null, changed: next !== board.text };
+    const patch = { start: synced.span.start + from, end: synced.span.start + to, insert: ` ${value}` };
+    return { text: rope.patched([patch]).text, cardId: null, changed: changes(board, [patch]) };
   }
   const line = `_Last synced: ${value}_`;
   // Below the board's title, else below the front matter, else at the top (after a BOM).
   const first = board.columns[0]!.span.start;
   const title = board.others.find((s) => s.level === 1 && s.span.start < first);
   const front = board.regions.find((r) => r.kind === 'front-matter');
-  const below = title ? lineEndAt(board.text, title.span.start) : front?.span.end;
-  const at = below ?? (board.text.startsWith('\uFEFF') ? 1 : 0);
+  const below = title ? rope.lineEnd(title.span.start) : front?.span.end;
+  const at = below ?? (rope.charCodeAt(0) === 0xfeff ? 1 : 0);
   const insert = below !== undefined ? `${board.eol}${line}${board.eol}` : `${line}${board.eol}${board.eol}`;
-  const next = applyPatches(board.text, [{ start: at, end: at, insert }]);
-  return { text: next, cardId: null, changed: true };
+  return { text: rope.patched([{ start: at, end: at, insert }]).text, cardId: null, changed: true };
 }
 
 /** Removes a card's lines; a card that ends the file without a line break takes the one before it. */
 function removal(board: Board, card: Card): Patch {
   let start = card.span.start;
-  if (!card.text.endsWith('\n') && start > 0) start -= board.text[start - 2] === '\r' ? 2 : 1;
+  if (!card.text.endsWith('\n') && start > 0) start -= ropeOf(board).charCodeAt(start - 2) === 13 ? 2 : 1;
   return { start, end: card.span.end, insert: '' };
 }
 
@@ -237,10 +237,10 @@ function insertion(board: Board, kind: ColumnKind, column: Column | null, block:
     return { start: first.span.start, end: first.span.start, insert: heading + block + board.eol };
   }
   const at = before.span.end;
-  const text = board.text;
-  if (at < text.length) return { start: at, end: at, insert: heading + block + board.eol };
+  if (at < board.text.length) return { start: at, end: at, insert: heading + block + board.eol };
   // At the end of the file: a blank line before the heading, and no line break added after
   // the last line unless the file had one.
+  const text = board.text;
   const open = !text.endsWith('\n');
   const lead = (open ? board.eol : '') + (/(^|\n)[ \t]*\r?\n$/.test(text) ? '' : board.eol);
   return { start: at, end: at, insert: lead + heading + (open ? trimEol(block) : block) };
@@ -256,8 +256,8 @@ function shiftLine(line: string, by: number): string {
   return ' '.repeat(Math.max(0, indentWidth(lead) + by)) + line.slice(lead.length);
 }
 
-function nestedLine(board: Board, card: Card, text: string, eol: string): string {
-  const style = nestedStyleOf(board, card);
+function nestedLine(card: Card, text: string, eol: string): string {
+  const style = nestedStyleOf(card);
   return `${style.indent}${style.marker} ${text}${eol}`;
 }
 
@@ -280,22 +280,15 @@ function withMarker(body: string, id: string): string {
   return `${body.slice(0, end)} ${markerComment(id)}${body.slice(end)}`;
 }
 
-/**
- * The board with the patches applied, parsed one patch at a time, the last first (so the others'
- * offsets still hold): a move's removal and insertion lie far apart, and parsed as one change
- * every card between them would be read again.
- */
-function patched(board: Board, patches: readonly Patch[]): Board {
-  let next = board;
-  for (const patch of [...patches].sort((a, b) => b.start - a.start)) {
-    next = parseChanged(next, applyPatches(next.text, [patch]), changeOfPatches(next.text, [patch]));
-  }
-  return next;
+/** True when the patches change the board's text. */
+function changes(board: Board, patches: readonly Patch[]): boolean {
+  const rope = ropeOf(board);
+  return patches.some((patch) => patch.insert !== rope.slice(patch.start, patch.end));
 }
 
-/** Checks that card `id` of the edited board reads as wanted. */
-function verify(board: Board, id: string, want: Readback): void {
-  const card = board.cards.find((c) => c.id === id);
+/** Checks that the card `id` of the edited board reads back as wanted. */
+function verify(after: Board, id: string, want: Readback): void {
+  const card = after.cards.find((c) => c.id === id);
   const wrong = !card
     ? 'the card would not be found'
     : card.column !== want.column
@@ -339,10 +332,6 @@ function trimEol(block: string): string {
 }
 
 function atEnd(board: Board, at: number): boolean {
-  return at === board.text.length && at > 0 && !board.text.endsWith('\n');
-}
-
-function lineEndAt(text: string, from: number): number {
-  const nl = text.indexOf('\n', from);
-  return nl === -1 ? text.length : nl + 1;
+  const rope = ropeOf(board);
+  return at === rope.length && at > 0 && rope.charCodeAt(at - 1) !== 10;
 }

@@ -1,37 +1,23 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, renameSync, statSync } from 'node:fs';
+import { fstatSync, renameSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { syncDirectory, unlinkQuietly, writeTempBeside } from './atomic.ts';
 import { encodeChange } from './change.ts';
-import { holdsExactly, openForEditing, readAll, readBytesNow, readIntoScratch } from './file-bytes.ts';
+import { closeLater, holdsExactly, openForEditing, readAll, readBytesNow, readIntoScratch } from './file-bytes.ts';
 import { hashPieces, piecesLength, samePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
 import { applyEdit } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
+import { LazyOutcome, share } from './outcome.ts';
+import type { DroppedEdit, UpdateOutcome } from './outcome.ts';
 import { BoardError, EditConflict } from './errors.ts';
 import { changeSince, parseBoard } from './parse.ts';
 import type { Board } from './types.ts';
 
 /** A structured log line from the board's file edge. */
 export type BoardLog = (event: { level: 'info' | 'warn'; message: string } & Record<string, unknown>) => void;
-
-/** An edit that was not applied because a human changed the card first. */
-export interface DroppedEdit {
-  edit: Edit;
-  reason: string;
-  message: string;
-}
-
-/** What `update` did: the edits that took, the ones dropped, and the board as written. */
-export interface UpdateOutcome {
-  board: Board;
-  applied: EditResult[];
-  dropped: DroppedEdit[];
-  written: boolean;
-  attempts: number;
-}
 
 const MAX_ATTEMPTS = 20;
 const OWN_WRITES_KEPT = 64;
@@ -154,7 +140,8 @@ export class BoardFile {
 
         // Encoded once (only the change, when the edits were applied to the bytes just read): the
         // bytes hashed are the bytes written and compared on reading back.
-        const data = base === current ? encodeChange(current, bytes, text, changeSince(current, text)) : [Buffer.from(text, 'utf8')];
+        const known = base === current ? changeSince(current, text) : null;
+        const data = known ? encodeChange(known.before, bytes, known.after, known.change) : [Buffer.from(text, 'utf8')];
         const hash = hashPieces(data);
         this.#remember(hash, base === current ? hashOf(bytes) : null);
         if (!this.#replace(data, before)) continue;
@@ -173,7 +160,7 @@ export class BoardFile {
         if (landed) return { outcome: this.#outcome(text, applied, dropped, true, attempt), edits: pending };
         this.log({ level: 'warn', message: 'write was overwritten before it could be read back; retrying', path: this.path });
       } finally {
-        closeSync(fd);
+        closeLater(fd);
       }
     }
     throw new BoardError('WRITE_FAILED', `${this.path}: the file kept changing; gave up after ${MAX_ATTEMPTS} attempts`, {
@@ -282,17 +269,7 @@ export class BoardFile {
     for (const drop of dropped) {
       this.log({ level: 'warn', message: `edit dropped: ${drop.message}`, reason: drop.reason, edit: drop.edit, path: this.path });
     }
-    let board: Board | undefined;
-    // Parsed on first use: a caller that only needs to know the write landed does not pay for it.
-    return {
-      get board() {
-        return (board ??= parseBoard(text));
-      },
-      applied,
-      dropped,
-      written,
-      attempts,
-    };
+    return new LazyOutcome(() => parseBoard(text), applied, dropped, written, attempts);
   }
 
   #remember(hash: string, base: string | null): void {
@@ -302,36 +279,6 @@ export class BoardFile {
     writes.push({ hash, base });
     if (writes.length > OWN_WRITES_KEPT) writes.shift();
   }
-}
-
-/**
- * The part of a shared outcome that belongs to edits `from`..`to` of the group: their results and
- * drops (`applied` and `dropped` keep the edits' order, a drop naming its edit), the same board.
- */
-function share(outcome: UpdateOutcome, edits: readonly Edit[], from: number, to: number): UpdateOutcome {
-  const applied: EditResult[] = [];
-  const dropped: DroppedEdit[] = [];
-  let a = 0;
-  let d = 0;
-  for (let i = 0; i < edits.length; i++) {
-    const mine = i >= from && i < to;
-    if (outcome.dropped[d]?.edit === edits[i]) {
-      if (mine) dropped.push(outcome.dropped[d]!);
-      d++;
-    } else {
-      if (mine) applied.push(outcome.applied[a]!);
-      a++;
-    }
-  }
-  return {
-    get board() {
-      return outcome.board;
-    },
-    applied,
-    dropped,
-    written: outcome.written && applied.some((result) => result.changed),
-    attempts: outcome.attempts,
-  };
 }
 
 /** The edit's effect when the text already shows it (the card where it should be, the owner set), else null. */
@@ -379,6 +326,8 @@ export function decodeBoard(path: string, bytes: Uint8Array, forEditing = false)
  * `transient` bytes (a view into `scratch`) are copied if they are kept.
  */
 function decodeText(path: string, bytes: Uint8Array, transient = false): string {
+  const known = knownText(bytes);
+  if (known !== null) return known;
   refuseBinary(path, bytes);
   // Validating first (native, in one pass) and then decoding is several times faster than a
   // fatal TextDecoder on a megabyte board; both keep a BOM as text.
@@ -391,6 +340,8 @@ function decodeText(path: string, bytes: Uint8Array, transient = false): string 
 }
 
 function decodeLoosely(path: string, bytes: Uint8Array): string {
+  const known = knownText(bytes);
+  if (known !== null) return known;
   refuseBinary(path, bytes);
   return isUtf8(bytes) ? utf8Text(bytes) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }
@@ -398,21 +349,30 @@ function decodeLoosely(path: string, bytes: Uint8Array): string {
 /**
  * The last board bytes decoded or written, with their text: an update reads back what it
  * wrote, the next update and the watcher read it again, and comparing a megabyte of bytes is
- * much cheaper than decoding it (the parse memo then knows the text too).
+ * much cheaper than checking and decoding it (the parse memo then knows the text too).
+ * `checked`: the bytes hold no NUL and are valid UTF-8, as `decodeText` requires.
  */
-let lastDecoded: { bytes: Pieces; text: string; hash?: string } | null = null;
+let lastDecoded: { bytes: Pieces; text: string; hash?: string; checked: boolean } | null = null;
 
-/** Valid UTF-8 bytes as text; `transient` bytes are copied if kept. */
+/** The text of `bytes` when they are the checked bytes last decoded or written, else null. */
+function knownText(bytes: Uint8Array): string | null {
+  return lastDecoded?.checked && samePieces(bytes, lastDecoded.bytes) ? lastDecoded.text : null;
+}
+
+/** Checked UTF-8 bytes as text; `transient` bytes are copied if kept. */
 function utf8Text(bytes: Uint8Array, transient = false): string {
-  if (lastDecoded && samePieces(bytes, lastDecoded.bytes)) return lastDecoded.text;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  lastDecoded = { bytes: [transient ? Buffer.from(bytes) : bytes], text };
+  lastDecoded = { bytes: [transient ? Buffer.from(bytes) : bytes], text, checked: true };
   return text;
 }
 
-/** Notes the text and hash of bytes just written, so that reading them back needs no decoding or hashing. */
+/**
+ * Notes the text and hash of bytes just written, so that reading them back needs no checking,
+ * decoding or hashing. They are valid UTF-8 as made (checked bytes cut between characters, and
+ * encoded text); a NUL an edit wrote is refused when they are read, as before.
+ */
 function wroteText(bytes: Pieces, text: string, hash: string): void {
-  lastDecoded = { bytes, text, hash };
+  lastDecoded = { bytes, text, hash, checked: bytes.every((piece) => piece.indexOf(0) === -1) };
 }
 
 /** The hash of `bytes`, known without hashing when they are the bytes last written. */

@@ -74,35 +74,6 @@ export function indentWidthAt(text: string, start: number, end: number): number 
 }
 
 /**
- * UTF-8 byte offsets of UTF-16 offsets into one text, counted on demand from the offset asked
- * before (cards are mostly asked in order): a parse need not count a megabyte of text when
- * no one asks for bytes. Offsets asked for are line starts and ends, never inside a surrogate pair.
- */
-export class Utf8Offsets {
-  #at = 0;
-  #bytes = 0;
-
-  constructor(readonly text: string) {}
-
-  /** The byte offset of `offset`. */
-  at(offset: number): number {
-    if (offset < this.#at) {
-      // Back to the start, or back from the last offset, whichever is nearer.
-      if (offset < this.#at - offset) {
-        this.#at = 0;
-        this.#bytes = 0;
-      } else {
-        this.#bytes -= Buffer.byteLength(this.text.slice(offset, this.#at));
-        this.#at = offset;
-      }
-    }
-    this.#bytes += Buffer.byteLength(this.text.slice(this.#at, offset));
-    this.#at = offset;
-    return this.#bytes;
-  }
-}
-
-/**
  * A copy of `part` (a slice of a board text) that does not keep the board text alive. V8
  * makes a slice of a long string a view into it: a field read once from a board and kept
  * (a card's title, owner, command) would keep every version of the board in memory. Copying

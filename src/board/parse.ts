@@ -2,12 +2,15 @@ import { readCards } from './build.ts';
 import type { Parsed } from './build.ts';
 import { allDistinct, assignIds } from './identity.ts';
 import { changeOf } from './change.ts';
-import { Utf8Offsets } from './lines.ts';
 import type { Change } from './change.ts';
+import { changeOfPatches } from './patch.ts';
+import type { Patch } from './patch.ts';
 import { reparse } from './reparse.ts';
-import { closeSection, initialState, readFrontMatter, scanLines } from './scan.ts';
+import { Rope } from './rope.ts';
+import { closeSection, initialState, readFrontMatter, scanLines, wholeText } from './scan.ts';
 import { boardWithRegions } from './regions.ts';
 import type { Board } from './types.ts';
+import { Utf8Offsets } from './utf8-offsets.ts';
 
 // An update parses the same text several times (check, apply, verify the result, read back):
 // the last boards parsed are kept and returned again, and the next text is parsed as a change
@@ -22,30 +25,48 @@ const RECENT_KEPT = 2;
 export function parseBoard(text: string): Board {
   const known = recent.find((parsed) => parsed.board.text === text);
   if (known) return known.board;
-  const base = closest(text);
-  const parsed = base && reparse(base.parsed, text, base.change);
+  const rope = Rope.of(text);
+  const base = closest(rope);
+  const parsed = base && reparse(base.parsed, rope, base.change);
   return keep(parsed ? withOrigin(parsed, base.parsed, base.change) : parseFresh(text));
 }
 
 /**
- * `parseBoard(text)` for a text made from `before`'s by a change the caller knows (an edit's
- * patches): nothing is compared to find it.
+ * The board of `before`'s text with `patches` applied (an edit's): parsed as that change, and
+ * kept as pieces of the text it was made from (see `Rope`). Its text is `board.text`.
  */
-export function parseChanged(before: Board, text: string, change: Change): Board {
+export function parsePatched(before: Board, patches: readonly Patch[]): Board {
+  const base = recent.find((parsed) => parsed.board === before);
+  const rope = ropeOf(before).patched(patches);
+  if (!base) return parseBoard(rope.text);
+  const change = changeOfPatches(before.text.length, patches);
+  const parsed = reparse(base, rope, change);
+  return keep(parsed ? withOrigin(parsed, base, change) : parseFresh(rope.text));
+}
+
+/** Internal, for tests: `parseBoard(text)` for a text made from `before`'s by a change given (less than all that is unchanged may be). */
+export function _parseChanged(before: Board, text: string, change: Change): Board {
   const base = recent.find((parsed) => parsed.board === before);
   if (!base) return parseBoard(text);
-  const parsed = reparse(base, text, change);
+  const parsed = reparse(base, Rope.of(text), change);
   return keep(parsed ? withOrigin(parsed, base, change) : parseFresh(text));
+}
+
+/** The text of a board as the pieces it is kept as (one piece if it was not parsed lately). */
+export function ropeOf(board: Board): Rope {
+  return recent.find((parsed) => parsed.board === board)?.offsets.rope ?? Rope.of(board.text);
 }
 
 /**
  * The change from `before` to `text` when both were parsed lately, one as a change of the
- * other (a write encodes only what an update's edits changed), else null. Texts are matched
- * by identity in practice: the strings the parser was given.
+ * other (a write encodes only what an update's edits changed), with the byte offsets of
+ * `before` and the pieces of `text`; else null. Texts are matched by identity in practice: the
+ * strings the parser was given.
  */
-export function changeSince(before: string, text: string): Change | null {
+export function changeSince(before: string, text: string): { change: Change; before: Utf8Offsets; after: Rope } | null {
   const parsed = recent.find((p) => p.board.text === text);
-  return parsed?.from.find((origin) => origin.text === before)?.change ?? null;
+  const origin = parsed?.from.find((o) => o.text === before);
+  return parsed && origin ? { change: origin.change, before: origin.offsets, after: parsed.offsets.rope } : null;
 }
 
 /** How many earlier texts a parsed board remembers being a change of. */
@@ -53,10 +74,11 @@ const ORIGINS_KEPT = 4;
 
 /** `parsed`, noted as `base` changed by `change` (and so as a change of what `base` was a change of). */
 function withOrigin(parsed: Parsed, base: Parsed, change: Change): Parsed {
-  const from = [{ text: base.board.text, change }];
+  const from = [{ text: base.board.text, change, offsets: base.offsets }];
   for (const origin of base.from.slice(0, ORIGINS_KEPT - 1)) {
     // Unchanged from the older text: what both changes left alone.
-    from.push({ text: origin.text, change: { prefix: Math.min(origin.change.prefix, change.prefix), suffix: Math.min(origin.change.suffix, change.suffix) } });
+    const both = { prefix: Math.min(origin.change.prefix, change.prefix), suffix: Math.min(origin.change.suffix, change.suffix) };
+    from.push({ text: origin.text, change: both, offsets: origin.offsets });
   }
   return { ...parsed, from };
 }
@@ -71,10 +93,10 @@ function keep(parsed: Parsed): Board {
  * The kept board whose text differs least from `text` (the latest, unless most of it changed
  * and the one before is closer: an update checks an edit against one text, then the next).
  */
-function closest(text: string): { parsed: Parsed; change: Change } | null {
+function closest(text: Rope): { parsed: Parsed; change: Change } | null {
   let best: { parsed: Parsed; change: Change } | null = null;
   for (const parsed of recent) {
-    const change = changeOf(parsed.board.text, text);
+    const change = changeOf(parsed.offsets.rope, text);
     const kept = change.prefix + change.suffix;
     if (!best || kept > best.change.prefix + best.change.suffix) best = { parsed, change };
     if (kept >= text.length * 0.95) break;
@@ -90,12 +112,13 @@ export function _parseFresh(text: string): Board {
 function parseFresh(text: string): Parsed {
   const front = readFrontMatter(text);
   const obsidian = front.end > 0 && /^kanban-plugin:/m.test(text.slice(0, front.end));
-  const scan = scanLines(text, front.end, front.lines, initialState(), null);
+  const scan = scanLines(wholeText(text), front.end, front.lines, initialState(), null);
   closeSection(scan.state.column, scan.others, text.length);
 
   const derived: string[] = [];
-  const offsets = new Utf8Offsets(text);
-  const cards = readCards(text, scan, offsets, derived);
+  const rope = Rope.of(text);
+  const offsets = new Utf8Offsets(rope);
+  const cards = readCards(scan, offsets, derived);
   // The cards are new: their ids are set before the board is shared. Most boards repeat no
   // title and have no marker: every card's id is then its title's.
   let distinct = !cards.some((card) => card.marker !== null) && allDistinct(derived);
@@ -112,7 +135,8 @@ function parseFresh(text: string): Parsed {
   const board = boardWithRegions(
     { text, eol: crlf > lf ? '\r\n' : '\n', obsidian, columns: scan.columns, cards, others: scan.others, lastSynced: scan.state.lastSynced },
     front.end,
+    rope,
   );
-  return { board, cards, derived, distinct, crlf, lf, frontEnd: front.end, from: [] };
+  return { board, cards, derived, distinct, crlf, lf, frontEnd: front.end, offsets, from: [] };
 }
 

@@ -35,14 +35,33 @@ export interface Scan {
   /** Line breaks seen, CRLF and LF, for the board's dominant line ending. */
   crlf: number;
   lf: number;
+  /** What the scan read: `[base, base + text.length)` of the board's text (cards are read from it). */
+  text: string;
+  base: number;
+}
+
+/**
+ * The part of a board's text a scan reads, `[base, base + text.length)` of a text `total` long,
+ * ending at a line's end; `grow` gives a longer one from the same base, when there is more.
+ */
+export interface ScanWindow {
+  text: string;
+  base: number;
+  total: number;
+  grow: (() => string) | null;
+}
+
+/** A whole text as a window. */
+export function wholeText(text: string): ScanWindow {
+  return { text, base: 0, total: text.length, grow: null };
 }
 
 /** Lets an incremental parse stop the scan at a line from where the old parse's result holds again. */
 export interface Resync {
   /** Lines starting before this offset are always scanned. */
   from: number;
-  /** True to stop before the line at `start` (state as before that line). */
-  at(scan: Scan, start: number, contentEnd: number): boolean;
+  /** True to stop before the line at `start`, indented `indent` (state as before that line). */
+  at(scan: Scan, start: number, indent: number): boolean;
 }
 
 /** A state for the top of a board (or right after its front matter). */
@@ -51,31 +70,39 @@ export function initialState(): ScanState {
 }
 
 /**
- * Scans lines from offset `from` (the start of line `lineBase`) to the end of `text`, or until
- * `resync` accepts a line; `state` is updated. Lines are dispatched on their first non-blank
+ * Scans lines from offset `from` (the start of line `lineBase`) to the end of the text, or until
+ * `resync` accepts a line; `state` is updated. Offsets are the board text's; the window is read,
+ * and grown when the scan reaches its end. Lines are dispatched on their first non-blank
  * character, and sliced only when a pattern must read them: the board has a line a card or
  * more, so this loop is the parse. No per-line table is kept: cards and headings carry their
  * offsets, and everything between them is verbatim.
  */
-export function scanLines(text: string, from: number, lineBase: number, state: ScanState, resync: Resync | null): Scan {
-  const scan: Scan = { start: from, lineBase, lineCount: 0, drafts: new CardDrafts(), columns: [], others: [], state, end: text.length, crlf: 0, lf: 0 };
+export function scanLines(window: ScanWindow, from: number, lineBase: number, state: ScanState, resync: Resync | null): Scan {
+  const { base, total } = window;
+  let text = window.text;
+  const scan: Scan = { start: from, lineBase, lineCount: 0, drafts: new CardDrafts(), columns: [], others: [], state, end: total, crlf: 0, lf: 0, text, base };
   let { column, inSubsection, cardIndent, fence, inComment, lastSynced } = state;
   const drafts = scan.drafts;
   let crlf = 0;
   let lf = 0;
   // A byte order mark is part of the first line's bytes but not of its Markdown.
-  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const bom = base === 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = lineBase - 1;
-  let end = from;
-  for (let lineStart = from; lineStart < text.length; lineStart = end) {
-    const nl = text.indexOf('\n', lineStart);
+  // Offsets in the loop are the window's: `base` is added to those kept.
+  let end = from - base;
+  for (let lineStart = end; base + lineStart < total; lineStart = end) {
+    let nl = text.indexOf('\n', lineStart);
+    while (nl === -1 && base + text.length < total) {
+      text = window.grow!();
+      nl = text.indexOf('\n', lineStart);
+    }
     end = nl === -1 ? text.length : nl + 1;
     const contentEnd = nl === -1 ? end : nl > lineStart && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    if (resync !== null && lineStart >= resync.from) {
+    if (resync !== null && base + lineStart >= resync.from) {
       Object.assign(state, { column, inSubsection, cardIndent, fence, inComment, lastSynced });
       scan.lineCount = line + 1 - lineBase;
-      if (resync.at(scan, lineStart, contentEnd)) {
-        scan.end = lineStart;
+      if (resync.at(scan, base + lineStart, indentWidthAt(text, lineStart, contentEnd))) {
+        scan.end = base + lineStart;
         break;
       }
     }
@@ -94,7 +121,7 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
       if (inCard && !blank && indentWidthAt(text, start, contentEnd) <= cardIndent) {
         fence = null;
       } else {
-        if (inCard && !blank) drafts.extend(line, end);
+        if (inCard && !blank) drafts.extend(line, base + end);
         if (closesFence(text.slice(start, contentEnd), fence.fence)) fence = null;
         continue;
       }
@@ -111,7 +138,7 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     if (cardIndent !== -1) {
       // A non-blank line indented under a card is part of it, with the blank lines before it.
       if (indentWidthAt(text, start, contentEnd) > cardIndent) {
-        drafts.extend(line, end);
+        drafts.extend(line, base + end);
         const open = fenceLead ? matchFence(text.slice(start, contentEnd)) : null;
         if (open) fence = { fence: open.fence, inCard: true };
         continue;
@@ -124,7 +151,7 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
       // Obsidian Kanban keeps its settings in a comment after the last lane: it is not part
       // of that lane, so a column created after it goes before the settings, not below them.
       if (SETTINGS.test(line)) {
-        closeSection(column, scan.others, start);
+        closeSection(column, scan.others, base + start);
         column = null;
         inSubsection = false;
       }
@@ -142,14 +169,14 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
       // Kept by the board's later versions: a copy, so that this text is not kept with it.
       const title = detached((heading[2] ?? '').trim());
       if (level <= 2) {
-        closeSection(column, scan.others, start);
+        closeSection(column, scan.others, base + start);
         const kind = level === 2 ? recognizeColumn(title) : null;
-        column = kind ? { kind, heading: title, line: line + 1, span: { start, end: -1 }, bodyStart: end, cards: [] } : null;
+        column = kind ? { kind, heading: title, line: line + 1, span: { start: base + start, end: -1 }, bodyStart: base + end, cards: [] } : null;
         inSubsection = false;
         if (column) {
           scan.columns.push(column);
         } else {
-          scan.others.push({ heading: title, level, line: line + 1, span: { start, end: -1 } });
+          scan.others.push({ heading: title, level, line: line + 1, span: { start: base + start, end: -1 } });
         }
       } else if (column) {
         inSubsection = true;
@@ -158,7 +185,7 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
     }
     const synced = lead === 95 ? LAST_SYNCED.exec(text.slice(start, contentEnd)) : null;
     if (synced && !lastSynced) {
-      lastSynced = { line: line + 1, span: { start, end: contentEnd }, value: detached(synced[1] ?? '') };
+      lastSynced = { line: line + 1, span: { start: base + start, end: base + contentEnd }, value: detached(synced[1] ?? '') };
       continue;
     }
     if (column && !inSubsection && isListLead(lead)) {
@@ -167,14 +194,15 @@ export function scanLines(text: string, from: number, lineBase: number, state: S
       if (item !== -1 && indent <= 3) {
         cardIndent = indent;
         const box = item & 3;
-        drafts.add(column, lineStart, end, line, start + (item >> 2), contentEnd, box === 0 ? null : box === 2);
+        drafts.add(column, base + lineStart, base + end, line, base + start + (item >> 2), base + contentEnd, box === 0 ? null : box === 2);
       }
     }
   }
   Object.assign(state, { column, inSubsection, cardIndent, fence, inComment, lastSynced });
-  if (scan.end === text.length) scan.lineCount = line + 1 - lineBase;
+  if (scan.end === total) scan.lineCount = line + 1 - lineBase;
   scan.crlf = crlf;
   scan.lf = lf;
+  scan.text = text;
   return scan;
 }
 

@@ -19,12 +19,14 @@ export interface HeadLine {
 }
 
 /** The first line of a card and its list-item parts. */
-export function headLine(board: Board, card: Card): { line: HeadLine; item: ListItem } {
-  const end = board.text.indexOf('\n', card.span.start);
-  const lineEnd = end === -1 ? board.text.length : end + 1;
-  const contentEnd = end === -1 ? lineEnd : end > card.span.start && board.text[end - 1] === '\r' ? end - 1 : end;
-  const content = board.text.slice(card.span.start, contentEnd);
-  const line: HeadLine = { start: card.span.start, contentEnd, end: lineEnd, content };
+export function headLine(card: Card): { line: HeadLine; item: ListItem } {
+  const text = card.text;
+  const nl = text.indexOf('\n');
+  const end = nl === -1 ? text.length : nl + 1;
+  const contentEnd = nl === -1 ? end : nl > 0 && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+  const content = text.slice(0, contentEnd);
+  const start = card.span.start;
+  const line: HeadLine = { start, contentEnd: start + contentEnd, end: start + end, content };
   return { line, item: matchListItem(content)! };
 }
 
@@ -32,7 +34,7 @@ export function headLine(board: Board, card: Card): { line: HeadLine; item: List
 export function listStyleOf(board: Board, column: Column | null): ListStyle {
   const model = column?.cards.at(-1) ?? board.cards[0];
   if (!model) return { indent: '', marker: '-', checkbox: board.obsidian };
-  const { line, item } = headLine(board, model);
+  const { line, item } = headLine(model);
   const indent = line.content.slice(0, item.markerStart);
   const ordinal = /^(\d+)([.)])$/.exec(item.marker);
   const marker =
@@ -45,12 +47,12 @@ export function listStyleOf(board: Board, column: Column | null): ListStyle {
 }
 
 /** How nested lines under a card are written: its first nested item's indent and bullet. */
-export function nestedStyleOf(board: Board, card: Card): { indent: string; marker: string } {
+export function nestedStyleOf(card: Card): { indent: string; marker: string } {
   const lines = card.text.split('\n').slice(1);
   for (const raw of lines) {
     const item = matchListItem(raw.replace(/\r$/, ''));
     if (item && /^[-*+]$/.test(item.marker)) return { indent: raw.slice(0, item.markerStart), marker: item.marker };
   }
-  const { item } = headLine(board, card);
+  const { item } = headLine(card);
   return { indent: ' '.repeat(item.indent + item.marker.length + 1), marker: '-' };
 }

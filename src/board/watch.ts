@@ -73,12 +73,8 @@ export function watchBoard(
     if (hash === lastHash || closed) return;
     const own = ownFrom(hash);
     lastHash = hash;
-    if (own) {
-      // Bytes this process wrote are a board; parsed only if someone reads it (the writer often has it already).
-      let parsed: Board | undefined;
-      const board = () => (parsed ??= decodeBoard(file.path, bytes));
-      return onChange({ kind: 'changed', get board() { return board(); }, hash, own });
-    }
+    // Bytes this process wrote are a board; parsed only if someone reads it (the writer often has it already).
+    if (own) return onChange(new OwnChange(file.path, bytes, hash));
     let board: Board;
     try {
       board = decodeBoard(file.path, bytes);
@@ -134,4 +130,30 @@ export function watchBoard(
       await watcher.close();
     },
   };
+}
+
+/**
+ * A change this process wrote: its board is parsed on first use. A class, not an object with
+ * its own getter: V8 keeps such a getter in the object's hidden class, outside the young
+ * generation, and the bytes and board it holds then outlive the first collections they meet.
+ */
+class OwnChange {
+  readonly kind = 'changed';
+  readonly own = true;
+  readonly #path: string;
+  readonly #bytes: Uint8Array;
+  #board: Board | undefined;
+
+  constructor(
+    path: string,
+    bytes: Uint8Array,
+    readonly hash: string,
+  ) {
+    this.#path = path;
+    this.#bytes = bytes;
+  }
+
+  get board(): Board {
+    return (this.#board ??= decodeBoard(this.#path, this.#bytes));
+  }
 }
