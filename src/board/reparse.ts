@@ -4,12 +4,12 @@ import { assignIds } from './identity.ts';
 import { readCards, shiftedColumn } from './build.ts';
 import type { Parsed } from './build.ts';
 import type { Rope } from './rope.ts';
-import { closeSection, scanLines } from './scan.ts';
+import { closeSection, initialState, scanLines } from './scan.ts';
 import type { ScanState, ScanWindow } from './scan.ts';
 import type { ParsedCard } from './card.ts';
 import { boardWithRegions } from './regions.ts';
 import { OldLines } from './resync.ts';
-import type { Board, Card, Column, OtherSection } from './types.ts';
+import type { Board, Column, OtherSection } from './types.ts';
 
 const OPENS_FRONT_MATTER = /^\uFEFF?---(?:\r?\n|$)/;
 
@@ -22,8 +22,8 @@ const WINDOW_MARGIN = 2048;
  * first line after it where the scan is back in the state the old parse was in are scanned;
  * what comes before the first is kept, and what lies between and after them is moved (a move's
  * removal and insertion leave the cards between them as they were). The result equals a parse
- * from scratch (a test checks it on random edits). Null when nothing can be kept (the change is
- * before the first card's end, or may make front matter). Both texts are read through their
+ * from scratch (a test checks it on random edits). Null when the change is in the front matter
+ * or may make some. Both texts are read through their
  * pieces, the new one only around the hunks.
  */
 export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null {
@@ -32,19 +32,21 @@ export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null 
   const oldColumns = old.board.columns;
   const hunks = hunksOf(change, before.length, rope.length);
   // A hunk's scan starts at the first line of the last card that ends before it: the state there
-  // is known (its column open, nothing else), and every line before it reads as before.
+  // is known (its column open, nothing else), and every line before it reads as before. With no
+  // such card (the first hunk is in or above the first card), the first scan starts where the
+  // front matter ends, in the state a parse starts in (-1 stands for there).
   const restarts = hunks.map((hunk) => lastCardEndingBy(oldCards, hunk.start));
   const restartCard = restarts[0]!;
-  if (restartCard === -1) return null;
+  if (restartCard === -1 && hunks[0]!.start < old.frontEnd) return null;
   // A file that opens with `---` but never closes it has no front matter, until a `---` line
   // anywhere below closes it.
   if (old.frontEnd === 0 && OPENS_FRONT_MATTER.test(rope.slice(0, 8))) return null;
-  const from = oldCards[restartCard]!.start;
+  const from = restartCard === -1 ? old.frontEnd : oldCards[restartCard]!.start;
   const columnOf = columnIndexes(old.board);
 
   // Sections that start before the restart are kept; columns are copied, as their cards and ends
   // may change. The restart card's column is the last of them; those before it keep all their cards.
-  const restartColumn = columnOf[restartCard]!;
+  const restartColumn = restartCard === -1 ? -1 : columnOf[restartCard]!;
   const columns: Column[] = [];
   for (let c = 0; c <= restartColumn; c++) {
     const column = shiftedColumn(oldColumns[c]!, 0, 0);
@@ -52,17 +54,11 @@ export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null 
     columns.push(column);
   }
   const others: OtherSection[] = old.board.others.filter((o) => o.span.start < from);
-  columns[restartColumn]!.span.end = -1;
+  const current = columns[restartColumn] ?? null;
+  if (current) current.span.end = -1;
 
   const synced = old.board.lastSynced;
-  const state: ScanState = {
-    column: columns[restartColumn]!,
-    inSubsection: false,
-    cardIndent: -1,
-    fence: null,
-    inComment: false,
-    lastSynced: synced && synced.span.start < from ? synced : null,
-  };
+  const state: ScanState = { ...initialState(), column: current, lastSynced: synced && synced.span.start < from ? synced : null };
   const offsets = old.offsets.changed(rope, hunks);
   // The board's cards in order, with the ids their titles give them: kept, then scanned and moved
   // in turn. Made at about their size (an edit seldom adds or removes more than a card or two):
@@ -84,7 +80,7 @@ export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null 
   let delta = 0;
   let lineShift = 0;
   for (let hunk = 0, restart = restartCard; ; ) {
-    const first = oldCards[restart]!;
+    const first = restart === -1 ? { start: old.frontEnd, line: lineCount(before, old.frontEnd) + 1 } : oldCards[restart]!;
     resync.expect(hunk);
     const start = first.start + delta;
     const scan = scanLines(windowOf(rope, start, resync.newEnd(hunk) + WINDOW_MARGIN), start, first.line - 1 + lineShift, state, resync);
@@ -99,7 +95,7 @@ export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null 
       cards[count] = read[n]!;
       derived[count++] = got[n]!;
     }
-    scanned.replaced.push([restart, at ? at.card : oldCards.length]);
+    scanned.replaced.push([Math.max(0, restart), at ? at.card : oldCards.length]);
     columns.push(...scan.columns);
     others.push(...scan.others);
     const removed = countBreaks(before, first.start, at ? at.start - resync.deltaAfter(at.hunk) : before.length);
@@ -155,7 +151,7 @@ export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null 
 
   cards.length = count;
   derived.length = count;
-  const distinct = assignCardIds(cards, derived, columns, scanned, old.distinct && sameClaims(oldCards, scanned));
+  const distinct = assignCardIds(cards, derived, columns, scanned, keepsIds(old, scanned));
   const board = boardWithRegions(
     { text: rope.text, eol: crlf > lf ? '\r\n' : '\n', obsidian: old.board.obsidian, columns, cards, others, lastSynced: state.lastSynced },
     old.frontEnd,
@@ -203,22 +199,22 @@ function assignCardIds(cards: ParsedCard[], derived: readonly string[], columns:
 }
 
 /**
- * True when the scanned cards claim the same ids, as a multiset, as the old cards they replace
- * (the old board's ids all being its claims).
+ * True when no card's id changes: the old board's ids were all its claims (`distinct`), and the
+ * scanned cards claim ids that the old cards they replace claimed, or ids no card claims (a card
+ * added or moved in). A card removed frees its id; a repeated claim renumbers.
  */
-function sameClaims(oldCards: readonly Card[], scanned: Scanned): boolean {
-  let replaced = 0;
-  for (const [from, to] of scanned.replaced) replaced += to - from;
-  if (replaced !== scanned.cards.length) return false;
-  const count = new Map<string, number>();
-  for (const [from, to] of scanned.replaced) {
-    for (let n = from; n < to; n++) count.set(oldCards[n]!.id, (count.get(oldCards[n]!.id) ?? 0) + 1);
-  }
+function keepsIds(old: Parsed, scanned: Scanned): boolean {
+  if (!old.distinct) return false;
+  const replaced = new Set<string>();
+  for (const [from, to] of scanned.replaced) for (let n = from; n < to; n++) replaced.add(old.cards[n]!.id);
+  let taken: Set<string> | null = null;
   for (let n = 0; n < scanned.cards.length; n++) {
     const claim = scanned.cards[n]!.marker || scanned.derived[n]!;
-    const left = count.get(claim) ?? 0;
-    if (left === 0) return false;
-    count.set(claim, left - 1);
+    if (replaced.delete(claim)) continue;
+    // A claim new to the scanned stretches: free if no card claims it, nor one scanned before it.
+    taken ??= new Set(old.cards.map((card) => card.id));
+    if (taken.has(claim)) return false;
+    taken.add(claim);
   }
   return true;
 }
@@ -262,6 +258,14 @@ function windowOf(rope: Rope, from: number, until: number): ScanWindow {
     return rope.slice(from, end);
   };
   return { text: rope.slice(from, end), base: from, total: rope.length, grow };
+}
+
+/** Lines before offset `end` (which starts a line). */
+function lineCount(rope: Rope, end: number): number {
+  const text = rope.slice(0, end);
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return lines;
 }
 
 /** CRLF and LF line breaks in `[start, end)` of a text. */
