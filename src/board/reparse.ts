@@ -23,8 +23,7 @@ const WINDOW_MARGIN = 2048;
  * what comes before the first is kept, and what lies between and after them is moved (a move's
  * removal and insertion leave the cards between them as they were). The result equals a parse
  * from scratch (a test checks it on random edits). Null when the change is in the front matter
- * or may make some. Both texts are read through their
- * pieces, the new one only around the hunks.
+ * or may make some. Both texts are read through their pieces, the new one only around the hunks.
  */
 export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null {
   const before = old.offsets.rope;
