@@ -69,8 +69,12 @@ export function changeSince(before: string, text: string): { change: Change; bef
   return parsed && origin ? { change: origin.change, before: origin.offsets, after: parsed.offsets.rope } : null;
 }
 
-/** How many earlier texts a parsed board remembers being a change of. */
-const ORIGINS_KEPT = 4;
+/**
+ * How many earlier texts a parsed board remembers being a change of: a group commit's write
+ * encodes only what its edits changed when the text it read is among them (16 edits; past that
+ * the whole text is encoded).
+ */
+const ORIGINS_KEPT = 16;
 
 /** `parsed`, noted as `base` changed by `change` (and so as a change of what `base` was a change of). */
 function withOrigin(parsed: Parsed, base: Parsed, change: Change): Parsed {
