@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import { BoardError } from './errors.ts';
 import { _fileError } from './file-bytes.ts';
@@ -23,9 +23,8 @@ export interface BoardWatch {
 const UNREADABLE = 'unreadable';
 
 /**
- * Watches a board file. The file itself is watched: chokidar follows it when an editor saves
- * by writing a temp file and renaming it (vim, VS Code) or re-creates it, and temp files beside
- * it (Quimbot's own writes make one each) cost nothing. Bursts are debounced into one change;
+ * Watches a board file. The parent directory is watched, so editors that save by writing a
+ * temp file and renaming it (vim, VS Code) are seen; bursts are debounced into one change;
  * Quimbot's own writes are recognised by content hash and reported with `own: true`, unless
  * they carry a human change the watcher has not reported yet (then `own: false`, so it is seen).
  */
@@ -91,7 +90,11 @@ export function watchBoard(
     check();
   };
 
-  const watcher = watch(path, { ignoreInitial: true });
+  const watcher = watch(dirname(path), {
+    depth: 0,
+    ignoreInitial: true,
+    ignored: (candidate) => candidate !== path && candidate !== dirname(path),
+  });
   const poke = (changed: string) => {
     if (changed !== path || closed) return;
     const now = Date.now();
@@ -106,7 +109,7 @@ export function watchBoard(
   // Chokidar drops a 'change' that follows another within 50 ms, so the last save of a burst
   // could go unseen: the raw file system events, which it does not throttle, drive the debounce.
   watcher.on('raw', (_event, changed: string | null | undefined, details) => {
-    const watched = resolve((details as { watchedPath?: string } | undefined)?.watchedPath ?? path);
+    const watched = resolve((details as { watchedPath?: string } | undefined)?.watchedPath ?? dirname(path));
     // Some platforms give no file name: read again to be safe; the content hash drops non-changes.
     poke(watched === path || !changed ? path : resolve(watched, changed));
   });
