@@ -122,6 +122,29 @@ describe('watchBoard', () => {
     assert.ok(last.kind === 'changed' && last.board.text === text, 'the last event has the final content');
   });
 
+  test("a human's rename-saves are each seen while Quimbot keeps writing the board", async (t) => {
+    // Both replace the file by rename, so the watcher must follow the path, not an inode it held.
+    const w = await watched(t);
+    let writing = true;
+    const daemon = (async () => {
+      for (let i = 0; writing; i++) {
+        await w.file.update([{ kind: 'add', title: `own ${i}`, column: 'done' }]);
+        await sleep(Math.random() * 3);
+      }
+    })();
+    try {
+      for (let i = 0; i < 15; i++) {
+        const title = `human ${i}`;
+        writeFileSync(`${w.path}.swp`, readFileSync(w.path, 'utf8').replace('## Backlog\n', `## Backlog\n- **${title}**\n`));
+        renameSync(`${w.path}.swp`, w.path);
+        await w.next((change) => change.kind === 'changed' && change.board.cards.some((card) => card.title === title));
+      }
+    } finally {
+      writing = false;
+      await daemon;
+    }
+  });
+
   test("Quimbot's own update is reported as own", async (t) => {
     const w = await watched(t);
     const outcome = await w.file.update([{ kind: 'move', card: (await w.file.read()).cards[0]!.id, to: 'done' }]);
