@@ -38,6 +38,10 @@ const EVAL = '- Evaluation framework build-out (`evaluation/` dir exists, needs 
 const cases: Case[] = [
   { name: 'seed: move Backlog card to In Progress', board: 'seed', edit: (t) => ({ kind: 'move', card: id(t, 'backlog:1'), to: 'in_progress' }),
     removed: () => [`${RUN}\n`], added: (t) => [`${RUN} ${q(t, 'backlog:1')}\n`], at: ['in_progress', 3] },
+  { name: 'seed: a move that sets the owner and adds a note is one patch of the card', board: 'seed',
+    edit: (t) => ({ kind: 'move', card: id(t, 'backlog:1'), to: 'in_progress', owner: 'Codex', note: 'claimed' }),
+    removed: () => [`${RUN}\n`], added: (t) => [`${RUN} — Codex ${q(t, 'backlog:1')}\n`, '  - claimed\n'], at: ['in_progress', 3],
+    check: (c) => assert.equal(c.owner, 'Codex') },
   { name: 'seed: move to a missing Review column creates it', board: 'seed', edit: (t) => ({ kind: 'move', card: id(t, 'backlog:1'), to: 'review' }),
     removed: () => [`${RUN}\n`], added: (t) => ['## Review\n', `${RUN} ${q(t, 'backlog:1')}\n`, '\n'], at: ['review', 0] },
   { name: 'seed: reassign keeps the mojibake dash', board: 'seed', edit: (t) => ({ kind: 'assign', card: id(t, 'in_progress:1'), owner: 'Petrarch' }),

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import type { Board, BoardFile, Card, Edit } from '../board/index.ts';
+import type { Board, BoardFile, Card, ColumnKind, Edit } from '../board/index.ts';
 import type { Logger } from '../log.ts';
 import { costOf } from '../providers/index.ts';
 import type { ProviderSettings } from '../providers/index.ts';
@@ -182,10 +182,7 @@ export class AgentRuntime {
     const lease: Lease = { cardId: card.id, title: card.title, agent: agent.name, runId: newRunId(now), column, boot: this.#o.store.boot, acquiredAt: now, expiresAt: now + this.#o.settings.leaseMs };
     if (!(await this.#o.store.claim(lease))) return;
     if (claim.kind === 'run') {
-      const written = await this.#edit([
-        { kind: 'move', card: card.id, to: 'in_progress', expect: { column: 'backlog' } },
-        { kind: 'assign', card: card.id, owner: agent.name },
-      ]);
+      const written = await this.#edit([{ kind: 'move', card: card.id, to: 'in_progress', owner: agent.name, expect: { column: 'backlog' } }]);
       if (!written) {
         await this.#o.store.release(lease.runId);
         return;
@@ -287,10 +284,7 @@ export class AgentRuntime {
       const to = kind === 'review' || !agent.review ? 'done' : 'review';
       const extra = (execution.result.links ?? []).map((l) => ` · ${l}`).join('');
       const note = kind === 'review' ? `✔️ checked by ${agent.name}: ${summary} ([log](${link}))${extra}` : `✅ ${summary} ([log](${link}))${extra}`;
-      const written = await this.#edit([
-        { kind: 'move', card: card.id, to, expect },
-        { kind: 'note', card: card.id, text: note },
-      ]);
+      const written = await this.#moveWithNote(card, to, note, expect);
       // Written with the run's end, which is awaited.
       this.#track(this.#o.store.updateCard(card.id, { attempts: 0, lastError: null, nextAttemptAt: 0 }));
       this.#event(card, kind === 'review' ? 'verified' : to === 'done' ? 'done' : 'review', agent.name, summary);
@@ -299,10 +293,7 @@ export class AgentRuntime {
     const reason = oneLine(execution.error.reason);
     const tries = execution.attempts > 1 ? ` (after ${execution.attempts} attempts)` : '';
     if (kind === 'review') {
-      await this.#edit([
-        { kind: 'move', card: card.id, to: 'backlog', expect },
-        { kind: 'note', card: card.id, text: `❌ check by ${agent.name} failed: ${reason} ([log](${link}))` },
-      ]);
+      await this.#moveWithNote(card, 'backlog', `❌ check by ${agent.name} failed: ${reason} ([log](${link}))`, expect);
       this.#event(card, 'rejected', agent.name, reason);
       return 'backlog';
     }
@@ -361,6 +352,16 @@ export class AgentRuntime {
   }
 
   /** Applies edits to the latest bytes; false (and logged by the file) when a human's change wins. */
+  /**
+   * Moves the card with a note under it, in one edit; true when it moved. A card a human moved
+   * meanwhile stays where they put it, with the note added all the same.
+   */
+  async #moveWithNote(card: Card, to: ColumnKind, note: string, expect: { column: ColumnKind }): Promise<boolean> {
+    if (await this.#edit([{ kind: 'move', card: card.id, to, note, expect }])) return true;
+    await this.#edit([{ kind: 'note', card: card.id, text: note }]);
+    return false;
+  }
+
   async #edit(edits: Edit[]): Promise<boolean> {
     try {
       const outcome = await this.#o.file.update(edits);

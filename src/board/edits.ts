@@ -18,7 +18,8 @@ export interface Expectation {
 
 /** A change to the board, addressed by card id so it can be re-applied to the latest bytes. */
 export type Edit =
-  | { kind: 'move'; card: string; to: ColumnKind; expect?: Expectation }
+  /** A move may set the owner and add a note too: one patch of the card, read back once. */
+  | { kind: 'move'; card: string; to: ColumnKind; owner?: string | null; note?: string; expect?: Expectation }
   | { kind: 'assign'; card: string; owner: string | null; expect?: Expectation }
   | { kind: 'note'; card: string; text: string; expect?: Expectation }
   | { kind: 'block'; card: string; reason: string; expect?: Expectation }
@@ -86,7 +87,11 @@ export function applyEdits(text: string, edits: readonly Edit[]): { text: string
 function toChange(edit: Exclude<Edit, { kind: 'add' | 'synced' }>): CardChange {
   switch (edit.kind) {
     case 'move':
-      return { to: edit.to };
+      return {
+        to: edit.to,
+        ...(edit.owner !== undefined ? { owner: edit.owner } : {}),
+        ...(edit.note !== undefined ? { note: oneLine(edit.note, 'note') } : {}),
+      };
     case 'assign':
       return { owner: edit.owner };
     case 'note':
