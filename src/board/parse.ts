@@ -95,7 +95,8 @@ function keep(parsed: Parsed): Board {
 
 /**
  * The kept board whose text differs least from `text` (the latest, unless most of it changed
- * and the one before is closer: an update checks an edit against one text, then the next).
+ * and the one before is closer: an update checks an edit against one text, then the next),
+ * when it shares at least half of the text.
  */
 function closest(text: Rope): { parsed: Parsed; change: Change } | null {
   let best: { parsed: Parsed; change: Change } | null = null;
@@ -105,7 +106,8 @@ function closest(text: Rope): { parsed: Parsed; change: Change } | null {
     if (!best || kept > best.change.prefix + best.change.suffix) best = { parsed, change };
     if (kept >= text.length * 0.95) break;
   }
-  return best;
+  // A text mostly new (another board) parses faster from scratch than as a change.
+  return best && best.change.prefix + best.change.suffix >= text.length / 2 ? best : null;
 }
 
 /** Internal, for tests: a parse from scratch, with no earlier board to start from. */
