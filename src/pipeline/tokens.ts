@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
 import { cl100kPieceEnd, classTable, o200kPieceEnd, pieceHash } from './pretokenize.ts';
+import { Segments } from './segments.ts';
+import type { TextMeasure } from './segments.ts';
 import { CodeUnits } from './units.ts';
+
+export type { TextMeasure } from './segments.ts';
 
 const require = createRequire(import.meta.url);
 const loaded: Partial<Record<TokenEncoding, (text: string) => number>> = {};
@@ -107,24 +111,17 @@ function measureUnits(u: Uint16Array, start: number, end: number): number {
   return measure;
 }
 
-/** What one pass over a text finds: its tokens, its words, and whether it may hold PII. */
-export interface TextMeasure {
-  tokens: number;
-  /** Runs of characters other than white space (tab, line breaks, space, no-break space, ideographic space). */
-  words: number;
-  /** Whether it has a character every PII pattern needs somewhere (`@`, an ASCII digit, `::`): without one, `scanPii` finds nothing. */
-  maybePii: boolean;
-}
-
 /**
  * Exact token counts (the same as gpt-tokenizer's, with special-token text counted as plain
- * text rather than refused), and in the same pass the text's words and PII hint. The text is
- * split by a hand-written pre-tokenizer, and each piece's count comes from a bounded cache:
- * most pieces are common words, so gpt-tokenizer's BPE runs only for pieces not seen before.
- * The cache is keyed by a hash of the piece's code units, checked against the stored units, so
- * a lookup makes no substring (a Map of strings was a third of an audit's time). A cached
- * piece also holds what words and PII need of it (`measureUnits`), so they cost nothing more
- * per character (a separate scan of every text was a tenth of an audit).
+ * text rather than refused), and in the same pass the text's words and PII hint. A text is
+ * cut into segments whose measures add up (`Segments`), most of them found in a cache of
+ * segments seen before. A segment that is not is split by a hand-written pre-tokenizer, and
+ * each piece's count comes from a second bounded cache: most pieces are common words, so
+ * gpt-tokenizer's BPE runs only for pieces not seen before. Both caches are keyed by a hash
+ * checked against the stored text, so a lookup makes no substring (a Map of strings was a
+ * third of an audit's time). A cached piece also holds what words and PII need of it
+ * (`measureUnits`), so they cost nothing more per character (a separate scan of every text
+ * was a tenth of an audit).
  */
 export class TokenCounter {
   readonly #count: (text: string) => number;
@@ -138,6 +135,7 @@ export class TokenCounter {
   #poolUsed = 0;
   #entries = 0;
   readonly #measured: TextMeasure = { tokens: 0, words: 0, maybePii: false };
+  readonly #segments = new Segments((text) => this.#measurePieces(text));
 
   constructor(readonly encoding: TokenEncoding) {
     this.#count = referenceCounter(encoding);
@@ -154,6 +152,16 @@ export class TokenCounter {
 
   /** The text's tokens, words and PII hint. The answer is one object, overwritten by the next call. */
   measure(text: string): Readonly<TextMeasure> {
+    return this.#segments.measure(text);
+  }
+
+  /** `measure` of UTF-8 text held one byte a character (a line read as Latin-1, undecoded). */
+  measureUtf8(bytes: string): Readonly<TextMeasure> {
+    return this.#segments.measureUtf8(bytes);
+  }
+
+  /** The measure of a text from its pre-tokens, each piece's measure cached. */
+  #measurePieces(text: string): Readonly<TextMeasure> {
     const n = text.length;
     const u = textUnits.load(text);
     const t = classTable();
