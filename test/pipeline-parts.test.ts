@@ -153,6 +153,21 @@ describe('reading JSONL', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('lines as their bytes (latin1): valid UTF-8 undecoded, blank beyond ASCII white space, invalid UTF-8 decoded as before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quimbot-jsonl-'));
+    try {
+      const path = join(dir, 'bytes.jsonl');
+      const lines = ['{"a": "élève 学生"}', '\u00a0\u3000 ', '\u00a0x', '{"plain": 1}'];
+      writeFileSync(path, Buffer.concat([Buffer.from(`\ufeff${lines.join('\n')}\n`), Buffer.from([0x7b, 0xff, 0x7d])]));
+      const read = [];
+      for await (const batch of readJsonl(path, { latin1: true })) read.push(...batch);
+      const expected = [...lines.map((line) => Buffer.from(line).toString('latin1')), '{\ufffd}'];
+      assert.deepEqual(read.map((l) => [l.text, l.issue, l.latin1]), expected.map((text, i) => [text, [null, 'blank', null, null, 'invalid_utf8'][i], i < 4]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 test('token counts are exact', () => {

@@ -1,10 +1,17 @@
 import type { ChatMessage } from '../chat-rows.ts';
+import { decodeUtf8, hasAsciiNonSpace } from '../utf8.ts';
 
 const FINAL_PUNCT = new Set(['.', '!', '?', '"', "'", ')', ']', '…', '”', '’', '»', '。', '！', '？', '`', '*']);
 
-/** An assistant message whose content is empty or only whitespace. */
-export function hasEmptyAssistant(messages: readonly ChatMessage[]): boolean {
-  return messages.some((m) => m.role === 'assistant' && m.content.trim() === '');
+/** An assistant message whose content is empty or only whitespace (`utf8`: contents held as bytes). */
+export function hasEmptyAssistant(messages: readonly ChatMessage[], utf8 = false): boolean {
+  return messages.some((m) => m.role === 'assistant' && isBlank(m.content, utf8));
+}
+
+function isBlank(text: string, utf8: boolean): boolean {
+  // Held as bytes, an ASCII character other than white space settles it; else the text is decoded.
+  if (utf8 && hasAsciiNonSpace(text)) return false;
+  return (utf8 ? decodeUtf8(text) : text).trim() === '';
 }
 
 /**
@@ -25,12 +32,19 @@ export function hasAlternationViolation(messages: readonly ChatMessage[]): boole
 /**
  * The last message is the assistant's, its right-trimmed text is not empty, and it does not end
  * in sentence punctuation (`. ! ? " ' ) ]`, their typographic forms, or a closing code fence).
+ * `utf8`: contents held as bytes.
  */
-export function lacksFinalPunctuation(messages: readonly ChatMessage[]): boolean {
+export function lacksFinalPunctuation(messages: readonly ChatMessage[], utf8 = false): boolean {
   const last = messages.at(-1);
   if (!last || last.role !== 'assistant') return false;
-  const text = last.content.trimEnd();
+  const text = utf8 ? trimmedEnd(last.content) : last.content.trimEnd();
   return text !== '' && !FINAL_PUNCT.has(text.at(-1)!);
+}
+
+/** The end of `trimEnd` of a text held as bytes: its last byte when that is ASCII other than white space, else all of it decoded. */
+function trimmedEnd(bytes: string): string {
+  const last = bytes.slice(-1);
+  return hasAsciiNonSpace(last) ? last : decodeUtf8(bytes).trimEnd();
 }
 
 /** The weights a row carries: its row-level weight (Unsloth), else its messages' weights. */
