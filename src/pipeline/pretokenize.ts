@@ -56,13 +56,6 @@ export function classTable(): Uint8Array {
   return bmp;
 }
 
-/** Whether a code point is white space to the split patterns (`\s`); none outside the BMP is. */
-export function isSplitSpace(codePoint: number): boolean {
-  if (codePoint > 0xffff) return false;
-  const c = classTable()[codePoint]!;
-  return c === SPACE || c === NEWLINE;
-}
-
 let words: Uint8Array | null = null;
 
 /** 1 for every BMP code unit that is a letter or a number (`[\p{L}\p{N}]`), else 0. */

@@ -1,5 +1,3 @@
-import { isSplitSpace } from './pretokenize.ts';
-
 /** What one pass over a text finds: its tokens, its words, and whether it may hold PII. */
 export interface TextMeasure {
   tokens: number;
@@ -43,6 +41,13 @@ const WORDS_SHIFT = 8;
 const WORDS_MASK = 0x3f;
 const PII = 1 << 14;
 
+/** A cache's segments as plain data (copies, transferable), to warm another thread's cache. */
+export interface SegmentCache {
+  slots: Int32Array;
+  pool: Uint8Array;
+  entries: number;
+}
+
 /** Spaces written after the text: a scan for the next space stops at the end without a bounds check. */
 const SENTINEL = 8;
 /** Bytes a scan may read past the text: the sentinel, and the slot's words of a short last segment. */
@@ -52,28 +57,30 @@ const HASH_SEED = 0x811c9dc5 | 0;
 const HASH_PRIME = 0x01000193;
 
 /**
+ * White space to the split patterns (`\s`, JavaScript's white space and line terminators): a
+ * fixed list, so a thread that finds every segment cached builds no class table.
+ */
+const WHITE_SPACE = [9, 10, 11, 12, 13, 0x20, 0xa0, 0x1680, ...Array.from({ length: 11 }, (_, i) => 0x2000 + i), 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
+const WHITE_SPACE_SET = new Set(WHITE_SPACE);
+
+/** Whether a code point is white space to the split patterns. */
+export function isWhiteSpace(codePoint: number): boolean {
+  return WHITE_SPACE_SET.has(codePoint);
+}
+
+/**
  * What the cut test needs of the bytes beside a space: per byte, whether it is ASCII white
  * space (1), or may end (ENDS) or start (STARTS) a white-space character beyond ASCII (2).
  */
 const ASCII_SPACE = 1;
 const MAYBE_SPACE = 2;
-let spaceEdges: { ends: Uint8Array; starts: Uint8Array } | null = null;
-
-function edges(): { ends: Uint8Array; starts: Uint8Array } {
-  if (spaceEdges) return spaceEdges;
-  const ends = new Uint8Array(256);
-  const starts = new Uint8Array(256);
-  for (let c = 0; c < 0x10000; c++) {
-    if (!isSplitSpace(c)) continue;
-    if (c < 0x80) {
-      ends[c] = starts[c] = ASCII_SPACE;
-    } else {
-      const utf8 = Buffer.from(String.fromCharCode(c), 'utf8');
-      starts[utf8[0]!] = MAYBE_SPACE;
-      ends[utf8[utf8.length - 1]!] = MAYBE_SPACE;
-    }
-  }
-  return (spaceEdges = { ends, starts });
+const ENDS = new Uint8Array(256);
+const STARTS = new Uint8Array(256);
+for (const c of WHITE_SPACE) {
+  const utf8 = Buffer.from(String.fromCharCode(c), 'utf8');
+  const kind = c < 0x80 ? ASCII_SPACE : MAYBE_SPACE;
+  STARTS[utf8[0]!] = kind;
+  ENDS[utf8[utf8.length - 1]!] = kind;
 }
 
 /** A flag (the byte's top bit) for each byte of `w` that is a space (U+0020), exactly: no carry crosses bytes. */
@@ -95,15 +102,15 @@ function codePointAt(b: Uint8Array, i: number): number {
  * Whether the space at `q` ends a segment: something follows it in the text and neither
  * neighbour is white space. Only then can no pre-token cross it (see `Segments`).
  */
-function cutsAt(b: Uint8Array, q: number, n: number, ends: Uint8Array, starts: Uint8Array): boolean {
+function cutsAt(b: Uint8Array, q: number, n: number): boolean {
   if (q + 1 >= n) return false;
-  const kinds = ends[b[q - 1]!]! | starts[b[q + 1]!]!;
+  const kinds = ENDS[b[q - 1]!]! | STARTS[b[q + 1]!]!;
   if (kinds === 0) return true;
   if (kinds & ASCII_SPACE) return false;
   // A neighbour may be white space beyond ASCII: decode both.
   let lead = q - 1;
   while ((b[lead]! & 0xc0) === 0x80) lead--;
-  return !isSplitSpace(codePointAt(b, lead)) && !isSplitSpace(codePointAt(b, q + 1));
+  return !isWhiteSpace(codePointAt(b, lead)) && !isWhiteSpace(codePointAt(b, q + 1));
 }
 
 /**
@@ -144,6 +151,25 @@ export class Segments {
     return this.#measureBytes(this.#load(bytes, bytes.length, 'latin1'));
   }
 
+  /** How many segments are cached. */
+  get size(): number {
+    return this.#entries;
+  }
+
+  /** Copies of the cached segments, to warm another thread's cache. */
+  snapshot(): SegmentCache {
+    return { slots: this.#slots.slice(), pool: new Uint8Array(this.#pool.subarray(0, this.#poolUsed)), entries: this.#entries };
+  }
+
+  /** Takes another cache's segments, when this one has none yet. */
+  warm(cache: SegmentCache): void {
+    if (this.#entries !== 0) return;
+    this.#slots.set(cache.slots);
+    this.#pool.set(cache.pool);
+    this.#poolUsed = cache.pool.length;
+    this.#entries = cache.entries;
+  }
+
   /** Writes the text's bytes, then the sentinel; returns how many bytes the text has. */
   #load(text: string, most: number, encoding: 'utf8' | 'latin1'): number {
     if (this.#bytes.length < most + SLACK) {
@@ -159,7 +185,6 @@ export class Segments {
     const b = this.#bytes;
     const view = this.#view;
     const slots = this.#slots;
-    const { ends, starts } = edges();
     let tokens = 0;
     let words = 0;
     let pii = 0;
@@ -174,7 +199,7 @@ export class Segments {
       for (;;) {
         for (; spaces !== 0; spaces &= spaces - 1) {
           const q = at + ((31 - Math.clz32(spaces & -spaces)) >>> 3);
-          if (q >= n || cutsAt(b, q, n, ends, starts)) {
+          if (q >= n || cutsAt(b, q, n)) {
             end = q;
             break;
           }

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { cl100kPieceEnd, classTable, o200kPieceEnd, pieceHash } from './pretokenize.ts';
 import { Segments } from './segments.ts';
-import type { TextMeasure } from './segments.ts';
+import type { SegmentCache, TextMeasure } from './segments.ts';
 import { CodeUnits } from './units.ts';
 
-export type { TextMeasure } from './segments.ts';
+export type { SegmentCache, TextMeasure } from './segments.ts';
 
 const require = createRequire(import.meta.url);
 const loaded: Partial<Record<TokenEncoding, (text: string) => number>> = {};
@@ -124,7 +124,8 @@ function measureUnits(u: Uint16Array, start: number, end: number): number {
  * was a tenth of an audit).
  */
 export class TokenCounter {
-  readonly #count: (text: string) => number;
+  /** gpt-tokenizer's BPE, loaded when a piece is first counted: a thread whose segments are all cached never loads it. */
+  #bpe: ((text: string) => number) | null = null;
   /**
    * Per slot, side by side so a probe reads one cache line: the piece's measure (its tokens
    * and what words and PII need of it; 0 marks an empty slot: no piece counts 0 tokens), its
@@ -137,9 +138,7 @@ export class TokenCounter {
   readonly #measured: TextMeasure = { tokens: 0, words: 0, maybePii: false };
   readonly #segments = new Segments((text) => this.#measurePieces(text));
 
-  constructor(readonly encoding: TokenEncoding) {
-    this.#count = referenceCounter(encoding);
-  }
+  constructor(readonly encoding: TokenEncoding) {}
 
   /** This thread's counter for an encoding, shared by every audit so its cache stays warm. */
   static shared(encoding: TokenEncoding): TokenCounter {
@@ -158,6 +157,21 @@ export class TokenCounter {
   /** `measure` of UTF-8 text held one byte a character (a line read as Latin-1, undecoded). */
   measureUtf8(bytes: string): Readonly<TextMeasure> {
     return this.#segments.measureUtf8(bytes);
+  }
+
+  /** How many segments the counter has cached. */
+  get segmentsCached(): number {
+    return this.#segments.size;
+  }
+
+  /** Copies of the cached segments, to warm a counter on another thread. */
+  cachedSegments(): SegmentCache {
+    return this.#segments.snapshot();
+  }
+
+  /** Takes another counter's cached segments (of the same encoding), when this one has none yet. */
+  warm(cache: SegmentCache): void {
+    this.#segments.warm(cache);
   }
 
   /** The measure of a text from its pre-tokens, each piece's measure cached. */
@@ -180,7 +194,7 @@ export class TokenCounter {
       let measure = 0;
       if (length > LONG_PIECE) {
         // Counted apart: their tokens and words may not fit a measure's fields.
-        tokens += this.#count(text.slice(start, end));
+        tokens += this.#countPiece(text.slice(start, end));
         words += innerWords(u, start, end);
         measure = measureUnits(u, start, end) & ~(WORDS_MASK << WORDS_SHIFT);
       } else {
@@ -220,7 +234,7 @@ export class TokenCounter {
   /** Counts a piece not in the cache by BPE and caches it with its measure (clearing the cache when full). */
   #insert(text: string, units: Uint16Array, start: number, end: number, key: number): number {
     const length = end - start;
-    const measure = this.#count(text.slice(start, end)) | measureUnits(units, start, end);
+    const measure = this.#countPiece(text.slice(start, end)) | measureUnits(units, start, end);
     if (this.#entries >= MAX_ENTRIES || this.#poolUsed + length > POOL_UNITS) this.#clear();
     const slots = this.#slots;
     let at = (key & MASK) * SLOT_FIELDS;
@@ -233,6 +247,10 @@ export class TokenCounter {
     this.#poolUsed += length;
     this.#entries++;
     return measure;
+  }
+
+  #countPiece(piece: string): number {
+    return (this.#bpe ??= referenceCounter(this.encoding))(piece);
   }
 
   #clear(): void {
