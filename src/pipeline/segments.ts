@@ -7,40 +7,6 @@ export interface TextMeasure {
   maybePii: boolean;
 }
 
-/** Segments longer than this are measured every time (rare but for scripts without spaces, and they would crowd the cache). */
-const LONG_SEGMENT = 64;
-
-// The cache: open addressing over 2^17 slots of FIELDS numbers, at most half full; a slot holds
-// a segment's first INLINE bytes, a pool the rest of longer ones. 8 MB, cleared when full.
-const SLOTS = 1 << 17;
-const MASK = SLOTS - 1;
-const MAX_ENTRIES = SLOTS >>> 1;
-const POOL_BYTES = 1 << 20;
-const FIELDS = 8;
-const FIELDS_MASK = FIELDS * SLOTS - 1;
-const MEASURE = 0;
-const LENGTH = 1;
-/** The segment's first 16 bytes as four words (zero past its end), compared at once: most segments are whole in them. */
-const WORD0 = 2;
-const WORD1 = 3;
-const WORD2 = 4;
-const WORD3 = 5;
-const KEY = 6;
-const START = 7;
-const INLINE = 16;
-/** The first `i` bytes of a little-endian word. */
-const BYTE_MASKS = new Int32Array([0, 0xff, 0xffff, 0xffffff, -1]);
-/** Per word of a slot, per segment length, what of the word is the segment's: tables, as a branch on the length would be mispredicted at every other segment. */
-const WORD_MASKS = Array.from({ length: INLINE / 4 }, (_, word) => Int32Array.from({ length: LONG_SEGMENT + 1 }, (_, length) => BYTE_MASKS[Math.max(0, Math.min(4, length - word * 4))]!));
-const [MASK0, MASK1, MASK2, MASK3] = WORD_MASKS as [Int32Array, Int32Array, Int32Array, Int32Array];
-
-// A cached segment's measure, in one number: its tokens (at most one a byte), its words (at
-// most one every two bytes) and the PII hint. Every segment has a token, so 0 marks an empty slot.
-const TOKENS_MASK = 0xff;
-const WORDS_SHIFT = 8;
-const WORDS_MASK = 0x3f;
-const PII = 1 << 14;
-
 /** A cache's segments as plain data (copies, transferable), to warm another thread's cache. */
 export interface SegmentCache {
   slots: Int32Array;
@@ -48,46 +14,100 @@ export interface SegmentCache {
   entries: number;
 }
 
-/** Spaces written after the text: a scan for the next space stops at the end without a bounds check. */
-const SENTINEL = 8;
-/** Bytes a scan may read past the text: the sentinel, and the slot's words of a short last segment. */
-const SLACK = Math.max(SENTINEL, INLINE);
-const SPACES = 0x20202020;
-const HASH_SEED = 0x811c9dc5 | 0;
-const HASH_PRIME = 0x01000193;
+// The numbers the scan uses are const enums: their values are written into the code, where a
+// module constant is read from the module's context, and checked, at every use (a fifth of the
+// scan's instructions).
+
+/**
+ * The cache: open addressing over 2^17 slots of `Slot` numbers, at most half full; a slot holds
+ * a segment's first `Inline` bytes, a pool the rest of longer ones. 9 MB, cleared when full.
+ */
+const enum Table {
+  Slots = 1 << 17,
+  Mask = Slots - 1,
+  MaxEntries = Slots >>> 1,
+  PoolBytes = 1 << 20,
+  /** Segments longer than this are measured every time (rare but for scripts without spaces, and they would crowd the cache). */
+  LongSegment = 64,
+  Inline = 16,
+  /** Spaces written after the text: a scan for the next space stops at its end without a bounds check. */
+  Sentinel = 8,
+  /** Bytes a scan may read past the text: the sentinel, and the inline words of a short last segment. */
+  Slack = 16,
+}
+
+/** A slot's numbers, side by side so a probe reads one cache line. */
+const enum Slot {
+  /** The segment's measure (`Measure`); 0 marks an empty slot. */
+  Measure,
+  Length,
+  /** The segment's first 16 bytes as four words (zero past its end), compared at once: most segments are whole in them. */
+  Word0,
+  Word1,
+  Word2,
+  Word3,
+  Key,
+  /** Where the bytes past the inline ones are in the pool. */
+  Start,
+  Fields,
+}
+
+/**
+ * A cached segment's measure, in one number: its tokens (at most one a byte), its words (at
+ * most one every two bytes) and the PII hint. Every segment has a token, so 0 is no measure.
+ */
+const enum Measure {
+  Tokens = 0xff,
+  WordsShift = 8,
+  Words = 0x3f,
+  Pii = 1 << 14,
+}
+
+const enum Bytes {
+  Spaces = 0x20202020,
+  Low7 = 0x7f7f7f7f,
+  HashSeed = 0x811c9dc5 | 0,
+  HashPrime = 0x01000193,
+}
+
+/** The first `i` bytes of a little-endian word. */
+const BYTE_MASKS = new Int32Array([0, 0xff, 0xffff, 0xffffff, -1]);
+/** Per word of a slot, per segment length, what of the word is the segment's: tables, as a branch on the length would be mispredicted at every other segment. */
+const WORD_MASKS = Array.from({ length: Table.Inline / 4 }, (_, word) => Int32Array.from({ length: Table.LongSegment + 1 }, (_, length) => BYTE_MASKS[Math.max(0, Math.min(4, length - word * 4))]!));
 
 /**
  * White space to the split patterns (`\s`, JavaScript's white space and line terminators): a
  * fixed list, so a thread that finds every segment cached builds no class table.
  */
 const WHITE_SPACE = [9, 10, 11, 12, 13, 0x20, 0xa0, 0x1680, ...Array.from({ length: 11 }, (_, i) => 0x2000 + i), 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
-const WHITE_SPACE_SET = new Set(WHITE_SPACE);
+const WHITE = new Uint8Array(0x10000);
+for (const c of WHITE_SPACE) WHITE[c] = 1;
 
 /** Whether a code point is white space to the split patterns. */
 export function isWhiteSpace(codePoint: number): boolean {
-  return WHITE_SPACE_SET.has(codePoint);
+  return codePoint < 0x10000 && WHITE[codePoint] === 1;
 }
 
-/**
- * What the cut test needs of the bytes beside a space: per byte, whether it is ASCII white
- * space (1), or may end (ENDS) or start (STARTS) a white-space character beyond ASCII (2).
- */
-const ASCII_SPACE = 1;
-const MAYBE_SPACE = 2;
-const ENDS = new Uint8Array(256);
-const STARTS = new Uint8Array(256);
-for (const c of WHITE_SPACE) {
-  const utf8 = Buffer.from(String.fromCharCode(c), 'utf8');
-  const kind = c < 0x80 ? ASCII_SPACE : MAYBE_SPACE;
-  STARTS[utf8[0]!] = kind;
-  ENDS[utf8[utf8.length - 1]!] = kind;
+/** What the cut test needs of the bytes beside a space: whether the one before may end white space, or the one after start it. */
+const enum Edge {
+  AsciiSpace = 1,
+  /** A byte of a white-space character beyond ASCII, or of another that shares it. */
+  MaybeSpace = 2,
 }
-
-/** A flag (the byte's top bit) for each byte of `w` that is a space (U+0020), exactly: no carry crosses bytes. */
-function spaceBytes(w: number): number {
-  const x = w ^ SPACES;
-  return ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f);
-}
+/** Per pair of bytes beside a space (the one before, the one after times 256), their `Edge` flags. */
+const EDGES = (() => {
+  const ends = new Uint8Array(256);
+  const starts = new Uint8Array(256);
+  for (const c of WHITE_SPACE) {
+    const utf8 = Buffer.from(String.fromCharCode(c), 'utf8');
+    const kind = c < 0x80 ? Edge.AsciiSpace : Edge.MaybeSpace;
+    starts[utf8[0]!] = kind;
+    ends[utf8[utf8.length - 1]!] = kind;
+  }
+  const edges = new Uint8Array(0x10000);
+  for (let pair = 0; pair < 0x10000; pair++) edges[pair] = ends[pair & 0xff]! | starts[pair >>> 8]!;
+  return edges;
+})();
 
 /** The code point whose UTF-8 sequence starts at `i` (valid UTF-8). */
 function codePointAt(b: Uint8Array, i: number): number {
@@ -98,16 +118,8 @@ function codePointAt(b: Uint8Array, i: number): number {
   return 0x10000; // astral: never white space, whichever it is
 }
 
-/**
- * Whether the space at `q` ends a segment: something follows it in the text and neither
- * neighbour is white space. Only then can no pre-token cross it (see `Segments`).
- */
-function cutsAt(b: Uint8Array, q: number, n: number): boolean {
-  if (q + 1 >= n) return false;
-  const kinds = ENDS[b[q - 1]!]! | STARTS[b[q + 1]!]!;
-  if (kinds === 0) return true;
-  if (kinds & ASCII_SPACE) return false;
-  // A neighbour may be white space beyond ASCII: decode both.
+/** Whether neither character beside the space at `q` is white space, when a byte beside it said it might be. */
+function spacedBeyondAscii(b: Uint8Array, q: number): boolean {
   let lead = q - 1;
   while ((b[lead]! & 0xc0) === 0x80) lead--;
   return !isWhiteSpace(codePointAt(b, lead)) && !isWhiteSpace(codePointAt(b, q + 1));
@@ -128,12 +140,11 @@ function cutsAt(b: Uint8Array, q: number, n: number): boolean {
  * `measureText`.
  */
 export class Segments {
-  /** The text's UTF-8 bytes, then SENTINEL spaces. */
+  /** The text's UTF-8 bytes, then `Table.Sentinel` spaces. */
   #bytes = Buffer.allocUnsafeSlow(1 << 16);
   #view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.length);
-  /** Per slot, side by side so a probe reads one cache line: the measure (0: empty), the length, the first bytes, the hash, where the rest is in the pool. */
-  readonly #slots = new Int32Array(SLOTS * FIELDS);
-  readonly #pool = Buffer.allocUnsafeSlow(POOL_BYTES + 4);
+  readonly #slots = new Int32Array(Table.Slots * Slot.Fields);
+  readonly #pool = Buffer.allocUnsafeSlow(Table.PoolBytes + 4);
   readonly #poolView = new DataView(this.#pool.buffer, this.#pool.byteOffset, this.#pool.length);
   #poolUsed = 0;
   #entries = 0;
@@ -172,12 +183,12 @@ export class Segments {
 
   /** Writes the text's bytes, then the sentinel; returns how many bytes the text has. */
   #load(text: string, most: number, encoding: 'utf8' | 'latin1'): number {
-    if (this.#bytes.length < most + SLACK) {
-      this.#bytes = Buffer.allocUnsafeSlow(Math.max(most + SLACK, this.#bytes.length * 2));
+    if (this.#bytes.length < most + Table.Slack) {
+      this.#bytes = Buffer.allocUnsafeSlow(Math.max(most + Table.Slack, this.#bytes.length * 2));
       this.#view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.length);
     }
     const n = this.#bytes.write(text, 0, encoding);
-    for (let i = 0; i < SENTINEL; i += 4) this.#view.setInt32(n + i, SPACES);
+    for (let i = 0; i < Table.Sentinel; i += 4) this.#view.setInt32(n + i, Bytes.Spaces);
     return n;
   }
 
@@ -185,59 +196,76 @@ export class Segments {
     const b = this.#bytes;
     const view = this.#view;
     const slots = this.#slots;
+    // Module tables as locals: read once a text, not at every use.
+    const [mask0, mask1, mask2, mask3] = WORD_MASKS as [Int32Array, Int32Array, Int32Array, Int32Array];
+    const edges = EDGES;
     let tokens = 0;
     let words = 0;
     let pii = 0;
     for (let start = 0; start < n; ) {
-      // The segment's end (the next cut, or the text's end at the sentinel), its bytes hashed
-      // four at a time on the way. Its own first byte (a space, usually) never ends it.
-      let h = HASH_SEED;
+      // The segment's end: the next cut, or the text's end at the sentinel. Words of four bytes
+      // are read with a flag a byte for each space (exact: no carry crosses bytes); the first
+      // two at once, as most segments end in them. The segment's own first byte (a space,
+      // usually) never ends it.
+      const first = view.getInt32(start, true);
+      const second = view.getInt32(start + 4, true);
       let at = start;
-      let w = view.getInt32(at, true);
-      let spaces = spaceBytes(w) & ~0x80;
+      let x = first ^ Bytes.Spaces;
+      let spaces = ~(((x & Bytes.Low7) + Bytes.Low7) | x | Bytes.Low7) & ~0x80;
       let end = -1;
       for (;;) {
         for (; spaces !== 0; spaces &= spaces - 1) {
           const q = at + ((31 - Math.clz32(spaces & -spaces)) >>> 3);
-          if (q >= n || cutsAt(b, q, n)) {
+          if (q >= n) {
+            end = n;
+            break;
+          }
+          // A cut needs no white space on either side (a space that ends the text has the
+          // sentinel after it).
+          const around = view.getInt32(q - 1, true);
+          const kinds = edges[(around & 0xff) | ((around >>> 8) & 0xff00)]!;
+          if (kinds === 0 || (kinds === Edge.MaybeSpace && spacedBeyondAscii(b, q))) {
             end = q;
             break;
           }
         }
         if (end !== -1) break;
-        h = Math.imul(h ^ w, HASH_PRIME);
         at += 4;
-        w = view.getInt32(at, true);
-        spaces = spaceBytes(w);
+        x = view.getInt32(at, true) ^ Bytes.Spaces;
+        spaces = ~(((x & Bytes.Low7) + Bytes.Low7) | x | Bytes.Low7);
       }
       const length = end - start;
       let measure = 0;
-      if (length <= LONG_SEGMENT) {
-        // The bytes of the last word before the end, then the length; FNV's low bits are weak and the table indexes by them.
-        h = Math.imul(h ^ (w & BYTE_MASKS[end - at]!), HASH_PRIME);
+      if (length <= Table.LongSegment) {
+        const w0 = first & mask0[length]!;
+        const w1 = second & mask1[length]!;
+        const w2 = view.getInt32(start + 8, true) & mask2[length]!;
+        const w3 = view.getInt32(start + 12, true) & mask3[length]!;
+        let h = Math.imul(Bytes.HashSeed ^ w0, Bytes.HashPrime);
+        h = Math.imul(h ^ w1, Bytes.HashPrime);
+        h = Math.imul(h ^ w2, Bytes.HashPrime);
+        h = Math.imul(h ^ w3, Bytes.HashPrime);
+        if (length > Table.Inline) h = this.#hashTail(h, start, length);
+        // FNV's low bits are weak, and the table indexes by them.
         h = Math.imul(h ^ length ^ (h >>> 16), 0x45d9f3b);
         h ^= h >>> 16;
-        const w0 = view.getInt32(start, true) & MASK0[length]!;
-        const w1 = view.getInt32(start + 4, true) & MASK1[length]!;
-        const w2 = view.getInt32(start + 8, true) & MASK2[length]!;
-        const w3 = view.getInt32(start + 12, true) & MASK3[length]!;
-        for (let s = (h & MASK) * FIELDS; slots[s + MEASURE] !== 0; s = (s + FIELDS) & FIELDS_MASK) {
+        for (let s = (h & Table.Mask) * Slot.Fields; slots[s + Slot.Measure] !== 0; s = (s + Slot.Fields) & (Table.Slots * Slot.Fields - 1)) {
           // The hash picked the slot; the bytes decide, so a measure is never another segment's.
-          const differ = (slots[s + LENGTH]! ^ length) | (slots[s + WORD0]! ^ w0) | (slots[s + WORD1]! ^ w1) | (slots[s + WORD2]! ^ w2) | (slots[s + WORD3]! ^ w3);
-          if (differ === 0 && (length <= INLINE || (slots[s + KEY] === h && this.#stored(slots[s + START]!, start, length)))) {
-            measure = slots[s + MEASURE]!;
+          const differ = (slots[s + Slot.Length]! ^ length) | (slots[s + Slot.Word0]! ^ w0) | (slots[s + Slot.Word1]! ^ w1) | (slots[s + Slot.Word2]! ^ w2) | (slots[s + Slot.Word3]! ^ w3);
+          if (differ === 0 && (length <= Table.Inline || (slots[s + Slot.Key] === h && this.#stored(slots[s + Slot.Start]!, start, length)))) {
+            measure = slots[s + Slot.Measure]!;
             break;
           }
         }
         if (measure === 0) measure = this.#insert(start, end, h);
-        tokens += measure & TOKENS_MASK;
-        words += (measure >>> WORDS_SHIFT) & WORDS_MASK;
-        pii |= measure & PII;
+        tokens += measure & Measure.Tokens;
+        words += (measure >>> Measure.WordsShift) & Measure.Words;
+        pii |= measure & Measure.Pii;
       } else {
         const long = this.measureText(b.toString('utf8', start, end));
         tokens += long.tokens;
         words += long.words;
-        if (long.maybePii) pii = PII;
+        if (long.maybePii) pii = Measure.Pii;
       }
       start = end;
     }
@@ -248,32 +276,40 @@ export class Segments {
     return measured;
   }
 
-  /** Whether the pool holds the text's bytes `[start + INLINE, start + length)` at `stored`. */
+  /** `h` fed the segment's bytes past the inline ones, four at a time. */
+  #hashTail(h: number, start: number, length: number): number {
+    const view = this.#view;
+    let i = Table.Inline;
+    for (; i + 4 <= length; i += 4) h = Math.imul(h ^ view.getInt32(start + i, true), Bytes.HashPrime);
+    return i === length ? h : Math.imul(h ^ (view.getInt32(start + i, true) & BYTE_MASKS[length - i]!), Bytes.HashPrime);
+  }
+
+  /** Whether the pool holds the text's bytes `[start + Table.Inline, start + length)` at `stored`. */
   #stored(stored: number, start: number, length: number): boolean {
     const pool = this.#poolView;
     const view = this.#view;
-    let i = INLINE;
-    for (; i + 4 <= length; i += 4) if (pool.getInt32(stored + i - INLINE, true) !== view.getInt32(start + i, true)) return false;
-    return i === length || ((pool.getInt32(stored + i - INLINE, true) ^ view.getInt32(start + i, true)) & BYTE_MASKS[length - i]!) === 0;
+    let i = Table.Inline;
+    for (; i + 4 <= length; i += 4) if (pool.getInt32(stored + i - Table.Inline, true) !== view.getInt32(start + i, true)) return false;
+    return i === length || ((pool.getInt32(stored + i - Table.Inline, true) ^ view.getInt32(start + i, true)) & BYTE_MASKS[length - i]!) === 0;
   }
 
   /** Measures a segment not in the cache and caches it (clearing the cache when full). */
   #insert(start: number, end: number, key: number): number {
     const length = end - start;
     const { tokens, words, maybePii } = this.measureText(this.#bytes.toString('utf8', start, end));
-    const measure = tokens | (words << WORDS_SHIFT) | (maybePii ? PII : 0);
-    if (this.#entries >= MAX_ENTRIES || this.#poolUsed + length > POOL_BYTES) this.#clear();
+    const measure = tokens | (words << Measure.WordsShift) | (maybePii ? Measure.Pii : 0);
+    if (this.#entries >= Table.MaxEntries || this.#poolUsed + length > Table.PoolBytes) this.#clear();
     const slots = this.#slots;
-    let s = (key & MASK) * FIELDS;
-    while (slots[s + MEASURE] !== 0) s = (s + FIELDS) & FIELDS_MASK;
-    slots[s + MEASURE] = measure;
-    slots[s + LENGTH] = length;
-    for (let word = 0; word < INLINE / 4; word++) slots[s + WORD0 + word] = this.#view.getInt32(start + word * 4, true) & WORD_MASKS[word]![length]!;
-    slots[s + KEY] = key;
-    if (length > INLINE) {
-      slots[s + START] = this.#poolUsed;
-      this.#bytes.copy(this.#pool, this.#poolUsed, start + INLINE, end);
-      this.#poolUsed += length - INLINE;
+    let s = (key & Table.Mask) * Slot.Fields;
+    while (slots[s + Slot.Measure] !== 0) s = (s + Slot.Fields) & (Table.Slots * Slot.Fields - 1);
+    slots[s + Slot.Measure] = measure;
+    slots[s + Slot.Length] = length;
+    for (let word = 0; word < Table.Inline / 4; word++) slots[s + Slot.Word0 + word] = this.#view.getInt32(start + word * 4, true) & WORD_MASKS[word]![length]!;
+    slots[s + Slot.Key] = key;
+    if (length > Table.Inline) {
+      slots[s + Slot.Start] = this.#poolUsed;
+      this.#bytes.copy(this.#pool, this.#poolUsed, start + Table.Inline, end);
+      this.#poolUsed += length - Table.Inline;
     }
     this.#entries++;
     return measure;
