@@ -239,20 +239,24 @@ export class Segments {
       if (length <= Table.LongSegment) {
         const w0 = first & mask0[length]!;
         const w1 = second & mask1[length]!;
-        const w2 = view.getInt32(start + 8, true) & mask2[length]!;
-        const w3 = view.getInt32(start + 12, true) & mask3[length]!;
-        let h = Math.imul(Bytes.HashSeed ^ w0, Bytes.HashPrime);
-        h = Math.imul(h ^ w1, Bytes.HashPrime);
-        h = Math.imul(h ^ w2, Bytes.HashPrime);
-        h = Math.imul(h ^ w3, Bytes.HashPrime);
-        if (length > Table.Inline) h = this.#hashTail(h, start, length);
+        let h = Math.imul(Math.imul(Bytes.HashSeed ^ w0, Bytes.HashPrime) ^ w1, Bytes.HashPrime);
+        // Most segments are whole in their first 8 bytes: the rest is read only for longer ones.
+        let w2 = 0;
+        let w3 = 0;
+        if (length > 8) {
+          w2 = view.getInt32(start + 8, true) & mask2[length]!;
+          w3 = view.getInt32(start + 12, true) & mask3[length]!;
+          h = Math.imul(Math.imul(h ^ w2, Bytes.HashPrime) ^ w3, Bytes.HashPrime);
+          if (length > Table.Inline) h = this.#hashTail(h, start, length);
+        }
         // FNV's low bits are weak, and the table indexes by them.
         h = Math.imul(h ^ length ^ (h >>> 16), 0x45d9f3b);
         h ^= h >>> 16;
         for (let s = (h & Table.Mask) * Slot.Fields; slots[s + Slot.Measure] !== 0; s = (s + Slot.Fields) & (Table.Slots * Slot.Fields - 1)) {
           // The hash picked the slot; the bytes decide, so a measure is never another segment's.
-          const differ = (slots[s + Slot.Length]! ^ length) | (slots[s + Slot.Word0]! ^ w0) | (slots[s + Slot.Word1]! ^ w1) | (slots[s + Slot.Word2]! ^ w2) | (slots[s + Slot.Word3]! ^ w3);
-          if (differ === 0 && (length <= Table.Inline || (slots[s + Slot.Key] === h && this.#stored(slots[s + Slot.Start]!, start, length)))) {
+          // (A slot of the same length holds zeros where the segment has no bytes.)
+          if (((slots[s + Slot.Length]! ^ length) | (slots[s + Slot.Word0]! ^ w0) | (slots[s + Slot.Word1]! ^ w1)) !== 0) continue;
+          if (length <= 8 || (((slots[s + Slot.Word2]! ^ w2) | (slots[s + Slot.Word3]! ^ w3)) === 0 && (length <= Table.Inline || (slots[s + Slot.Key] === h && this.#stored(slots[s + Slot.Start]!, start, length))))) {
             measure = slots[s + Slot.Measure]!;
             break;
           }
