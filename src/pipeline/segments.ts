@@ -118,6 +118,28 @@ function codePointAt(b: Uint8Array, i: number): number {
   return 0x10000; // astral: never white space, whichever it is
 }
 
+/** A flag (the byte's top bit) for each byte of `w` that is a space (U+0020), exactly: no carry crosses bytes. */
+function spaceFlags(w: number): number {
+  const x = w ^ Bytes.Spaces;
+  return ~(((x & Bytes.Low7) + Bytes.Low7) | x | Bytes.Low7);
+}
+
+/**
+ * The first cut among the spaces flagged in the word at `at` (`n` when one is the sentinel at
+ * the text's end), or -1. A cut needs no white space on either side of its space (a space that
+ * ends the text has the sentinel after it).
+ */
+function cutAmong(flags: number, at: number, n: number, b: Uint8Array, view: DataView, edges: Uint8Array): number {
+  for (; flags !== 0; flags &= flags - 1) {
+    const q = at + ((31 - Math.clz32(flags & -flags)) >>> 3);
+    if (q >= n) return n;
+    const around = view.getInt32(q - 1, true);
+    const kinds = edges[(around & 0xff) | ((around >>> 8) & 0xff00)]!;
+    if (kinds === 0 || (kinds === Edge.MaybeSpace && spacedBeyondAscii(b, q))) return q;
+  }
+  return -1;
+}
+
 /** Whether neither character beside the space at `q` is white space, when a byte beside it said it might be. */
 function spacedBeyondAscii(b: Uint8Array, q: number): boolean {
   let lead = q - 1;
@@ -203,37 +225,14 @@ export class Segments {
     let words = 0;
     let pii = 0;
     for (let start = 0; start < n; ) {
-      // The segment's end: the next cut, or the text's end at the sentinel. Words of four bytes
-      // are read with a flag a byte for each space (exact: no carry crosses bytes); the first
-      // two at once, as most segments end in them. The segment's own first byte (a space,
-      // usually) never ends it.
+      // The segment's end: the next cut, or the text's end at the sentinel, four bytes at a
+      // time; the first two words at once, as most segments end in them. The segment's own
+      // first byte (a space, usually) never ends it.
       const first = view.getInt32(start, true);
       const second = view.getInt32(start + 4, true);
-      let at = start;
-      let x = first ^ Bytes.Spaces;
-      let spaces = ~(((x & Bytes.Low7) + Bytes.Low7) | x | Bytes.Low7) & ~0x80;
-      let end = -1;
-      for (;;) {
-        for (; spaces !== 0; spaces &= spaces - 1) {
-          const q = at + ((31 - Math.clz32(spaces & -spaces)) >>> 3);
-          if (q >= n) {
-            end = n;
-            break;
-          }
-          // A cut needs no white space on either side (a space that ends the text has the
-          // sentinel after it).
-          const around = view.getInt32(q - 1, true);
-          const kinds = edges[(around & 0xff) | ((around >>> 8) & 0xff00)]!;
-          if (kinds === 0 || (kinds === Edge.MaybeSpace && spacedBeyondAscii(b, q))) {
-            end = q;
-            break;
-          }
-        }
-        if (end !== -1) break;
-        at += 4;
-        x = view.getInt32(at, true) ^ Bytes.Spaces;
-        spaces = ~(((x & Bytes.Low7) + Bytes.Low7) | x | Bytes.Low7);
-      }
+      let end = cutAmong(spaceFlags(first) & ~0x80, start, n, b, view, edges);
+      if (end === -1) end = cutAmong(spaceFlags(second), start + 4, n, b, view, edges);
+      for (let at = start + 8; end === -1; at += 4) end = cutAmong(spaceFlags(view.getInt32(at, true)), at, n, b, view, edges);
       const length = end - start;
       let measure = 0;
       if (length <= Table.LongSegment) {
