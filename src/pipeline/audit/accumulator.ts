@@ -46,6 +46,8 @@ export interface AccumulatorSnapshot {
 export type RowSink = (row: { source: number; line: number; value: unknown; chat: ChatRow; utf8: boolean }) => void;
 
 
+const ROLES_REMEMBERED = 64;
+
 /**
  * The audit's running tallies over a stream of lines. One pass; memory bounded by the number
  * of distinct roles and field values (both capped), never by the number of rows.
@@ -69,6 +71,18 @@ export class AuditAccumulator {
 
   /** The metadata field's name as its bytes, to look it up in a row read as bytes. */
   readonly #fieldBytes: string;
+  /** Each role's tokens, counted once (roles are a handful; counting one was a native call a message). */
+  readonly #roles = new Map<string, number>();
+  readonly #roleCounter = {
+    count: (role: string): number => {
+      let tokens = this.#roles.get(role);
+      if (tokens === undefined) {
+        tokens = this.counter.count(role);
+        if (this.#roles.size < ROLES_REMEMBERED) this.#roles.set(role, tokens);
+      }
+      return tokens;
+    },
+  };
 
   constructor(
     private readonly settings: AuditSettings,
@@ -226,7 +240,7 @@ export class AuditAccumulator {
     for (const { role, content } of messages) {
       // PII patterns are ASCII: they find the same in a text held as bytes.
       const { tokens, words, maybePii } = utf8 ? this.counter.measureUtf8(content) : this.counter.measure(content);
-      rowTokens += messageTokens(role, tokens, this.counter);
+      rowTokens += messageTokens(role, tokens, this.#roleCounter);
       statsFor(this.tokens, role, TOKEN_EDGES).add(tokens);
       statsFor(this.words, role, WORD_EDGES).add(words);
       if (maybePii) {

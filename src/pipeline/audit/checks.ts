@@ -49,7 +49,10 @@ function trimmedEnd(bytes: string): string {
 
 /** The weights a row carries: its row-level weight (Unsloth), else its messages' weights. */
 export function rowWeights(weight: number | null, messages: readonly ChatMessage[]): number[] {
-  return weight !== null ? [weight] : messages.flatMap((m) => (m.weight === undefined ? [] : [m.weight]));
+  if (weight !== null) return [weight];
+  const weights: number[] = [];
+  for (const message of messages) if (message.weight !== undefined) weights.push(message.weight);
+  return weights;
 }
 
 // OpenAI's accounting: 3 tokens a message for its framing, the role, the content, then 3 to prime the reply.
