@@ -38,9 +38,8 @@ const enum Table {
 
 /** A slot's numbers, side by side so a probe reads one cache line. */
 const enum Slot {
-  /** The segment's measure (`Measure`); 0 marks an empty slot. */
+  /** The segment's measure and length (`Measure`); 0 marks an empty slot. */
   Measure,
-  Length,
   /** The segment's first 16 bytes as four words (zero past its end), compared at once: most segments are whole in them. */
   Word0,
   Word1,
@@ -49,18 +48,21 @@ const enum Slot {
   Key,
   /** Where the bytes past the inline ones are in the pool. */
   Start,
+  Unused,
   Fields,
 }
 
 /**
  * A cached segment's measure, in one number: its tokens (at most one a byte), its words (at
- * most one every two bytes) and the PII hint. Every segment has a token, so 0 is no measure.
+ * most one every two bytes), the PII hint, and its length (in the cache, read with the rest).
+ * Every segment has a token, so 0 is no measure.
  */
 const enum Measure {
   Tokens = 0xff,
   WordsShift = 8,
   Words = 0x3f,
   Pii = 1 << 14,
+  LengthShift = 16,
 }
 
 const enum Bytes {
@@ -251,14 +253,11 @@ export class Segments {
         // FNV's low bits are weak, and the table indexes by them.
         h = Math.imul(h ^ length ^ (h >>> 16), 0x45d9f3b);
         h ^= h >>> 16;
-        for (let s = (h & Table.Mask) * Slot.Fields; slots[s + Slot.Measure] !== 0; s = (s + Slot.Fields) & (Table.Slots * Slot.Fields - 1)) {
+        for (let s = (h & Table.Mask) * Slot.Fields; (measure = slots[s + Slot.Measure]!) !== 0; s = (s + Slot.Fields) & (Table.Slots * Slot.Fields - 1)) {
           // The hash picked the slot; the bytes decide, so a measure is never another segment's.
           // (A slot of the same length holds zeros where the segment has no bytes.)
-          if (((slots[s + Slot.Length]! ^ length) | (slots[s + Slot.Word0]! ^ w0) | (slots[s + Slot.Word1]! ^ w1)) !== 0) continue;
-          if (length <= 8 || (((slots[s + Slot.Word2]! ^ w2) | (slots[s + Slot.Word3]! ^ w3)) === 0 && (length <= Table.Inline || (slots[s + Slot.Key] === h && this.#stored(slots[s + Slot.Start]!, start, length))))) {
-            measure = slots[s + Slot.Measure]!;
-            break;
-          }
+          if (((measure >>> Measure.LengthShift) ^ length) | (slots[s + Slot.Word0]! ^ w0) | (slots[s + Slot.Word1]! ^ w1)) continue;
+          if (length <= 8 || (((slots[s + Slot.Word2]! ^ w2) | (slots[s + Slot.Word3]! ^ w3)) === 0 && (length <= Table.Inline || (slots[s + Slot.Key] === h && this.#stored(slots[s + Slot.Start]!, start, length))))) break;
         }
         if (measure === 0) measure = this.#insert(start, end, h);
         tokens += measure & Measure.Tokens;
@@ -300,13 +299,12 @@ export class Segments {
   #insert(start: number, end: number, key: number): number {
     const length = end - start;
     const { tokens, words, maybePii } = this.measureText(this.#bytes.toString('utf8', start, end));
-    const measure = tokens | (words << Measure.WordsShift) | (maybePii ? Measure.Pii : 0);
+    const measure = tokens | (words << Measure.WordsShift) | (maybePii ? Measure.Pii : 0) | (length << Measure.LengthShift);
     if (this.#entries >= Table.MaxEntries || this.#poolUsed + length > Table.PoolBytes) this.#clear();
     const slots = this.#slots;
     let s = (key & Table.Mask) * Slot.Fields;
     while (slots[s + Slot.Measure] !== 0) s = (s + Slot.Fields) & (Table.Slots * Slot.Fields - 1);
     slots[s + Slot.Measure] = measure;
-    slots[s + Slot.Length] = length;
     for (let word = 0; word < Table.Inline / 4; word++) slots[s + Slot.Word0 + word] = this.#view.getInt32(start + word * 4, true) & WORD_MASKS[word]![length]!;
     slots[s + Slot.Key] = key;
     if (length > Table.Inline) {
