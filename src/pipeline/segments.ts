@@ -20,7 +20,7 @@ export interface SegmentCache {
 
 /**
  * The cache: open addressing over 2^17 slots of `Slot` numbers, at most half full; a slot holds
- * a segment's first `Inline` bytes, a pool the rest of longer ones. 9 MB, cleared when full.
+ * a segment's first `Inline` bytes, a pool the rest of longer ones. 5 MB, cleared when full.
  */
 const enum Table {
   Slots = 1 << 17,
@@ -32,7 +32,7 @@ const enum Table {
   Inline = 16,
   /** Spaces written after the text: a scan for the next space stops at its end without a bounds check. */
   Sentinel = 8,
-  /** Bytes a scan may read past the text: the sentinel, and the inline words of a short last segment. */
+  /** Bytes a scan may read past the text (at least `Sentinel` and `Inline`): the inline words of a short last segment. */
   Slack = 16,
 }
 
@@ -48,7 +48,8 @@ const enum Slot {
   Key,
   /** Where the bytes past the inline ones are in the pool. */
   Start,
-  Unused,
+  /** Unused: a slot of eight numbers is found by a shift. */
+  Padding,
   Fields,
 }
 
@@ -65,6 +66,7 @@ const enum Measure {
   LengthShift = 16,
 }
 
+/** Numbers of the byte scan: four spaces, the low seven bits of four bytes, FNV-1a's seed and prime. */
 const enum Bytes {
   Spaces = 0x20202020,
   Low7 = 0x7f7f7f7f,
