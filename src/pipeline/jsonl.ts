@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { PipelineError } from './errors.ts';
-import { decodeUtf8, hasAsciiNonSpace } from './utf8.ts';
+import { isBlankUtf8 } from './utf8.ts';
 
 /** One physical line of a JSONL file. */
 export interface JsonlLine {
@@ -95,15 +95,10 @@ function toLine(buffer: Buffer, start: number, end: number, line: number, offset
   // JSON parses the same from the bytes: its structure is ASCII, and every byte beyond it is in a string.
   const text = bytes.toString(asBytes ? 'latin1' : 'utf8');
   let issue: JsonlLine['issue'] = null;
-  if (asBytes ? blankBytes(text) : !/\S/.test(text)) issue = 'blank';
+  if (asBytes ? isBlankUtf8(text) : !/\S/.test(text)) issue = 'blank';
   else if (!valid) issue = 'invalid_utf8';
   else if (last && !parses(text)) issue = 'truncated';
   return { line, offset, text, issue, latin1: asBytes };
-}
-
-/** Whether a line held as bytes is only white space: an ASCII character other than one settles it, else it is decoded. */
-function blankBytes(bytes: string): boolean {
-  return !hasAsciiNonSpace(bytes) && !/\S/.test(decodeUtf8(bytes));
 }
 
 function parses(text: string): boolean {

@@ -20,17 +20,40 @@ export function utf8Bytes(text: string): string {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
-const ASCII_NOT_SPACE = /[^\s\x80-\xff]/;
-
-/**
- * Whether a text held as bytes has an ASCII character other than white space: then, decoded,
- * it is not blank (and, for its last character, ends in that character after `trimEnd`).
- */
-export function hasAsciiNonSpace(bytes: string): boolean {
-  return ASCII_NOT_SPACE.test(bytes);
-}
+const WHITE_SPACE = /\s/;
 
 /** A text held as bytes decoded, when it needs to be (it has a byte beyond ASCII). */
 export function decodedIfNeeded(bytes: string): string {
   return NON_ASCII.test(bytes) ? decodeUtf8(bytes) : bytes;
+}
+
+/** The character whose UTF-8 bytes are `[start, end)` of a text held as bytes. */
+function characterAt(bytes: string, start: number, end: number): string {
+  return end - start === 1 ? bytes[start]! : decodeUtf8(bytes.slice(start, end));
+}
+
+/**
+ * Whether a text held as bytes is empty or only white space (what `trim` removes), decoding
+ * only the characters beyond ASCII it meets before the first other one.
+ */
+export function isBlankUtf8(bytes: string): boolean {
+  for (let start = 0; start < bytes.length; ) {
+    const lead = bytes.charCodeAt(start);
+    const end = start + (lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4);
+    if (!WHITE_SPACE.test(characterAt(bytes, start, end))) return false;
+    start = end;
+  }
+  return true;
+}
+
+/** The last character of a text held as bytes once `trimEnd` has removed white space (decoded), or '' when none is left. */
+export function lastNonSpaceUtf8(bytes: string): string {
+  for (let end = bytes.length; end > 0; ) {
+    let start = end - 1;
+    while (start > 0 && (bytes.charCodeAt(start) & 0xc0) === 0x80) start--;
+    const character = characterAt(bytes, start, end);
+    if (!WHITE_SPACE.test(character)) return character;
+    end = start;
+  }
+  return '';
 }

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../chat-rows.ts';
-import { decodeUtf8, hasAsciiNonSpace } from '../utf8.ts';
+import { isBlankUtf8, lastNonSpaceUtf8 } from '../utf8.ts';
 
 const FINAL_PUNCT = new Set(['.', '!', '?', '"', "'", ')', ']', '…', '”', '’', '»', '。', '！', '？', '`', '*']);
 
@@ -9,9 +9,7 @@ export function hasEmptyAssistant(messages: readonly ChatMessage[], utf8 = false
 }
 
 function isBlank(text: string, utf8: boolean): boolean {
-  // Held as bytes, an ASCII character other than white space settles it; else the text is decoded.
-  if (utf8 && hasAsciiNonSpace(text)) return false;
-  return (utf8 ? decodeUtf8(text) : text).trim() === '';
+  return utf8 ? isBlankUtf8(text) : text.trim() === '';
 }
 
 /**
@@ -37,14 +35,8 @@ export function hasAlternationViolation(messages: readonly ChatMessage[]): boole
 export function lacksFinalPunctuation(messages: readonly ChatMessage[], utf8 = false): boolean {
   const last = messages.at(-1);
   if (!last || last.role !== 'assistant') return false;
-  const text = utf8 ? trimmedEnd(last.content) : last.content.trimEnd();
-  return text !== '' && !FINAL_PUNCT.has(text.at(-1)!);
-}
-
-/** The end of `trimEnd` of a text held as bytes: its last byte when that is ASCII other than white space, else all of it decoded. */
-function trimmedEnd(bytes: string): string {
-  const last = bytes.slice(-1);
-  return hasAsciiNonSpace(last) ? last : decodeUtf8(bytes).trimEnd();
+  const end = utf8 ? lastNonSpaceUtf8(last.content) : last.content.trimEnd();
+  return end !== '' && !FINAL_PUNCT.has(end.at(-1)!);
 }
 
 /** The weights a row carries: its row-level weight (Unsloth), else its messages' weights. */
