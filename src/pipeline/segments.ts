@@ -180,12 +180,12 @@ export class Segments {
 
   /** The measure of a string, read as UTF-8 (a lone surrogate as U+FFFD, as the tokenizer reads it). The answer is overwritten by the next call. */
   measure(text: string): Readonly<TextMeasure> {
-    return this.#measureBytes(this.#load(text, text.length * 3, 'utf8'));
+    return this.#measureBytes(this.#load(text, text.length * 3, 'utf8'), text);
   }
 
   /** The measure of UTF-8 text held one byte a character (read as Latin-1). The answer is overwritten by the next call. */
   measureUtf8(bytes: string): Readonly<TextMeasure> {
-    return this.#measureBytes(this.#load(bytes, bytes.length, 'latin1'));
+    return this.#measureBytes(this.#load(bytes, bytes.length, 'latin1'), null);
   }
 
   /** How many segments are cached. */
@@ -218,7 +218,8 @@ export class Segments {
     return n;
   }
 
-  #measureBytes(n: number): Readonly<TextMeasure> {
+  /** The measure of the `n` bytes loaded; `text` is the string they were written from, if any. */
+  #measureBytes(n: number, text: string | null): Readonly<TextMeasure> {
     const b = this.#bytes;
     const view = this.#view;
     const slots = this.#slots;
@@ -266,7 +267,8 @@ export class Segments {
         words += (measure >>> Measure.WordsShift) & Measure.Words;
         pii |= measure & Measure.Pii;
       } else {
-        const long = this.measureText(b.toString('utf8', start, end));
+        // A text that is one long segment (a script without spaces) is measured as it was given.
+        const long = this.measureText(text !== null && start === 0 && end === n ? text : b.toString('utf8', start, end));
         tokens += long.tokens;
         words += long.words;
         if (long.maybePii) pii = Measure.Pii;
