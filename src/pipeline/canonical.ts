@@ -42,6 +42,7 @@ function finish(): void {
 const SHORT_TEXT = 16;
 let scratch = Buffer.allocUnsafeSlow(1 << 12);
 let scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
+const SURROGATE = /[\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
@@ -75,8 +76,9 @@ function feedText(text: string, utf8: boolean): void {
     scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
   }
   const bytes = scratch.write(text, 0, utf8 ? 'latin1' : 'utf8');
-  // As many bytes as code units: ASCII, so no surrogate either.
-  if (!utf8 && bytes !== n && LONE_SURROGATE.test(text)) {
+  // As many bytes as code units: ASCII, so no surrogate either. (The second pattern is slow:
+  // it runs only on texts with a surrogate.)
+  if (!utf8 && bytes !== n && SURROGATE.test(text) && LONE_SURROGATE.test(text)) {
     feed(-1);
     feed(n);
     for (let i = 0; i < n; i++) feed(text.charCodeAt(i));

@@ -105,7 +105,7 @@ export class AuditAccumulator {
     // characters among them, or its format is read with string functions that need them
     // (ShareGPT roles are lower-cased, Alpaca inputs trimmed).
     let utf8 = line.latin1 === true && !line.text.includes('\\u');
-    let text = line.latin1 && !utf8 ? decodeUtf8(line.text) : line.text;
+    let text = line.latin1 && !utf8 ? decodedIfNeeded(line.text) : line.text;
     let value: unknown;
     try {
       value = JSON.parse(text);
