@@ -123,6 +123,40 @@ describe('data audit', () => {
     assert.deepEqual(report.counts.near_duplicate_rows.lines.map((p) => p.line), [2]);
   });
 
+  test('multilingual rows read undecoded give the report their ASCII-escaped JSON gives, and duplicate it exactly', async () => {
+    const random = rng(17);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    const words = ['the', 'élève', 'ÉCOLE', 'straße', 'студент', 'Ответ', '学生', '回答问题', 'مرحبا', 'नमस्ते', '😀', "don't", '¿qué?', '«quote»', 'a::b', 'x@example.com', '555-123-4567', 'ж'.repeat(40)];
+    const spaces = [' ', ' ', ' ', '  ', '\n', '\t', '\u00a0', '\u3000', '\u2003', '\u2028'];
+    const ends = ['.', '。', '！', '…', '»', '', ' ', '\u00a0', '😀', 'a'];
+    const text = (n: number) => Array.from({ length: n }, (_, i) => (i ? pick(spaces) : '') + pick(words)).join('') + pick(ends);
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const assistant = random() < 0.1 ? pick(['', ' ', '\u00a0', '\u3000\n']) : text(1 + Math.floor(random() * 40));
+      const r = random();
+      if (r < 0.1) return { conversations: [{ from: pick(['human', 'HUMAN', 'ÜSER']), value: `${i} ${text(8)}` }, { from: 'gpt', value: assistant }], difficulty: pick(['easy', 'difícil']) };
+      if (r < 0.2) return { instruction: `${i} ${text(5)}`, input: pick(['', '\u00a0', text(3)]), output: assistant, difficulty: pick(['easy', '难']) };
+      return {
+        messages: [
+          { role: random() < 0.05 ? 'ассистент' : 'user', content: `${i} ${text(1 + Math.floor(random() * 30))}` },
+          random() < 0.05 ? { role: 'assistant', content: [{ type: 'text', text: assistant }] } : { role: 'assistant', content: assistant },
+        ],
+        ...(random() < 0.5 ? { weight: pick([1, 0.5, 1.5]), difficulty: pick(['easy', 'difícil', '难', { level: 'ñ' }]) } : {}),
+      };
+    });
+    const literal = rows.map((row) => JSON.stringify(row));
+    const escaped = literal.map((line) => line.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+    assert.ok(literal.some((line) => /[^\x00-\x7f]/.test(line)) && escaped.every((line) => !/[^\x00-\x7f]/.test(line)));
+    const comparable = ({ sources, elapsed_ms, ...rest }: AuditReport) => rest;
+    for (const near of [false, true]) {
+      const asBytes = await auditFiles([file('ml-utf8.jsonl', literal.join('\n'))], { near, names: ['ml.jsonl'] });
+      const decoded = await auditFiles([file('ml-ascii.jsonl', escaped.join('\n'))], { near, names: ['ml.jsonl'] });
+      assert.deepEqual(comparable(asBytes), comparable(decoded));
+      assert.ok(asBytes.counts.empty_assistant_rows.count > 0 && asBytes.counts.no_final_punct_rows.count > 0 && asBytes.counts.rows_with_email.count > 0);
+    }
+    const both = await auditFiles([file('ml-both.jsonl', [...literal, ...escaped].join('\n'))], { near: false });
+    assert.equal(both.counts.exact_duplicate_rows.count, rows.length);
+  });
+
   test('a missing file and a cancelled run are clear errors', async () => {
     await assert.rejects(auditFiles([join(dir, 'nope.jsonl')]), /nope\.jsonl: no such file/);
     const controller = new AbortController();

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
 import { findPii, hashString, hashValue, HashIndex, NearDupIndex, readJsonl, scanPii, Scrubber, TokenCounter } from '../src/pipeline/index.ts';
 import { wordHashes } from '../src/pipeline/minhash.ts';
+import { isBlankUtf8, lastNonSpaceUtf8 } from '../src/pipeline/utf8.ts';
 import type { PiiKind } from '../src/pipeline/index.ts';
 import { rng, sentence } from './helpers/datasets.ts';
 
@@ -153,6 +154,31 @@ describe('reading JSONL', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('lines as their bytes (latin1): valid UTF-8 undecoded, blank beyond ASCII white space, invalid UTF-8 decoded as before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quimbot-jsonl-'));
+    try {
+      const path = join(dir, 'bytes.jsonl');
+      const lines = ['{"a": "élève 学生"}', '\u00a0\u3000 ', '\u00a0x', '{"plain": 1}'];
+      writeFileSync(path, Buffer.concat([Buffer.from(`\ufeff${lines.join('\n')}\n`), Buffer.from([0x7b, 0xff, 0x7d])]));
+      const read = [];
+      for await (const batch of readJsonl(path, { latin1: true })) read.push(...batch);
+      const expected = [...lines.map((line) => Buffer.from(line).toString('latin1')), '{\ufffd}'];
+      assert.deepEqual(read.map((l) => [l.text, l.issue, l.latin1]), expected.map((text, i) => [text, [null, 'blank', null, null, 'invalid_utf8'][i], i < 4]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test('text held as UTF-8 bytes: blank and last character as trim and trimEnd see them', () => {
+  const texts = ['', ' ', 'a', ' a ', '\u00a0', '\u3000\n', 'x\u3000', '学生。', '学生。\u2028 ', 'end😀', '😀\u00a0\t', '\ufeff', '\u1680x', 'ж', 'a\u0085'];
+  for (const text of texts) {
+    const bytes = Buffer.from(text).toString('latin1');
+    assert.equal(isBlankUtf8(bytes), text.trim() === '', JSON.stringify(text));
+    const trimmed = text.trimEnd();
+    assert.equal(lastNonSpaceUtf8(bytes).at(-1), trimmed.at(-1), JSON.stringify(text));
+  }
 });
 
 test('token counts are exact', () => {

@@ -59,6 +59,24 @@ describe('TokenCounter', () => {
     });
   }
 
+  for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
+    test(`${encoding}: measureUtf8 of a text's UTF-8 bytes (read as Latin-1) equals measure of the text`, () => {
+      const random = rng(encoding.length + 13);
+      const counter = new TokenCounter(encoding);
+      const bytes = new TokenCounter(encoding);
+      // A space between words is where texts are cut into cached segments: beside every kind of
+      // white space (beyond ASCII too) and every script, at the start and the end.
+      const more = [...PIECES, ' ', ' ', ' ', 'word', ' word', 'wörd', '\u1680', '\u2003', '\u202f', '\u205f', '\ufeff', '\u2029', '\u0085', '\u00a0x', 'x\u3000', 'a'.repeat(70), 'ж'.repeat(40), ' 中文 ', '😀 😀'];
+      for (let t = 0; t < 4000; t++) {
+        let text = '';
+        for (let j = 1 + Math.floor(random() * 20); j > 0; j--) text += more[Math.floor(random() * more.length)];
+        const expected = { ...counter.measure(text) };
+        assert.equal(expected.tokens, REFERENCE[encoding](text), JSON.stringify(text));
+        assert.deepEqual({ ...bytes.measureUtf8(Buffer.from(text, 'utf8').toString('latin1')) }, expected, JSON.stringify(text));
+      }
+    });
+  }
+
   test('text that looks like a special token is counted as text, not refused', () => {
     const counter = new TokenCounter('o200k_base');
     assert.throws(() => o200k('a <|endoftext|> b'));

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { PipelineError } from './errors.ts';
+import { isBlankUtf8 } from './utf8.ts';
 
 /** One physical line of a JSONL file. */
 export interface JsonlLine {
@@ -10,9 +11,14 @@ export interface JsonlLine {
   line: number;
   /** Byte offset of the line's start in the (decompressed) file. */
   offset: number;
-  /** The line without its line ending, and without a BOM on line 1. */
+  /** The line without its line ending, and without a BOM on line 1 (as bytes when `latin1`). */
   text: string;
   issue: 'blank' | 'invalid_utf8' | 'truncated' | null;
+  /**
+   * Whether `text` holds the line's UTF-8 bytes one a character, undecoded (see utf8.ts): only
+   * when asked (`ReadOptions.latin1`), and only for valid UTF-8, so nothing is lost.
+   */
+  latin1?: boolean;
 }
 
 /** How to read: cancellation, progress in file bytes, the read size, and a byte range. */
@@ -25,6 +31,8 @@ export interface ReadOptions {
   end?: number;
   /** Whether the range reaches the end of the file, where a last line without a newline may be truncated. */
   endsAtEof?: boolean;
+  /** Lines of valid UTF-8 as their bytes, undecoded (`JsonlLine.latin1`), for a reader that decodes only what it needs. */
+  latin1?: boolean;
 }
 
 /**
@@ -40,6 +48,7 @@ export async function* readJsonl(path: string, options: ReadOptions = {}): Async
     ...(options.end !== undefined ? { end: options.end - 1 } : {}),
   });
   const atEof = options.endsAtEof ?? options.end === undefined;
+  const latin1 = options.latin1 ?? false;
   let bytesRead = 0;
   file.on('data', (chunk) => {
     bytesRead += chunk.length;
@@ -56,14 +65,14 @@ export async function* readJsonl(path: string, options: ReadOptions = {}): Async
       const batch: JsonlLine[] = [];
       let from = 0;
       for (let nl = buffer.indexOf(10, from); nl !== -1; nl = buffer.indexOf(10, from)) {
-        batch.push(toLine(buffer, from, nl, ++line, offset, false));
+        batch.push(toLine(buffer, from, nl, ++line, offset, false, latin1));
         offset += nl + 1 - from;
         from = nl + 1;
       }
       carry = from < buffer.length ? Buffer.from(buffer.subarray(from)) : null;
       if (batch.length) yield batch;
     }
-    if (carry) yield [toLine(carry, 0, carry.length, ++line, offset, atEof)];
+    if (carry) yield [toLine(carry, 0, carry.length, ++line, offset, atEof, latin1)];
   } catch (error) {
     if (options.signal?.aborted) throw new PipelineError('CANCELLED', `${path}: cancelled`);
     const code = (error as NodeJS.ErrnoException).code;
@@ -75,18 +84,21 @@ export async function* readJsonl(path: string, options: ReadOptions = {}): Async
   }
 }
 
-function toLine(buffer: Buffer, start: number, end: number, line: number, offset: number, last: boolean): JsonlLine {
+function toLine(buffer: Buffer, start: number, end: number, line: number, offset: number, last: boolean, latin1: boolean): JsonlLine {
   let contentEnd = end;
   if (contentEnd > start && buffer[contentEnd - 1] === 13) contentEnd--;
   let from = start;
   if (offset === 0 && buffer[from] === 0xef && buffer[from + 1] === 0xbb && buffer[from + 2] === 0xbf) from += 3;
   const bytes = buffer.subarray(from, contentEnd);
-  const text = bytes.toString('utf8');
+  const valid = isUtf8(bytes);
+  const asBytes = latin1 && valid;
+  // JSON parses the same from the bytes: its structure is ASCII, and every byte beyond it is in a string.
+  const text = bytes.toString(asBytes ? 'latin1' : 'utf8');
   let issue: JsonlLine['issue'] = null;
-  if (!/\S/.test(text)) issue = 'blank';
-  else if (!isUtf8(bytes)) issue = 'invalid_utf8';
+  if (asBytes ? isBlankUtf8(text) : !/\S/.test(text)) issue = 'blank';
+  else if (!valid) issue = 'invalid_utf8';
   else if (last && !parses(text)) issue = 'truncated';
-  return { line, offset, text, issue };
+  return { line, offset, text, issue, latin1: asBytes };
 }
 
 function parses(text: string): boolean {

@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
 import { cl100kPieceEnd, classTable, o200kPieceEnd, pieceHash } from './pretokenize.ts';
+import { Segments } from './segments.ts';
+import type { SegmentCache, TextMeasure } from './segments.ts';
 import { CodeUnits } from './units.ts';
+
+export type { SegmentCache, TextMeasure } from './segments.ts';
 
 const require = createRequire(import.meta.url);
 const loaded: Partial<Record<TokenEncoding, (text: string) => number>> = {};
@@ -107,27 +111,21 @@ function measureUnits(u: Uint16Array, start: number, end: number): number {
   return measure;
 }
 
-/** What one pass over a text finds: its tokens, its words, and whether it may hold PII. */
-export interface TextMeasure {
-  tokens: number;
-  /** Runs of characters other than white space (tab, line breaks, space, no-break space, ideographic space). */
-  words: number;
-  /** Whether it has a character every PII pattern needs somewhere (`@`, an ASCII digit, `::`): without one, `scanPii` finds nothing. */
-  maybePii: boolean;
-}
-
 /**
  * Exact token counts (the same as gpt-tokenizer's, with special-token text counted as plain
- * text rather than refused), and in the same pass the text's words and PII hint. The text is
- * split by a hand-written pre-tokenizer, and each piece's count comes from a bounded cache:
- * most pieces are common words, so gpt-tokenizer's BPE runs only for pieces not seen before.
- * The cache is keyed by a hash of the piece's code units, checked against the stored units, so
- * a lookup makes no substring (a Map of strings was a third of an audit's time). A cached
- * piece also holds what words and PII need of it (`measureUnits`), so they cost nothing more
- * per character (a separate scan of every text was a tenth of an audit).
+ * text rather than refused), and in the same pass the text's words and PII hint. A text is
+ * cut into segments whose measures add up (`Segments`), most of them found in a cache of
+ * segments seen before. A segment that is not is split by a hand-written pre-tokenizer, and
+ * each piece's count comes from a second bounded cache: most pieces are common words, so
+ * gpt-tokenizer's BPE runs only for pieces not seen before. Both caches are keyed by a hash
+ * checked against the stored text, so a lookup makes no substring (a Map of strings was a
+ * third of an audit's time). A cached piece also holds what words and PII need of it
+ * (`measureUnits`), so they cost nothing more per character (a separate scan of every text
+ * was a tenth of an audit).
  */
 export class TokenCounter {
-  readonly #count: (text: string) => number;
+  /** gpt-tokenizer's BPE, loaded when a piece is first counted: a thread whose segments are all cached never loads it. */
+  #bpe: ((text: string) => number) | null = null;
   /**
    * Per slot, side by side so a probe reads one cache line: the piece's measure (its tokens
    * and what words and PII need of it; 0 marks an empty slot: no piece counts 0 tokens), its
@@ -138,10 +136,9 @@ export class TokenCounter {
   #poolUsed = 0;
   #entries = 0;
   readonly #measured: TextMeasure = { tokens: 0, words: 0, maybePii: false };
+  readonly #segments = new Segments((text) => this.#measurePieces(text));
 
-  constructor(readonly encoding: TokenEncoding) {
-    this.#count = referenceCounter(encoding);
-  }
+  constructor(readonly encoding: TokenEncoding) {}
 
   /** This thread's counter for an encoding, shared by every audit so its cache stays warm. */
   static shared(encoding: TokenEncoding): TokenCounter {
@@ -154,6 +151,31 @@ export class TokenCounter {
 
   /** The text's tokens, words and PII hint. The answer is one object, overwritten by the next call. */
   measure(text: string): Readonly<TextMeasure> {
+    return this.#segments.measure(text);
+  }
+
+  /** `measure` of UTF-8 text held one byte a character (a line read as Latin-1, undecoded). */
+  measureUtf8(bytes: string): Readonly<TextMeasure> {
+    return this.#segments.measureUtf8(bytes);
+  }
+
+  /** How many segments the counter has cached. */
+  get segmentsCached(): number {
+    return this.#segments.size;
+  }
+
+  /** Copies of the cached segments, to warm a counter on another thread. */
+  cachedSegments(): SegmentCache {
+    return this.#segments.snapshot();
+  }
+
+  /** Takes another counter's cached segments (of the same encoding), when this one has none yet. */
+  warm(cache: SegmentCache): void {
+    this.#segments.warm(cache);
+  }
+
+  /** The measure of a text from its pre-tokens, each piece's measure cached. */
+  #measurePieces(text: string): Readonly<TextMeasure> {
     const n = text.length;
     const u = textUnits.load(text);
     const t = classTable();
@@ -172,7 +194,7 @@ export class TokenCounter {
       let measure = 0;
       if (length > LONG_PIECE) {
         // Counted apart: their tokens and words may not fit a measure's fields.
-        tokens += this.#count(text.slice(start, end));
+        tokens += this.#countPiece(text.slice(start, end));
         words += innerWords(u, start, end);
         measure = measureUnits(u, start, end) & ~(WORDS_MASK << WORDS_SHIFT);
       } else {
@@ -212,7 +234,7 @@ export class TokenCounter {
   /** Counts a piece not in the cache by BPE and caches it with its measure (clearing the cache when full). */
   #insert(text: string, units: Uint16Array, start: number, end: number, key: number): number {
     const length = end - start;
-    const measure = this.#count(text.slice(start, end)) | measureUnits(units, start, end);
+    const measure = this.#countPiece(text.slice(start, end)) | measureUnits(units, start, end);
     if (this.#entries >= MAX_ENTRIES || this.#poolUsed + length > POOL_UNITS) this.#clear();
     const slots = this.#slots;
     let at = (key & MASK) * SLOT_FIELDS;
@@ -225,6 +247,10 @@ export class TokenCounter {
     this.#poolUsed += length;
     this.#entries++;
     return measure;
+  }
+
+  #countPiece(piece: string): number {
+    return (this.#bpe ??= referenceCounter(this.encoding))(piece);
   }
 
   #clear(): void {

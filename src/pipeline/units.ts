@@ -7,7 +7,6 @@
 export class CodeUnits {
   #bytes = Buffer.allocUnsafeSlow(8192);
   #units = new Uint16Array(this.#bytes.buffer, this.#bytes.byteOffset, 4096);
-  #pairs = new Uint32Array(this.#bytes.buffer, this.#bytes.byteOffset, 2048);
 
   /**
    * The text's code units at `[0, text.length)`, then a NUL (a sentinel a scan may stop at).
@@ -16,23 +15,12 @@ export class CodeUnits {
   load(text: string): Uint16Array {
     if (this.#units.length < text.length + 1) {
       const size = Math.max(text.length + 1, this.#units.length * 2);
-      // Its own allocation (not Buffer's shared pool), so the units start aligned for the pairs.
+      // Its own allocation (not Buffer's shared pool), so the units start aligned.
       this.#bytes = Buffer.allocUnsafeSlow(size * 2);
       this.#units = new Uint16Array(this.#bytes.buffer, this.#bytes.byteOffset, size);
-      this.#pairs = new Uint32Array(this.#bytes.buffer, this.#bytes.byteOffset, size >>> 1);
     }
     this.#bytes.write(text, 0, 'utf16le');
     this.#units[text.length] = 0;
     return this.#units;
-  }
-
-  /**
-   * The text's code units two at a time: `[0, (text.length + 1) >> 1)` holds them in pairs, an
-   * odd last unit paired with the NUL after it. Half the reads for a scan that takes any pair
-   * as one value (a hash).
-   */
-  loadPairs(text: string): Uint32Array {
-    this.load(text);
-    return this.#pairs;
   }
 }

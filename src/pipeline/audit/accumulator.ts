@@ -2,6 +2,7 @@ import { cookbookErrors, toChatRow } from '../chat-rows.ts';
 import type { ChatMessage, ChatRow } from '../chat-rows.ts';
 import type { JsonlLine } from '../jsonl.ts';
 import { scanPii } from '../pii.ts';
+import { decodedIfNeeded, decodeUtf8, utf8Bytes } from '../utf8.ts';
 import type { TokenCounter } from '../tokens.ts';
 import { hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, messageTokens, ROW_TOKENS_BASE, rowWeights } from './checks.ts';
 import type { CountName } from './report.ts';
@@ -38,9 +39,14 @@ export interface AccumulatorSnapshot {
   fieldValues: CountsData;
 }
 
-/** Called for every row that parsed, for duplicate detection by the caller: the JSON value and the row read from it. */
-export type RowSink = (row: { source: number; line: number; value: unknown; chat: ChatRow }) => void;
+/**
+ * Called for every row that parsed, for duplicate detection by the caller: the JSON value and
+ * the row read from it, their strings held as bytes when `utf8` (see utf8.ts; roles decoded).
+ */
+export type RowSink = (row: { source: number; line: number; value: unknown; chat: ChatRow; utf8: boolean }) => void;
 
+
+const ROLES_REMEMBERED = 64;
 
 /**
  * The audit's running tallies over a stream of lines. One pass; memory bounded by the number
@@ -63,10 +69,27 @@ export class AuditAccumulator {
   rowsWithField = 0;
   rowsWithWeight = 0;
 
+  /** The metadata field's name as its bytes, to look it up in a row read as bytes. */
+  readonly #fieldBytes: string;
+  /** Each role's tokens, counted once (roles are a handful; counting one was a native call a message). */
+  readonly #roles = new Map<string, number>();
+  readonly #roleCounter = {
+    count: (role: string): number => {
+      let tokens = this.#roles.get(role);
+      if (tokens === undefined) {
+        tokens = this.counter.count(role);
+        if (this.#roles.size < ROLES_REMEMBERED) this.#roles.set(role, tokens);
+      }
+      return tokens;
+    },
+  };
+
   constructor(
     private readonly settings: AuditSettings,
     private readonly counter: TokenCounter,
-  ) {}
+  ) {
+    this.#fieldBytes = utf8Bytes(settings.field);
+  }
 
   /** Tallies one line of a source. */
   add(source: number, line: JsonlLine, sink?: RowSink): void {
@@ -78,13 +101,23 @@ export class AuditAccumulator {
       this.flag('truncated_lines', source, line.line);
       return this.flag('parse_errors', source, line.line);
     }
+    // A row is read from the line's bytes (see utf8.ts) unless a JSON escape would put real
+    // characters among them, or its format is read with string functions that need them
+    // (ShareGPT roles are lower-cased, Alpaca inputs trimmed).
+    let utf8 = line.latin1 === true && !line.text.includes('\\u');
+    let text = line.latin1 && !utf8 ? decodedIfNeeded(line.text) : line.text;
     let value: unknown;
     try {
-      value = JSON.parse(line.text);
+      value = JSON.parse(text);
     } catch {
       return this.flag('parse_errors', source, line.line);
     }
-    const row = toChatRow(value);
+    let row = toChatRow(value);
+    if (utf8 && row && row.format !== 'openai' && row.format !== 'unsloth') {
+      value = JSON.parse((text = decodeUtf8(text)));
+      row = toChatRow(value);
+      utf8 = false;
+    }
     if (!row) {
       this.flag('parse_errors', source, line.line);
       for (const error of cookbookErrors(value)) this.flag(error, source, line.line);
@@ -95,17 +128,19 @@ export class AuditAccumulator {
     for (const error of errors) this.flag(error, source, line.line);
 
     const { messages } = row;
-    if (hasEmptyAssistant(messages)) this.flag('empty_assistant_rows', source, line.line);
+    if (utf8) for (const message of messages) message.role = decodedIfNeeded(message.role);
+    if (hasEmptyAssistant(messages, utf8)) this.flag('empty_assistant_rows', source, line.line);
     if (hasAlternationViolation(messages)) this.flag('alternation_violation_rows', source, line.line);
-    if (lacksFinalPunctuation(messages)) this.flag('no_final_punct_rows', source, line.line);
+    if (lacksFinalPunctuation(messages, utf8)) this.flag('no_final_punct_rows', source, line.line);
     this.checkWeights(row.weight, messages, source, line.line);
-    this.measure(messages, source, line.line);
-    const field = row.meta[this.settings.field];
+    this.measure(messages, utf8, source, line.line);
+    const field = row.meta[utf8 ? this.#fieldBytes : this.settings.field];
     if (field !== undefined && field !== null) {
       this.rowsWithField++;
-      this.fieldValues.add(typeof field === 'string' ? field : JSON.stringify(field));
+      const value = typeof field === 'string' ? field : JSON.stringify(field);
+      this.fieldValues.add(utf8 ? decodedIfNeeded(value) : value);
     }
-    sink?.({ source, line: line.line, value, chat: row });
+    sink?.({ source, line: line.line, value, chat: row, utf8 });
   }
 
   /** Records a finding the caller determined (duplicates are found across all rows, outside). */
@@ -197,14 +232,15 @@ export class AuditAccumulator {
   }
 
   /** Tokens, words and PII of the row's messages: one pass over each text, the tokenizer's. */
-  private measure(messages: readonly ChatMessage[], source: number, line: number): void {
+  private measure(messages: readonly ChatMessage[], utf8: boolean, source: number, line: number): void {
     let rowTokens = ROW_TOKENS_BASE;
     let email = false;
     let phone = false;
     let ip = false;
     for (const { role, content } of messages) {
-      const { tokens, words, maybePii } = this.counter.measure(content);
-      rowTokens += messageTokens(role, tokens, this.counter);
+      // PII patterns are ASCII: they find the same in a text held as bytes.
+      const { tokens, words, maybePii } = utf8 ? this.counter.measureUtf8(content) : this.counter.measure(content);
+      rowTokens += messageTokens(role, tokens, this.#roleCounter);
       statsFor(this.tokens, role, TOKEN_EDGES).add(tokens);
       statsFor(this.words, role, WORD_EDGES).add(words);
       if (maybePii) {

@@ -1,10 +1,15 @@
 import type { ChatMessage } from '../chat-rows.ts';
+import { isBlankUtf8, lastNonSpaceUtf8 } from '../utf8.ts';
 
 const FINAL_PUNCT = new Set(['.', '!', '?', '"', "'", ')', ']', '…', '”', '’', '»', '。', '！', '？', '`', '*']);
 
-/** An assistant message whose content is empty or only whitespace. */
-export function hasEmptyAssistant(messages: readonly ChatMessage[]): boolean {
-  return messages.some((m) => m.role === 'assistant' && m.content.trim() === '');
+/** An assistant message whose content is empty or only whitespace (`utf8`: contents held as bytes). */
+export function hasEmptyAssistant(messages: readonly ChatMessage[], utf8 = false): boolean {
+  return messages.some((m) => m.role === 'assistant' && isBlank(m.content, utf8));
+}
+
+function isBlank(text: string, utf8: boolean): boolean {
+  return utf8 ? isBlankUtf8(text) : text.trim() === '';
 }
 
 /**
@@ -25,17 +30,21 @@ export function hasAlternationViolation(messages: readonly ChatMessage[]): boole
 /**
  * The last message is the assistant's, its right-trimmed text is not empty, and it does not end
  * in sentence punctuation (`. ! ? " ' ) ]`, their typographic forms, or a closing code fence).
+ * `utf8`: contents held as bytes.
  */
-export function lacksFinalPunctuation(messages: readonly ChatMessage[]): boolean {
+export function lacksFinalPunctuation(messages: readonly ChatMessage[], utf8 = false): boolean {
   const last = messages.at(-1);
   if (!last || last.role !== 'assistant') return false;
-  const text = last.content.trimEnd();
-  return text !== '' && !FINAL_PUNCT.has(text.at(-1)!);
+  const end = utf8 ? lastNonSpaceUtf8(last.content) : last.content.trimEnd();
+  return end !== '' && !FINAL_PUNCT.has(end.at(-1)!);
 }
 
 /** The weights a row carries: its row-level weight (Unsloth), else its messages' weights. */
 export function rowWeights(weight: number | null, messages: readonly ChatMessage[]): number[] {
-  return weight !== null ? [weight] : messages.flatMap((m) => (m.weight === undefined ? [] : [m.weight]));
+  if (weight !== null) return [weight];
+  const weights: number[] = [];
+  for (const message of messages) if (message.weight !== undefined) weights.push(message.weight);
+  return weights;
 }
 
 // OpenAI's accounting: 3 tokens a message for its framing, the role, the content, then 3 to prime the reply.

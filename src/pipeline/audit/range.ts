@@ -50,10 +50,10 @@ export async function auditRange(task: RangeTask, onBytes: (bytes: number) => vo
       reported = bytes;
     }
   };
-  for await (const batch of readJsonl(task.path, { start: task.start, end: task.end, endsAtEof: task.endsAtEof, onBytes: progress, signal })) {
+  for await (const batch of readJsonl(task.path, { start: task.start, end: task.end, endsAtEof: task.endsAtEof, onBytes: progress, signal, latin1: true })) {
     for (const line of batch) {
       lines++;
-      tally.add(task.source, line, ({ value, chat }) => {
+      tally.add(task.source, line, ({ value, chat, utf8 }) => {
         if (rows === rowLines.length) {
           rowLines = grow(rowLines, rows * 2);
           hashes = grow(hashes, rows * 4);
@@ -61,10 +61,10 @@ export async function auditRange(task: RangeTask, onBytes: (bytes: number) => vo
           if (hasSignature) hasSignature = grow(hasSignature, rows * 2);
         }
         rowLines[rows] = line.line;
-        const [hi, lo] = messagesHash(value, chat);
+        const [hi, lo] = messagesHash(value, chat, utf8);
         hashes[rows * 2] = hi;
         hashes[rows * 2 + 1] = lo;
-        if (near && signatures && hasSignature) hasSignature[rows] = near.signature(messagesText(chat), signatures, rows * PERMUTATIONS) ? 1 : 0;
+        if (near && signatures && hasSignature) hasSignature[rows] = near.signature(messagesText(chat, utf8), signatures, rows * PERMUTATIONS) ? 1 : 0;
         rows++;
       });
     }

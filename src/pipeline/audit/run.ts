@@ -99,12 +99,12 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
         lineOffset += result.lines;
       }
     } else {
-      for await (const batch of readJsonl(path, { signal: options.signal, onBytes: report })) {
+      for await (const batch of readJsonl(path, { signal: options.signal, onBytes: report, latin1: true })) {
         for (const line of batch) {
-          tally.add(source, line, ({ value, chat }) => {
-            const [hi, lo] = messagesHash(value, chat);
+          tally.add(source, line, ({ value, chat, utf8 }) => {
+            const [hi, lo] = messagesHash(value, chat, utf8);
             const row = duplicates(line.line, hi, lo);
-            near?.add(row, messagesText(chat));
+            near?.add(row, messagesText(chat, utf8));
           });
         }
       }

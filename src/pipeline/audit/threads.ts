@@ -2,9 +2,11 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PipelineError } from '../errors.ts';
 import type { PipelineErrorCode } from '../errors.ts';
+import { TokenCounter } from '../tokens.ts';
+import type { TokenEncoding } from '../tokens.ts';
 import { auditRange } from './range.ts';
 import type { RangeResult, RangeTask } from './range.ts';
-import type { WorkerMessage } from './worker.ts';
+import type { ToWorker, WorkerMessage } from './worker.ts';
 
 /** Files smaller than this are audited on the main thread: starting workers would cost more. */
 export const THREADED_MIN_BYTES = 8 << 20;
@@ -80,6 +82,7 @@ function runOnWorker(worker: Worker, task: RangeTask, onBytes: (bytes: number) =
     const failed = (code: PipelineErrorCode, message: string) => settle(new PipelineError(code, message, { path: task.path }));
     const onMessage = (message: WorkerMessage) => {
       if (message.kind === 'bytes') onBytes(message.bytes);
+      else if (message.kind === 'warm') sendSegments(worker, message.encoding);
       else if (message.kind === 'error') failed(message.code as PipelineErrorCode, message.message);
       else settle(null, message.result);
     };
@@ -94,17 +97,23 @@ function runOnWorker(worker: Worker, task: RangeTask, onBytes: (bytes: number) =
     worker.once('error', onError);
     worker.once('exit', onExit);
     stop.addEventListener('abort', onStop, { once: true });
-    worker.postMessage(task);
+    worker.postMessage({ kind: 'task', task } satisfies ToWorker);
   });
+}
+
+/** This thread's cached segments of an encoding, to a worker that has none. */
+function sendSegments(worker: Worker, encoding: TokenEncoding): void {
+  const cache = TokenCounter.shared(encoding).cachedSegments();
+  worker.postMessage({ kind: 'segments', encoding, cache } satisfies ToWorker, [cache.slots.buffer, cache.pool.buffer] as ArrayBuffer[]);
 }
 
 /** Idle workers are ended after this long, giving back their memory (the tokenizer's tables). */
 const IDLE_MS = 30_000;
 
 /**
- * Audit workers kept between audits: each pays its start-up once (tsx compiling the modules,
- * then the tokenizer's tables: about a second), and keeps its cache of token counts. An idle
- * worker does not keep the process alive, and ends after IDLE_MS.
+ * Audit workers kept between audits: each pays its start-up once (tsx loading the modules,
+ * and the tokenizer's tables when a segment is not in the cache it was sent), and keeps its
+ * caches of token counts. An idle worker does not keep the process alive, and ends after IDLE_MS.
  */
 class WorkerPool {
   readonly #idle: Worker[] = [];
@@ -128,7 +137,7 @@ class WorkerPool {
 
   #start(): Worker {
     // A streaming pass needs little heap: a cap makes the worker collect early instead of growing.
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
+    const worker = new Worker(new URL('./worker-entry.cjs', import.meta.url), { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
     // A worker that dies while idle leaves the pool.
     worker.once('exit', () => {
       const at = this.#idle.indexOf(worker);
