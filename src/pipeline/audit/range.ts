@@ -6,6 +6,13 @@ import type { TokenEncoding } from '../tokens.ts';
 import { AuditAccumulator } from './accumulator.ts';
 import type { AccumulatorSnapshot, AuditSettings } from './accumulator.ts';
 
+/**
+ * How much of a file an audit reads at a time. A batch's lines live while it is audited, so a
+ * young-generation collection in the middle promotes them; a smaller batch keeps fewer (1 MB
+ * batches raised a two-thread audit's peak RSS by about 50 MB, at the same speed).
+ */
+export const READ_BYTES = 1 << 18;
+
 /** What the main thread asks a worker to audit: one byte range of one source. */
 export interface RangeTask {
   path: string;
@@ -50,7 +57,7 @@ export async function auditRange(task: RangeTask, onBytes: (bytes: number) => vo
       reported = bytes;
     }
   };
-  for await (const batch of readJsonl(task.path, { start: task.start, end: task.end, endsAtEof: task.endsAtEof, onBytes: progress, signal, latin1: true })) {
+  for await (const batch of readJsonl(task.path, { start: task.start, end: task.end, endsAtEof: task.endsAtEof, onBytes: progress, signal, latin1: true, bufferSize: READ_BYTES })) {
     for (const line of batch) {
       lines++;
       tally.add(task.source, line, ({ value, chat, utf8 }) => {

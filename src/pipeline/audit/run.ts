@@ -12,6 +12,7 @@ import { AuditAccumulator } from './accumulator.ts';
 import type { AuditSettings } from './accumulator.ts';
 import { RowPlaces } from './places.ts';
 import { defaultThreads, RANGE_BYTES, runRanges, THREADED_MIN_BYTES } from './threads.ts';
+import { READ_BYTES } from './range.ts';
 import type { RangeResult } from './range.ts';
 import { COUNT_NAMES } from './report.ts';
 import type { AuditReport, CountName } from './report.ts';
@@ -99,7 +100,7 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
         lineOffset += result.lines;
       }
     } else {
-      for await (const batch of readJsonl(path, { signal: options.signal, onBytes: report, latin1: true })) {
+      for await (const batch of readJsonl(path, { signal: options.signal, onBytes: report, latin1: true, bufferSize: READ_BYTES })) {
         for (const line of batch) {
           tally.add(source, line, ({ value, chat, utf8 }) => {
             const [hi, lo] = messagesHash(value, chat, utf8);
