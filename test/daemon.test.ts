@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { AgentBackend } from '../src/agents/backend.ts';
+import { applyEdit } from '../src/board/index.ts';
 import { startDaemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
 import { plantedDataset } from './helpers/datasets.ts';
@@ -35,6 +37,26 @@ describe('the daemon', () => {
     assert.equal(run.outcome, 'done');
     assert.match(readFileSync(run.log, 'utf8'), /parse errors\s+2/);
     assert.deepEqual(daemon.store.state.leases, []);
+  });
+
+  test('a card a human moves just as its run ends stays where they put it, with the result under it', async (t) => {
+    const ws = workspace(t);
+    // The human's move lands after the run began and before its outcome is written: the watcher has not reported it yet.
+    const humanMoves: AgentBackend = {
+      kind: 'pipeline',
+      async run(context) {
+        writeFileSync(ws.boardPath, applyEdit(ws.read('kanban/KANBAN.md'), { kind: 'move', card: context.card.id, to: 'blocked' }).text);
+        return { summary: 'all good' };
+      },
+    };
+    const daemon = await startDaemon({ config: ws.config(), log: silentLogger, backends: { pipeline: humanMoves } });
+    ws.cleanup(() => daemon.stop());
+    ws.write('kanban/KANBAN.md', addCardByHand(ws.read('kanban/KANBAN.md'), 'Backlog', '- **Audit Y** `/board show`'));
+    await waitUntil(() => daemon.store.state.runs.some((r) => r.title === 'Audit Y' && r.outcome !== null), 'the run to end');
+    const card = ws.board().cards.find((c) => c.title === 'Audit Y')!;
+    assert.equal(card.column, 'blocked');
+    assert.match(card.text, /✅ all good \(\[log\]/);
+    assert.equal(daemon.store.state.runs.find((r) => r.title === 'Audit Y')!.outcome, 'dropped');
   });
 
   test('a tool error that retrying cannot fix blocks the card with the reason in words', async (t) => {
