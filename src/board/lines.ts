@@ -83,3 +83,19 @@ export function indentWidthAt(text: string, start: number, end: number): number 
 export function detached(part: string): string {
   return part.length < 13 ? part : ` ${part}`.slice(1);
 }
+
+/** Index of the last of the ascending `offsets` at or before `offset` (the first is 0). */
+export function lastAtOrBefore(offsets: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = offsets.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid]! <= offset) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}

@@ -1,3 +1,4 @@
+import { isHighSurrogate, lastAtOrBefore } from './lines.ts';
 import type { Patch } from './patch.ts';
 
 /** Pieces a rope keeps at most: past this they are joined into one string (once in many edits). */
@@ -49,7 +50,7 @@ export class Rope {
   /** The UTF-16 code unit at `offset`, NaN outside the text. */
   charCodeAt(offset: number): number {
     if (offset < 0 || offset >= this.length) return NaN;
-    const n = this.#pieceAt(offset);
+    const n = lastAtOrBefore(this.#starts, offset);
     return this.#pieces[n]!.charCodeAt(offset - this.#starts[n]!);
   }
 
@@ -59,7 +60,7 @@ export class Rope {
     if (this.#pieces.length === 1) return this.#pieces[0]!.slice(start, end);
     start = Math.max(0, Math.min(start, this.length));
     end = Math.max(start, Math.min(end, this.length));
-    let n = this.#pieceAt(start);
+    let n = lastAtOrBefore(this.#starts, start);
     const from = this.#starts[n]!;
     if (end <= from + this.#pieces[n]!.length) return this.#pieces[n]!.slice(start - from, end - from);
     let out = '';
@@ -74,7 +75,7 @@ export class Rope {
   utf8Length(start: number, end: number): number {
     if (this.#pieces.length === 1) return Buffer.byteLength(this.#pieces[0]!.slice(start, end));
     let bytes = 0;
-    for (let n = this.#pieceAt(start); n < this.#pieces.length && this.#starts[n]! < end; n++) {
+    for (let n = lastAtOrBefore(this.#starts, start); n < this.#pieces.length && this.#starts[n]! < end; n++) {
       const at = this.#starts[n]!;
       const piece = this.#pieces[n]!;
       const to = Math.min(end - at, piece.length);
@@ -87,7 +88,7 @@ export class Rope {
 
   /** The offset after the first line break at or after `offset`, else the length. */
   lineEnd(offset: number): number {
-    for (let n = this.#pieceAt(Math.min(offset, this.length)); n < this.#pieces.length; n++) {
+    for (let n = lastAtOrBefore(this.#starts, Math.min(offset, this.length)); n < this.#pieces.length; n++) {
       const at = this.#starts[n]!;
       const nl = this.#pieces[n]!.indexOf('\n', Math.max(offset - at, 0));
       if (nl !== -1) return at + nl + 1;
@@ -100,7 +101,7 @@ export class Rope {
     const pieces: string[] = [];
     let at = 0;
     const keep = (start: number, end: number): void => {
-      for (let n = this.#pieceAt(start); n < this.#pieces.length && this.#starts[n]! < end; n++) {
+      for (let n = lastAtOrBefore(this.#starts, start); n < this.#pieces.length && this.#starts[n]! < end; n++) {
         const from = this.#starts[n]!;
         const piece = this.#pieces[n]!;
         const part = start <= from && end >= from + piece.length ? piece : piece.slice(Math.max(start - from, 0), end - from);
@@ -118,23 +119,6 @@ export class Rope {
     // Joined into one string now and then: each edit adds a piece or two.
     return pieces.length > MAX_PIECES ? Rope.of(pieces.join('')) : new Rope(pieces);
   }
-
-  /** Index of the piece holding `offset` (the last one for the length). */
-  #pieceAt(offset: number): number {
-    const starts = this.#starts;
-    let lo = 0;
-    let hi = starts.length;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid;
-    }
-    return lo;
-  }
-}
-
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff;
 }
 
 function isLowSurrogate(c: number): boolean {

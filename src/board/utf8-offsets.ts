@@ -1,4 +1,5 @@
 import type { Hunk } from './change.ts';
+import { isHighSurrogate, lastAtOrBefore } from './lines.ts';
 import type { Rope } from './rope.ts';
 
 /** Characters between two marks at most (a little more where a mark would split a surrogate pair). */
@@ -90,20 +91,4 @@ export class Utf8Offsets {
     }
     return bytes;
   }
-}
-
-/** Index of the last of the ascending `offsets` at or before `offset` (the first is 0). */
-function lastAtOrBefore(offsets: readonly number[], offset: number): number {
-  let lo = 0;
-  let hi = offsets.length;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (offsets[mid]! <= offset) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff;
 }
