@@ -79,7 +79,8 @@ export function reparse(old: Parsed, rope: Rope, change: Change): Parsed | null 
   let delta = 0;
   let lineShift = 0;
   for (let hunk = 0, restart = restartCard; ; ) {
-    const first = restart === -1 ? { start: old.frontEnd, line: lineCount(before, old.frontEnd) + 1 } : oldCards[restart]!;
+    const front = restart === -1 ? countBreaks(before, 0, old.frontEnd) : null;
+    const first = front ? { start: old.frontEnd, line: front.crlf + front.lf + 1 } : oldCards[restart]!;
     resync.expect(hunk);
     const start = first.start + delta;
     const scan = scanLines(windowOf(rope, start, resync.newEnd(hunk) + WINDOW_MARGIN), start, first.line - 1 + lineShift, state, resync);
@@ -257,14 +258,6 @@ function windowOf(rope: Rope, from: number, until: number): ScanWindow {
     return rope.slice(from, end);
   };
   return { text: rope.slice(from, end), base: from, total: rope.length, grow };
-}
-
-/** Lines before offset `end` (which starts a line). */
-function lineCount(rope: Rope, end: number): number {
-  const text = rope.slice(0, end);
-  let lines = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-  return lines;
 }
 
 /** CRLF and LF line breaks in `[start, end)` of a text. */
