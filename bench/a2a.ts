@@ -13,11 +13,9 @@
  * Board to board: the card added here by hand to Done here (watchers, claims and both boards).
  * The issue's target: ≥ 300 delegations/s and p50 ≤ 20 ms over the WebSocket.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentBackend } from '../src/agents/backend.ts';
 import { ConfigSchema, resolveConfig } from '../src/config.ts';
@@ -25,6 +23,7 @@ import { startDaemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
 import { peerBackend } from '../src/protocol/a2a/peer-backend.ts';
 import { PeerLinks } from '../src/protocol/a2a/peer-links.ts';
+import { spawnDaemon, stopDaemonProcess } from '../test/helpers/daemon-process.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.indexOf(name);
@@ -154,32 +153,21 @@ async function startPetrarch(dir: string): Promise<Peer> {
     return { url: daemon.url, cpuMicros: () => 0, stop: () => daemon.stop() };
   }
   writeFileSync(join(dir, 'quimbot.config.json'), JSON.stringify(PETRARCH));
-  const bin = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
-  // With this process's Node flags but its loader (`bin` registers tsx itself): `node --cpu-prof …
+  // With this process's Node flags but its loader (the bin registers tsx itself): `node --cpu-prof …
   // bench/a2a.ts` profiles both daemons.
-  const flags = process.execArgv.filter((arg, i, all) => arg !== '--import' && all[i - 1] !== '--import');
-  const child = spawn(process.execPath, [...flags, bin, 'start', '--log-format', 'json'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (err.length > 20_000) return;
-      err += chunk.toString();
-      const found = /listening on (http:\/\/[\d.:]+)/.exec(err)?.[1];
-      if (found) resolve(found);
-    });
-    child.once('exit', (code) => reject(new Error(`Petrarch exited (${code}) before it listened: ${err}`)));
-  });
+  const nodeArgs = process.execArgv.filter((arg, i, all) => arg !== '--import' && all[i - 1] !== '--import');
+  const daemon = spawnDaemon({ dir, cleanup: () => {} }, { nodeArgs });
+  const url = await daemon.listening;
   // Its CPU time, user and system, from the kernel's accounting (Linux): clock ticks of 10 ms.
   const cpuMicros = () => {
     try {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const fields = readFileSync(`/proc/${daemon.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       return (Number(fields[11]) + Number(fields[12])) * 10_000;
     } catch {
       return 0;
     }
   };
-  return { url, cpuMicros, stop: async () => void (child.kill('SIGTERM'), await exited) };
+  return { url, cpuMicros, stop: () => stopDaemonProcess(daemon) };
 }
 
 const there = workspaceWith('petrarch');

@@ -16,10 +16,11 @@ export interface DaemonProcess {
 
 /**
  * Starts the daemon in the workspace (its `quimbot.config.json`); it is killed when the test ends.
- * `port` keeps a restarted peer where its peers look for it; `env` adds variables (a crash point).
+ * `port` keeps a restarted peer where its peers look for it; `env` adds variables (a crash point);
+ * `nodeArgs` go to Node before the script (`--cpu-prof`).
  */
-export function spawnDaemon(ws: Workspace, options: { port?: number; env?: Record<string, string> } = {}): DaemonProcess {
-  const args = [BIN, 'start', '--log-format', 'json', ...(options.port ? ['--port', String(options.port)] : [])];
+export function spawnDaemon(ws: Pick<Workspace, 'dir' | 'cleanup'>, options: { port?: number; env?: Record<string, string>; nodeArgs?: string[] } = {}): DaemonProcess {
+  const args = [...(options.nodeArgs ?? []), BIN, 'start', '--log-format', 'json', ...(options.port ? ['--port', String(options.port)] : [])];
   const child = spawn(process.execPath, args, { cwd: ws.dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
   ws.cleanup(() => child.kill('SIGKILL'));
   const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
