@@ -88,6 +88,7 @@ async function delegate(boardPath: string, titles: string[]): Promise<number[]> 
   writeFileSync(`${boardPath}.swp`, text.replace('## Backlog\n', `## Backlog\n${titles.map((t) => `- **${t}** \`/doctor README.md\` @Petrarch`).join('\n')}\n`));
   renameSync(`${boardPath}.swp`, boardPath);
   const waiting = new Set(titles);
+  const doneBefore = countOf(section(text, 'Done'), '\n- **');
   const times: number[] = [];
   let seen = '';
   try {
@@ -97,13 +98,24 @@ async function delegate(boardPath: string, titles: string[]): Promise<number[]> 
       if (now !== seen) {
         seen = now;
         // Read as text, not parsed: the bench must not take the daemons' parse memo for its own.
-        // A few cards are looked for by name; many, by listing the column's titles once.
+        // This loop shares Quimbot's thread, so with many cards waiting only Done's cards are
+        // counted (the time each took is the time its count rose); the titles are matched once
+        // all are there. A few cards are looked for by name.
         const done = section(now, 'Done');
         const blocked = section(now, 'Blocked');
-        const listed = waiting.size > 8 ? { done: new Set(titlesIn(done)), blocked: new Set(titlesIn(blocked)) } : null;
-        for (const title of waiting) {
-          if (listed ? listed.blocked.has(title) : blocked.includes(`**${title}**`)) throw new Error(`${title} blocked: ${blocked}`);
-          if (listed ? listed.done.has(title) : done.includes(`**${title}**`)) {
+        if (blocked.includes('\n- **')) throw new Error(`a card was blocked: ${blocked}`);
+        if (titles.length > 8) {
+          const count = countOf(done, '\n- **');
+          while (times.length < Math.min(count - doneBefore, titles.length)) times.push(performance.now() - added);
+          if (times.length === titles.length) {
+            const listed = new Set(titlesIn(done));
+            const missing = titles.filter((title) => !listed.has(title));
+            if (missing.length > 0) throw new Error(`${missing.length} cards missing from Done: ${missing.slice(0, 5).join(', ')}`);
+            waiting.clear();
+          }
+        } else {
+          for (const title of waiting) {
+            if (!done.includes(`**${title}**`)) continue;
             waiting.delete(title);
             times.push(performance.now() - added);
           }
@@ -123,6 +135,12 @@ async function delegate(boardPath: string, titles: string[]): Promise<number[]> 
 /** The bold titles of the cards in a column's text. */
 function titlesIn(column: string): string[] {
   return [...column.matchAll(/^- \*\*(.+?)\*\*/gm)].map((match) => match[1]!);
+}
+
+function countOf(text: string, needle: string): number {
+  let count = 0;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) count++;
+  return count;
 }
 
 /** The text of a column, from its heading to the next. */

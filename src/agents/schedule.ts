@@ -41,7 +41,7 @@ export interface ScheduleInput {
 export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Waiting[] } {
   const { board, agents } = input;
   const free = new Map(agents.map((a) => [a.name, a.concurrency - (input.running.get(a.name) ?? 0)]));
-  const byName = new Map(agents.map((a) => [a.name.toLowerCase(), a]));
+  const pick = candidatePicker(agents, input.triage, input.self?.toLowerCase());
   const deps = dependencyResolver(board);
   const claims: Claim[] = [];
   const waiting: Waiting[] = [];
@@ -62,7 +62,7 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
     const retry = input.retry(card.id);
     if (retry && (retry.attempts >= input.maxAttempts || retry.nextAttemptAt > input.now)) continue;
     if (card.column === 'review') {
-      const owner = card.owner ? byName.get(card.owner.toLowerCase()) : undefined;
+      const owner = card.owner ? pick.byName.get(card.owner.toLowerCase()) : undefined;
       // Only work an agent of ours finished is checked, and only when it can be re-run.
       if (owner && card.command && !card.command.error) take(card, agents.filter((a) => a.role === 'quality' && a !== owner), 'review');
       continue;
@@ -70,7 +70,7 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
     if (card.column !== 'backlog') continue;
     // Every agent busy: nothing can be claimed, and only a card that depends on others may need a note.
     if (slots === 0 && card.after.length === 0 && card.links.length === 0) continue;
-    const candidates = candidatesFor(card, agents, byName, input.triage, input.self?.toLowerCase());
+    const candidates = pick(card);
     if (candidates.length === 0) continue;
     const blocker = deps(card);
     if (blocker === 'ready') take(card, candidates, 'run');
@@ -79,20 +79,35 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
   return { claims, waiting };
 }
 
-/** The agents that may take a Backlog card, best first; empty when it is not for us. */
-function candidatesFor(card: Card, agents: readonly AgentSpec[], byName: ReadonlyMap<string, AgentSpec>, triage: boolean, self: string | undefined): AgentSpec[] {
-  if (card.owner) {
-    const owner = byName.get(card.owner.toLowerCase());
-    return owner ? [owner] : [];
-  }
-  const mentions = card.mentions.filter((m) => m.toLowerCase() !== self);
-  if (mentions.length > 0) return mentions.flatMap((m) => byName.get(m.toLowerCase()) ?? []);
-  if (card.command) {
-    // Peers (the a2a backend) take only the cards that name them.
-    const order = { execution: 0, lead: 1, quality: 2 } as const;
-    return [...agents].filter((a) => a.role !== 'quality' && a.backend !== 'a2a').sort((a, b) => order[a.role] - order[b.role]);
-  }
-  return triage ? agents.filter((a) => a.role === 'lead') : [];
+/**
+ * The agents that may take a Backlog card, best first; empty when it is not for us. Made once a
+ * pass: a pass looks at every Backlog card (a free slot of an agent no card asks for keeps it
+ * going), so a card costs a lookup or two, not lists made again.
+ */
+function candidatePicker(agents: readonly AgentSpec[], triage: boolean, self: string | undefined) {
+  const byName = new Map(agents.map((a) => [a.name.toLowerCase(), a]));
+  const order = { execution: 0, lead: 1, quality: 2 } as const;
+  // Peers (the a2a backend) take only the cards that name them.
+  const forCommands = agents.filter((a) => a.role !== 'quality' && a.backend !== 'a2a').sort((a, b) => order[a.role] - order[b.role]);
+  const forTriage = triage ? agents.filter((a) => a.role === 'lead') : [];
+  const none: AgentSpec[] = [];
+  const pick = (card: Card): readonly AgentSpec[] => {
+    if (card.owner) {
+      const owner = byName.get(card.owner.toLowerCase());
+      return owner ? [owner] : none;
+    }
+    let named: AgentSpec[] | null = null;
+    for (const mention of card.mentions) {
+      const name = mention.toLowerCase();
+      if (name === self) continue;
+      named ??= [];
+      const agent = byName.get(name);
+      if (agent) named.push(agent);
+    }
+    if (named) return named;
+    return card.command ? forCommands : forTriage;
+  };
+  return Object.assign(pick, { byName });
 }
 
 /**
