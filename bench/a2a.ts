@@ -90,27 +90,27 @@ async function delegate(boardPath: string, titles: string[]): Promise<number[]> 
   writeFileSync(`${boardPath}.swp`, text.replace('## Backlog\n', `## Backlog\n${titles.map((t) => `- **${t}** \`/doctor README.md\` @Petrarch`).join('\n')}\n`));
   renameSync(`${boardPath}.swp`, boardPath);
   const waiting = new Set(titles);
-  const doneBefore = countOf(section(text, 'Done'), '\n- **');
+  const doneBefore = countOf(section(Buffer.from(text), 'Done'), '\n- **');
   const times: number[] = [];
-  let seen = '';
+  let seen = Buffer.alloc(0);
   try {
     while (waiting.size > 0 && performance.now() - added < 600_000) {
       const changed = new Promise<void>((resolve) => (wake = resolve));
-      const now = readFileSync(boardPath, 'utf8');
-      if (now !== seen) {
+      const now = readFileSync(boardPath);
+      if (!now.equals(seen)) {
         seen = now;
-        // Read as text, not parsed: the bench must not take the daemons' parse memo for its own.
-        // This loop shares Quimbot's thread, so with many cards waiting only Done's cards are
-        // counted (the time each took is the time its count rose); the titles are matched once
+        // Read as bytes, not parsed or decoded: the bench must not take the daemons' parse memo for
+        // its own, and this loop shares Quimbot's thread. With many cards waiting only Done's cards
+        // are counted (the time each took is the time its count rose); the titles are matched once
         // all are there. A few cards are looked for by name.
         const done = section(now, 'Done');
         const blocked = section(now, 'Blocked');
-        if (blocked.includes('\n- **')) throw new Error(`a card was blocked: ${blocked}`);
+        if (blocked.includes('\n- **')) throw new Error(`a card was blocked: ${blocked.toString()}`);
         if (titles.length > 8) {
           const count = countOf(done, '\n- **');
           while (times.length < Math.min(count - doneBefore, titles.length)) times.push(performance.now() - added);
           if (times.length === titles.length) {
-            const listed = new Set(titlesIn(done));
+            const listed = new Set(titlesIn(done.toString()));
             const missing = titles.filter((title) => !listed.has(title));
             if (missing.length > 0) throw new Error(`${missing.length} cards missing from Done: ${missing.slice(0, 5).join(', ')}`);
             waiting.clear();
@@ -139,18 +139,18 @@ function titlesIn(column: string): string[] {
   return [...column.matchAll(/^- \*\*(.+?)\*\*/gm)].map((match) => match[1]!);
 }
 
-function countOf(text: string, needle: string): number {
+function countOf(bytes: Buffer, needle: string): number {
   let count = 0;
-  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) count++;
+  for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + needle.length)) count++;
   return count;
 }
 
-/** The text of a column, from its heading to the next. */
-function section(text: string, column: string): string {
-  const start = text.indexOf(`\n## ${column}\n`);
-  if (start === -1) return '';
-  const end = text.indexOf('\n## ', start + 1);
-  return text.slice(start, end === -1 ? text.length : end);
+/** The bytes of a column, from its heading to the next. */
+function section(bytes: Buffer, column: string): Buffer {
+  const start = bytes.indexOf(`\n## ${column}\n`);
+  if (start === -1) return Buffer.alloc(0);
+  const end = bytes.indexOf('\n## ', start + 1);
+  return bytes.subarray(start, end === -1 ? bytes.length : end);
 }
 
 async function sockets(url: string): Promise<string> {

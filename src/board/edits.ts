@@ -178,12 +178,14 @@ function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult
   }
   const column = board.columns.find((c) => c.kind === edit.column) ?? null;
   const style: ListStyle = listStyleOf(board, column);
-  const taken = new Set(board.cards.map((c) => c.id));
+  // Looked up card by card rather than through a set of every id: a set made for each add to a
+  // large board (a peer adds a card for every task it takes) costs far more than the lookups.
+  const taken = (id: string) => board.cards.some((c) => c.id === id);
   // A pinned id makes re-applying the same add (after a lost write) a no-op instead of a twin.
-  if (edit.id && taken.has(edit.id)) return { text: board.text, cardId: edit.id, changed: false };
+  if (edit.id && taken(edit.id)) return { text: board.text, cardId: edit.id, changed: false };
   const base = edit.id ?? deriveId(title);
   let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  for (let n = 2; taken(id); n++) id = `${base}-${n}`;
   const owner = edit.owner ? OWNER_SEPARATOR + edit.owner : '';
   const eol = board.eol;
   // A card added to Done is done, as a card moved there is ticked.

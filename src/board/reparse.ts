@@ -207,14 +207,14 @@ function keepsIds(old: Parsed, scanned: Scanned): boolean {
   if (!old.distinct) return false;
   const replaced = new Set<string>();
   for (const [from, to] of scanned.replaced) for (let n = from; n < to; n++) replaced.add(old.cards[n]!.id);
-  let taken: Set<string> | null = null;
+  const claimedHere = new Set<string>();
   for (let n = 0; n < scanned.cards.length; n++) {
     const claim = scanned.cards[n]!.marker || scanned.derived[n]!;
     if (replaced.delete(claim)) continue;
-    // A claim new to the scanned stretches: free if no card claims it, nor one scanned before it.
-    taken ??= new Set(old.cards.map((card) => card.id));
-    if (taken.has(claim)) return false;
-    taken.add(claim);
+    // A claim new to the scanned stretches (a card added): free if no card claims it, nor one
+    // scanned before it. The old cards are searched, not made into a set: there are few such claims.
+    if (claimedHere.has(claim) || old.cards.some((card) => card.id === claim)) return false;
+    claimedHere.add(claim);
   }
   return true;
 }
