@@ -67,6 +67,29 @@ describe('Store', () => {
     assert.equal(store.state.history[0]!.at, 1);
   });
 
+  test('A2A tasks beyond their cap: the oldest saved go, a task saved again counts as new, and the order survives a reopen', async () => {
+    const path = fresh();
+    const store = await open(path);
+    const saves: Array<Promise<void>> = [];
+    for (let i = 0; i < LIMITS.a2aTasks; i++) saves.push(store.saveTask(`t${i}`, { n: i }));
+    // Saved again: now the newest, so t1 is the oldest.
+    saves.push(store.saveTask('t0', { n: 0, again: true }));
+    saves.push(store.saveTask('t-new', { n: -1 }));
+    await Promise.all(saves);
+    const ids = Object.keys(store.state.a2aTasks);
+    assert.equal(ids.length, LIMITS.a2aTasks);
+    assert.equal(ids[0], 't2');
+    assert.deepEqual(ids.slice(-2), ['t0', 't-new']);
+    await store.close();
+    const again = await open(path);
+    await again.saveTask('t-after', {});
+    const after = Object.keys(again.state.a2aTasks);
+    assert.equal(after.length, LIMITS.a2aTasks);
+    assert.equal(after[0], 't3');
+    assert.equal(after.at(-1), 't-after');
+    await again.close();
+  });
+
   test('a corrupt state file is kept aside, reported, and the store starts empty', async () => {
     const path = fresh();
     const first = await open(path);

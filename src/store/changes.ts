@@ -83,22 +83,29 @@ export function addToLedger(state: State, entry: z.infer<typeof UsageEntrySchema
 
 /**
  * Sets a key (last in the map's order when `last`); past the cap the oldest keys go. The maps'
- * sizes are counted, not listed: a map of thousands is set hundreds of times a second.
+ * keys are kept in their order beside them, not listed: a map of thousands, full, is set
+ * hundreds of times a second, and listing a large object's keys sorts them each time.
  */
 function setCapped(map: Record<string, unknown>, key: string, value: unknown, limit: number, last = false): void {
-  const size = sizes.get(map) ?? Object.keys(map).length;
-  const known = Object.hasOwn(map, key);
-  if (known && last) delete map[key];
+  let keys = orders.get(map);
+  if (!keys) orders.set(map, (keys = new Set(Object.keys(map))));
+  const known = keys.has(key);
+  if (known && last) {
+    delete map[key];
+    keys.delete(key);
+  }
   map[key] = value;
-  if (known) return void sizes.set(map, size);
-  if (size + 1 <= limit) return void sizes.set(map, size + 1);
-  const keys = Object.keys(map);
-  for (const old of keys.slice(0, Math.max(0, keys.length - limit))) delete map[old];
-  sizes.set(map, Math.min(keys.length, limit));
+  keys.add(key);
+  if (known) return;
+  for (const old of keys) {
+    if (keys.size <= limit) break;
+    delete map[old];
+    keys.delete(old);
+  }
 }
 
-/** Each capped map's number of keys, once counted. */
-const sizes = new WeakMap<object, number>();
+/** Each capped map's keys in the map's order, once listed. */
+const orders = new WeakMap<object, Set<string>>();
 
 function trim<T>(list: T[], limit: number): void {
   if (list.length > limit) list.splice(0, list.length - limit);
