@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import { BoardError } from './errors.ts';
 import { _fileError } from './file-bytes.ts';
-import { _ownWriteBase, contentHash, decodeBoard } from './file.ts';
+import { _ownWriteBase, contentHash, decodeBoard, hashOfRead } from './file.ts';
 import type { BoardFile } from './file.ts';
 import type { Board } from './types.ts';
 
@@ -69,7 +69,7 @@ export function watchBoard(
       onChange({ kind: 'invalid', error: _fileError(file.path, error) });
       return;
     }
-    const hash = contentHash(bytes);
+    const hash = hashOfRead(bytes);
     if (hash === lastHash || closed) return;
     const own = ownFrom(hash);
     lastHash = hash;
