@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { applyLeadingEdits } from '../src/board/edits.ts';
+import { _parseFresh } from '../src/board/parse.ts';
 import { applyEdit, applyEdits, BoardError, COLUMN_KINDS, deriveId, EditConflict, parseBoard, selectCard } from '../src/board/index.ts';
 import type { Board, Card, ColumnKind, Edit } from '../src/board/index.ts';
 import { cut, generateBoard, lineDiff, rng, splitKeep } from './helpers/boards.ts';
@@ -335,4 +337,68 @@ describe('memory', () => {
     // Each version is ~2 bytes a character; a few are kept on purpose (the parse memo).
     assert.ok(grown < 8 * 2 * text.length, `heap grew by ${(grown / 1e6).toFixed(1)} MB over ${versions} versions of a ${(text.length / 1e3).toFixed(0)}k-character board`);
   });
+});
+
+describe('edits applied at once', () => {
+  const boards = Array.from({ length: 400 }, (_, i) => generateBoard(20_000 + i));
+  test('a run of edits that go together gives the text and results of the same edits one by one', () => {
+    let together = 0;
+    let edited = 0;
+    for (const gen of boards) {
+      const r = rng(gen.seed);
+      const board = parseBoard(gen.text);
+      const cards = [...board.cards].sort(() => r() - 0.5).slice(0, 1 + Math.floor(r() * 6));
+      const edits: Edit[] = cards.map((card, n): Edit => {
+        const pick = r();
+        if (pick < 0.4) return { kind: 'move', card: card.id, to: COLUMN_KINDS.filter((k) => k !== card.column)[Math.floor(r() * 4)]!, ...(r() < 0.5 ? { owner: 'Cursor', note: `✅ done ${n}` } : {}) };
+        if (pick < 0.55) return { kind: 'assign', card: card.id, owner: r() < 0.3 ? null : 'Bob' };
+        if (pick < 0.7) return { kind: 'note', card: card.id, text: `note ${gen.seed} ${n}` };
+        if (pick < 0.85) return { kind: 'block', card: card.id, reason: 'HTTP 402' };
+        return { kind: 'add', title: r() < 0.5 ? `Added ${gen.seed}` : card.title, column: COLUMN_KINDS[Math.floor(r() * 5)]!, notes: ['a2a task t'], ...(r() < 0.5 ? { id: `a${gen.seed}-${n}` } : {}) };
+      });
+      const label = `seed ${gen.seed}: ${JSON.stringify(edits)}`;
+      let group: ReturnType<typeof applyLeadingEdits> = null;
+      try {
+        group = applyLeadingEdits(gen.text, edits);
+      } catch {
+        // An edit that does not apply at once (an add whose title would read as an owner) does not one by one either.
+        assert.throws(() => applyEdits(gen.text, edits), label);
+        continue;
+      }
+      if (!group) continue;
+      together++;
+      edited += group.count;
+      const one = applyEdits(gen.text, edits.slice(0, group.count));
+      assert.equal(group.text, one.text, label);
+      assert.deepEqual(group.results.map((x) => [x.cardId, x.changed]), one.results.map((x) => [x.cardId, x.changed]), label);
+      // Parsed as a change of the board, it reads as parsed from scratch.
+      assert.deepEqual(parseBoard(group.text).cards.map((c) => [c.id, c.column, c.span.start]), _parseFresh(group.text).cards.map((c) => [c.id, c.column, c.span.start]), label);
+    }
+    // Many runs go together (a run ends at a column made: these boards lack some).
+    assert.ok(together > boards.length / 3 && edited > together * 2, `${together} runs of ${edited} edits went together`);
+  });
+});
+
+test("a daemon's write goes as one change: tasks added, cards claimed, runs ended with their results", () => {
+  const done = Array.from({ length: 40 }, (_, i) => `- **Earlier ${i}** \`/doctor README.md\` — Cursor\n  - ✅ done before\n`).join('');
+  const backlog = Array.from({ length: 2 }, (_, i) => `- **Probe ${i}** \`/doctor README.md\` @Petrarch\n`).join('');
+  const running = Array.from({ length: 4 }, (_, i) => `- **Run ${i}** \`/doctor README.md\` — Cursor\n`).join('');
+  const text = `# Board\n\n## Backlog\n${backlog}\n## In Progress\n${running}\n## Done\n${done}\n## Blocked\n`;
+  const board = parseBoard(text);
+  const id = (title: string) => board.cards.find((c) => c.title === title)!.id;
+  const edits: Edit[] = [
+    { kind: 'add', title: '**Probe 9** `/doctor README.md`', column: 'backlog', notes: ['a2a task 9'], id: 'a2a-9' },
+    { kind: 'move', card: id('Probe 0'), to: 'in_progress', owner: 'Cursor', expect: { column: 'backlog' } },
+    { kind: 'move', card: id('Run 1'), to: 'done', note: '✅ README.md: no mojibake found', expect: { column: 'in_progress' } },
+    { kind: 'add', title: '**Probe 10** `/doctor README.md`', column: 'backlog', notes: ['a2a task 10'], id: 'a2a-10' },
+    // The Backlog's last card, where the cards above went in.
+    { kind: 'move', card: id('Probe 1'), to: 'in_progress', owner: 'Cursor', expect: { column: 'backlog' } },
+    { kind: 'block', card: id('Run 2'), reason: 'HTTP 402', expect: { column: 'in_progress' } },
+    { kind: 'move', card: id('Run 0'), to: 'done', note: '✅ README.md: no mojibake found', expect: { column: 'in_progress' } },
+  ];
+  const group = applyLeadingEdits(text, edits);
+  assert.equal(group?.count, edits.length);
+  const one = applyEdits(text, edits);
+  assert.equal(group.text, one.text);
+  assert.deepEqual(group.results.map((r) => [r.cardId, r.changed]), one.results.map((r) => [r.cardId, r.changed]));
 });

@@ -55,22 +55,13 @@ interface Readback {
 
 /** Applies one edit to a board's text as minimal patches, and checks that it took. */
 export function applyEdit(text: string, edit: Edit): EditResult {
-  const board = parseBoard(text);
-  if (board.columns.length === 0) {
-    throw new BoardError('NOT_A_BOARD', 'no column headings (## Backlog, ## In Progress, ## Done, …) found');
-  }
+  const board = boardOf(text);
   if (edit.kind === 'synced') return setLastSynced(board, oneLine(edit.value, 'synced value'));
-  if (edit.kind === 'add') return addCard(board, edit);
-  const card = expectCard(board, edit.card, edit.expect);
-  const change = toChange(edit);
-  if (change.owner != null) checkOwner(change.owner);
-  const patches = changeCard(board, card, change);
-  const expected: Readback = { column: change.to ?? card.column, owner: change.owner };
-  if (change.checked !== undefined) expected.checkbox = change.checked ? 'done' : 'open';
-  if (change.blocked !== undefined) expected.blockedReason = change.blocked;
-  const after = parsePatched(board, patches);
-  verify(after, card.id, expected);
-  return { text: after.text, cardId: card.id, changed: changes(board, patches) };
+  const plan = planEdit(board, edit);
+  if (!plan.readback) return { text: board.text, cardId: plan.cardId, changed: false };
+  const after = parsePatched(board, plan.patches);
+  verify(after.cards.find((c) => c.id === plan.cardId), plan.cardId, plan.readback);
+  return { text: after.text, cardId: plan.cardId, changed: plan.changed };
 }
 
 /** Applies edits in order, each to the result of the one before. */
@@ -82,6 +73,159 @@ export function applyEdits(text: string, edits: readonly Edit[]): { text: string
     text = result.text;
   }
   return { text, results };
+}
+
+/**
+ * Applies the longest run of edits from the first that can go as one change: their patches are
+ * made against the same board and parsed together, one re-parse of the board rather than one
+ * an edit (a daemon's write carries the claims and outcomes of many runs). The text and results
+ * are those of `applyEdits` on that run, every result carrying its final text. A run ends at an
+ * edit of a card edited before in it, an edit that makes a column or an id, or that would not
+ * take the place and style it takes one by one, or that does not apply as it is (one by one, it
+ * is reported). Null when fewer than two edits can go together.
+ */
+export function applyLeadingEdits(text: string, edits: readonly Edit[]): { text: string; results: EditResult[]; count: number } | null {
+  const group = new EditGroup(boardOf(text));
+  for (const edit of edits) if (!group.take(edit)) break;
+  return group.size < 2 ? null : group.apply();
+}
+
+/** Edits planned against one board, to go as one change. */
+class EditGroup {
+  readonly #plans: Plan[] = [];
+  #patches: Patch[] = [];
+  /** Cards planned: edited or added. */
+  readonly #cards = new Set<string>();
+  /** Cards of the board patched (or moved away). */
+  readonly #patched = new Set<string>();
+  /** The last plan that puts a card in each column. */
+  readonly #lastIn = new Map<ColumnKind, Plan>();
+
+  constructor(readonly board: Board) {}
+
+  get size(): number {
+    return this.#plans.length;
+  }
+
+  take(edit: Edit): boolean {
+    if (edit.kind === 'synced') return false;
+    let plan: Plan;
+    try {
+      plan = planEdit(this.board, edit, this.#cards);
+    } catch {
+      return false;
+    }
+    if (plan.makesColumn || this.#cards.has(plan.cardId) || (plan.into && !this.#placeHolds(plan, plan.into))) return false;
+    const patches = joinedPatches([...this.#patches, ...plan.patches]);
+    if (!patches) return false;
+    this.#patches = patches;
+    this.#plans.push(plan);
+    this.#cards.add(plan.cardId);
+    if (plan.from) this.#patched.add(plan.cardId);
+    if (plan.into) this.#lastIn.set(plan.into, plan);
+    return true;
+  }
+
+  apply(): { text: string; results: EditResult[]; count: number } {
+    const after = parsePatched(this.board, this.#patches);
+    const byId = new Map<string, Card>();
+    for (const card of after.cards) if (this.#cards.has(card.id) && !byId.has(card.id)) byId.set(card.id, card);
+    for (const plan of this.#plans) if (plan.readback) verify(byId.get(plan.cardId), plan.cardId, plan.readback);
+    const results = this.#plans.map((plan) => ({ text: after.text, cardId: plan.cardId, changed: plan.changed }));
+    return { text: after.text, results, count: results.length };
+  }
+
+  /**
+   * True when a card put into `kind` lands where, and looks as, it would one by one. The column's
+   * last card is where cards go in and the model of their indent and bullet (the board's first
+   * card when the column is empty): no edit before may have patched it. After a card went in, a
+   * card moved in looks the same (a numbered list counts on: one by one then), and a card added
+   * takes a checkbox as the card before it has one or not.
+   */
+  #placeHolds(plan: Plan, kind: ColumnKind): boolean {
+    const column = this.board.columns.find((c) => c.kind === kind)!;
+    const before = this.#lastIn.get(kind);
+    if (!before) {
+      const model = column.cards.at(-1);
+      return model ? !this.#patched.has(model.id) : !this.#firstPatched();
+    }
+    const style = listStyleOf(this.board, column);
+    return !/^\d/.test(style.marker) && (plan.from !== null || before.checkbox === style.checkbox);
+  }
+
+  /** The board's first card was patched, and the first one not patched does not look the same. */
+  #firstPatched(): boolean {
+    const first = this.board.cards[0];
+    if (!first || !this.#patched.has(first.id)) return false;
+    const next = this.board.cards.find((card) => !this.#patched.has(card.id));
+    return !next || !sameListStyle(first, next);
+  }
+}
+
+function sameListStyle(a: Card, b: Card): boolean {
+  const [x, y] = [headLine(a), headLine(b)];
+  const indent = (line: typeof x) => line.line.content.slice(0, line.item.markerStart);
+  return x.item.marker === y.item.marker && indent(x) === indent(y) && (x.item.checkboxAt === null) === (y.item.checkboxAt === null);
+}
+
+/**
+ * Patches in text order, those that meet joined into one (insertions at one place in the edits'
+ * order); null when two overlap.
+ */
+function joinedPatches(patches: readonly Patch[]): Patch[] | null {
+  const sorted = [...patches].sort((a, b) => a.start - b.start);
+  const joined: Patch[] = [];
+  for (const patch of sorted) {
+    const last = joined.at(-1);
+    if (!last || patch.start > last.end) {
+      joined.push({ ...patch });
+      continue;
+    }
+    if (patch.start < last.end) return null;
+    last.end = patch.end;
+    last.insert += patch.insert;
+  }
+  return joined;
+}
+
+function boardOf(text: string): Board {
+  const board = parseBoard(text);
+  if (board.columns.length === 0) {
+    throw new BoardError('NOT_A_BOARD', 'no column headings (## Backlog, ## In Progress, ## Done, …) found');
+  }
+  return board;
+}
+
+/**
+ * An edit as patches of a board, with the card it touches and what that card must read as
+ * after them (none when there is nothing to do: an add whose card is there already).
+ */
+interface Plan {
+  patches: Patch[];
+  cardId: string;
+  readback: Readback | null;
+  changed: boolean;
+  /** A patch makes the column it writes into (it had none). */
+  makesColumn: boolean;
+  /** The column of the card patched where it is (or removed from), and the column a card is inserted into. */
+  from: ColumnKind | null;
+  into: ColumnKind | null;
+  /** The inserted card has a checkbox. */
+  checkbox: boolean;
+}
+
+/** Plans an edit of the board; `reserved` ids are taken by cards added before it in the same change. */
+function planEdit(board: Board, edit: Exclude<Edit, { kind: 'synced' }>, reserved: ReadonlySet<string> = new Set()): Plan {
+  if (edit.kind === 'add') return planAdd(board, edit, reserved);
+  const card = expectCard(board, edit.card, edit.expect);
+  const change = toChange(edit);
+  if (change.owner != null) checkOwner(change.owner);
+  const { patches, makesColumn } = changeCard(board, card, change);
+  const readback: Readback = { column: change.to ?? card.column, owner: change.owner };
+  if (change.checked !== undefined) readback.checkbox = change.checked ? 'done' : 'open';
+  if (change.blocked !== undefined) readback.blockedReason = change.blocked;
+  const into = change.to !== undefined && change.to !== card.column ? change.to : null;
+  return { patches, cardId: card.id, readback, changed: changes(board, patches), makesColumn, from: card.column, into, checkbox: card.checkbox !== null };
 }
 
 function toChange(edit: Exclude<Edit, { kind: 'add' | 'synced' }>): CardChange {
@@ -115,7 +259,7 @@ function expectCard(board: Board, id: string, expect: Expectation = {}): Card {
   return card;
 }
 
-function changeCard(board: Board, card: Card, change: CardChange): Patch[] {
+function changeCard(board: Board, card: Card, change: CardChange): { patches: Patch[]; makesColumn: boolean } {
   const moving = change.to !== undefined && change.to !== card.column;
   const target = moving ? (board.columns.find((c) => c.kind === change.to) ?? null) : null;
   const eol = card.text.includes('\r\n') ? '\r\n' : board.eol;
@@ -166,11 +310,11 @@ function changeCard(board: Board, card: Card, change: CardChange): Patch[] {
   const firstEol = card.text.slice(line.content.length, line.end - line.start);
   const block = joinLines([prefix + body + firstEol, ...rest], eol);
   const endsOpen = !card.text.endsWith('\n');
-  if (!moving) return [{ start: card.span.start, end: card.span.end, insert: endsOpen ? trimEol(block) : block }];
-  return [removal(board, card), insertion(board, change.to!, target, withEol(block, eol))];
+  if (!moving) return { patches: [{ start: card.span.start, end: card.span.end, insert: endsOpen ? trimEol(block) : block }], makesColumn: false };
+  return { patches: [removal(board, card), insertion(board, change.to!, target, withEol(block, eol))], makesColumn: target === null };
 }
 
-function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult {
+function planAdd(board: Board, edit: Extract<Edit, { kind: 'add' }>, reserved: ReadonlySet<string>): Plan {
   const title = oneLine(edit.title, 'title');
   if (edit.owner != null) checkOwner(edit.owner);
   if (edit.id !== undefined && !CARD_ID.test(edit.id)) {
@@ -180,9 +324,9 @@ function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult
   const style: ListStyle = listStyleOf(board, column);
   // Looked up card by card rather than through a set of every id: a set made for each add to a
   // large board (a peer adds a card for every task it takes) costs far more than the lookups.
-  const taken = (id: string) => board.cards.some((c) => c.id === id);
+  const taken = (id: string) => reserved.has(id) || board.cards.some((c) => c.id === id);
   // A pinned id makes re-applying the same add (after a lost write) a no-op instead of a twin.
-  if (edit.id && taken(edit.id)) return { text: board.text, cardId: edit.id, changed: false };
+  if (edit.id && taken(edit.id)) return { patches: [], cardId: edit.id, readback: null, changed: false, makesColumn: false, from: null, into: null, checkbox: false };
   const base = edit.id ?? deriveId(title);
   let id = base;
   for (let n = 2; taken(id); n++) id = `${base}-${n}`;
@@ -193,10 +337,9 @@ function addCard(board: Board, edit: Extract<Edit, { kind: 'add' }>): EditResult
   let block = `${style.indent}${style.marker} ${box}${title}${owner} ${markerComment(id)}${eol}`;
   const nested = ' '.repeat(style.indent.length + style.marker.length + 1);
   for (const note of edit.notes ?? []) block += `${nested}- ${oneLine(note, 'note')}${eol}`;
-  const after = parsePatched(board, [insertion(board, edit.column, column, block)]);
-  // A title ending in ` — Two words` would read back as owned by "Two words": refuse it.
-  verify(after, id, { column: edit.column, owner: edit.owner ?? null });
-  return { text: after.text, cardId: id, changed: true };
+  // A title ending in ` — Two words` would read back as owned by "Two words": the read-back refuses it.
+  const readback = { column: edit.column, owner: edit.owner ?? null };
+  return { patches: [insertion(board, edit.column, column, block)], cardId: id, readback, changed: true, makesColumn: column === null, from: null, into: edit.column, checkbox: style.checkbox };
 }
 
 function setLastSynced(board: Board, value: string): EditResult {
@@ -293,9 +436,8 @@ function changes(board: Board, patches: readonly Patch[]): boolean {
   return patches.some((patch) => patch.insert !== rope.slice(patch.start, patch.end));
 }
 
-/** Checks that the card `id` of the edited board reads back as wanted. */
-function verify(after: Board, id: string, want: Readback): void {
-  const card = after.cards.find((c) => c.id === id);
+/** Checks that the card `id` of the edited board (`card`, when found) reads back as wanted. */
+function verify(card: Card | undefined, id: string, want: Readback): void {
   const wrong = !card
     ? 'the card would not be found'
     : card.column !== want.column

@@ -8,7 +8,7 @@ import { encodeChange } from './change.ts';
 import { closeLater, holdsExactly, openForEditing, readAll, readBytesNow, readIntoScratch } from './file-bytes.ts';
 import { hashPieces, piecesLength, samePieces } from './pieces.ts';
 import type { Pieces } from './pieces.ts';
-import { applyEdit } from './edits.ts';
+import { applyEdit, applyLeadingEdits } from './edits.ts';
 import type { Edit, EditResult } from './edits.ts';
 import { LazyOutcome, share } from './outcome.ts';
 import type { DroppedEdit, UpdateOutcome } from './outcome.ts';
@@ -174,10 +174,23 @@ export class BoardFile {
     const dropped: DroppedEdit[] = [];
     const all: Edit[] = [];
     const took: Edit[] = [];
-    for (const edit of edits) {
+    const pin = (edit: Edit, result: EditResult) => (edit.kind === 'add' && result.cardId ? { ...edit, id: result.cardId } : edit);
+    for (let n = 0; n < edits.length; ) {
+      const group = edits.length - n > 1 ? leadingEdits(text, edits.slice(n)) : null;
+      if (group) {
+        for (const result of group.results) {
+          const pinned = pin(edits[n++]!, result);
+          applied.push(result);
+          all.push(pinned);
+          took.push(pinned);
+        }
+        text = group.text;
+        continue;
+      }
+      const edit = edits[n++]!;
       try {
         const result = applyEdit(text, edit);
-        const pinned = edit.kind === 'add' && result.cardId ? { ...edit, id: result.cardId } : edit;
+        const pinned = pin(edit, result);
         applied.push(result);
         all.push(pinned);
         took.push(pinned);
@@ -278,6 +291,15 @@ export class BoardFile {
     ownWrites.set(key, writes);
     writes.push({ hash, base });
     if (writes.length > OWN_WRITES_KEPT) writes.shift();
+  }
+}
+
+/** The leading edits that go as one change (see `applyLeadingEdits`); null when the first goes alone, which also reports an edit that fails. */
+function leadingEdits(text: string, edits: readonly Edit[]): { text: string; results: EditResult[] } | null {
+  try {
+    return applyLeadingEdits(text, edits);
+  } catch {
+    return null;
   }
 }
 
