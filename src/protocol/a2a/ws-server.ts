@@ -65,8 +65,16 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
   }, options.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref();
 
+  /** Each peer's socket: the frames sent in one turn of the event loop (a stream's updates, many streams' at once) leave in one write. */
+  const sockets = new WeakMap<WebSocket, Duplex>();
   const send = (ws: WebSocket, frame: string) => {
-    if (ws.readyState === ws.OPEN) ws.send(frame);
+    if (ws.readyState !== ws.OPEN) return;
+    const socket = sockets.get(ws);
+    if (socket && !socket.writableCorked) {
+      socket.cork();
+      setImmediate(() => socket.uncork());
+    }
+    ws.send(frame);
   };
 
   async function serve(ws: WebSocket, req: IncomingMessage, streams: Streams, data: RawData, isBinary: boolean): Promise<void> {
@@ -101,7 +109,7 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
       streams.set(frame.id, stream);
       for await (const event of reply) {
         if (ws.readyState === ws.OPEN && !stream.cancelled) {
-          ws.send(JSON.stringify(event));
+          send(ws, JSON.stringify(event));
         } else if (frame.method !== 'SendStreamingMessage') {
           break;
         }
@@ -118,7 +126,10 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
 
   return {
     handleUpgrade(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.set(ws, socket);
+        wss.emit('connection', ws, req);
+      });
     },
     stats: () => ({ open: wss.clients.size, connections, requests }),
     dropAll() {
