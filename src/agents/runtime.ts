@@ -10,7 +10,7 @@ import type { AgentBackend, Usage } from './backend.ts';
 import { execute, linkFrom } from './execute.ts';
 import type { Execution } from './execute.ts';
 import { prepareRunsDir, RunLog } from './run-log.ts';
-import { schedule } from './schedule.ts';
+import { cardsIn, schedule } from './schedule.ts';
 import type { Claim } from './schedule.ts';
 import { mayUseTool } from './spec.ts';
 import type { AgentSpec } from './spec.ts';
@@ -153,9 +153,9 @@ export class AgentRuntime {
   async #pass(): Promise<void> {
     const { store, settings } = this.#o;
     const board = await this.#o.file.read();
-    for (const card of board.cards) {
+    for (const card of cardsIn(board, ['backlog'])) {
       // A card the daemon blocked that a human moved back to Backlog is tried afresh.
-      if (card.column === 'backlog' && store.cardState(card.id)?.blocked) await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
+      if (store.cardState(card.id)?.blocked) await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
     }
     const running = new Map<string, number>();
     for (const run of this.#active.values()) running.set(run.claim.agent.name, (running.get(run.claim.agent.name) ?? 0) + 1);

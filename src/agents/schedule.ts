@@ -1,5 +1,5 @@
 import { deriveId } from '../board/index.ts';
-import type { Board, Card } from '../board/index.ts';
+import type { Board, Card, ColumnKind } from '../board/index.ts';
 import type { AgentSpec } from './spec.ts';
 
 /** A card handed to an agent: run it (from Backlog) or check it (from Review). */
@@ -55,9 +55,9 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
     claims.push({ card, agent, kind });
   };
 
-  for (const card of board.cards) {
-    // Done, In Progress and Blocked cards (most of a board that has run a while) are passed over first.
-    if (card.column !== 'backlog' && card.column !== 'review') continue;
+  // Only Backlog and Review cards can be claimed: the columns of the rest (most of a board that
+  // has run a while, in Done) are not gone through.
+  for (const card of cardsIn(board, ['backlog', 'review'])) {
     if (input.leased.has(card.id)) continue;
     const retry = input.retry(card.id);
     if (retry && (retry.attempts >= input.maxAttempts || retry.nextAttemptAt > input.now)) continue;
@@ -77,6 +77,11 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
     else if (blocker !== 'wait') waiting.push({ card, reason: blocker });
   }
   return { claims, waiting };
+}
+
+/** The cards of the columns of these kinds, in board order. */
+export function* cardsIn(board: Board, kinds: readonly ColumnKind[]): Generator<Card> {
+  for (const column of board.columns) if (kinds.includes(column.kind)) yield* column.cards;
 }
 
 /**
