@@ -1,8 +1,10 @@
+import type { Duplex } from 'node:stream';
 import { A2A_VERSION_HEADER } from '@a2a-js/sdk';
 import { fromJsonRpcErrorResponse } from '@a2a-js/sdk/errors';
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import type { Logger } from '../../log.ts';
+import { sendBatched } from './ws-batch.ts';
 import { MAX_FRAME_BYTES, ResponseFrame, STREAM_CANCEL } from './ws-frames.ts';
 
 /** Whether a peer's socket can carry requests now. */
@@ -58,6 +60,8 @@ export function reconnectDelay(attempt: number, backoff: { baseMs: number; maxMs
 export class PeerSocket {
   readonly #o: Required<Omit<PeerSocketOptions, 'token'>> & { token: string | undefined };
   #ws: WebSocket | null = null;
+  /** The open socket's TCP socket, for sending frames batched. */
+  #socket: Duplex | null = null;
   #state: SocketState = 'connecting';
   #attempt = 0;
   #nextId = 1;
@@ -176,7 +180,7 @@ export class PeerSocket {
     } finally {
       this.#pending.delete(id);
       signal?.removeEventListener('abort', onAbort);
-      if (sent && !over && this.#state === 'open') this.#ws?.send(JSON.stringify({ jsonrpc: '2.0', method: STREAM_CANCEL, params: { id } }));
+      if (sent && !over && this.#state === 'open' && this.#ws) sendBatched(this.#ws, this.#socket, JSON.stringify({ jsonrpc: '2.0', method: STREAM_CANCEL, params: { id } }));
     }
   }
 
@@ -200,7 +204,7 @@ export class PeerSocket {
     const ws = this.#ws;
     if (this.#state !== 'open' || !ws) throw new PeerSocketError('SOCKET_DOWN', `the socket to ${this.#o.url} is ${this.#state}`);
     const serviceParameters = parameters && Object.keys(parameters).length > 0 ? parameters : undefined;
-    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params, serviceParameters }));
+    sendBatched(ws, this.#socket, JSON.stringify({ jsonrpc: '2.0', id, method, params, serviceParameters }));
   }
 
   #connect(): void {
@@ -212,6 +216,8 @@ export class PeerSocket {
       handshakeTimeout: this.#o.requestTimeoutMs,
     });
     this.#ws = ws;
+    this.#socket = null;
+    ws.on('upgrade', (response) => (this.#socket = response.socket));
     ws.on('open', () => {
       this.#attempt = 0;
       this.#alive = true;

@@ -7,6 +7,7 @@ import type { A2ARequestHandler } from '@a2a-js/sdk/server';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../../log.ts';
+import { sendBatched } from './ws-batch.ts';
 import { ClientFrame, errorFrame, MAX_FRAME_BYTES, STREAM_END } from './ws-frames.ts';
 
 const HEARTBEAT_MS = 15_000;
@@ -65,16 +66,10 @@ export function peerSocketServer(options: { handler: A2ARequestHandler; log: Log
   }, options.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref();
 
-  /** Each peer's socket: the frames sent in one turn of the event loop (a stream's updates, many streams' at once) leave in one write. */
+  /** Each peer's socket, for sending frames batched. */
   const sockets = new WeakMap<WebSocket, Duplex>();
   const send = (ws: WebSocket, frame: string) => {
-    if (ws.readyState !== ws.OPEN) return;
-    const socket = sockets.get(ws);
-    if (socket && !socket.writableCorked) {
-      socket.cork();
-      setImmediate(() => socket.uncork());
-    }
-    ws.send(frame);
+    if (ws.readyState === ws.OPEN) sendBatched(ws, sockets.get(ws), frame);
   };
 
   async function serve(ws: WebSocket, req: IncomingMessage, streams: Streams, data: RawData, isBinary: boolean): Promise<void> {
