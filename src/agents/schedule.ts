@@ -41,7 +41,7 @@ export interface ScheduleInput {
 export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Waiting[] } {
   const { board, agents } = input;
   const free = new Map(agents.map((a) => [a.name, a.concurrency - (input.running.get(a.name) ?? 0)]));
-  const pick = candidatePicker(agents, input.triage, input.self?.toLowerCase());
+  const { pick, byName } = candidatePicker(agents, input.triage, input.self?.toLowerCase());
   const deps = dependencyResolver(board);
   const claims: Claim[] = [];
   const waiting: Waiting[] = [];
@@ -62,7 +62,7 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
     const retry = input.retry(card.id);
     if (retry && (retry.attempts >= input.maxAttempts || retry.nextAttemptAt > input.now)) continue;
     if (card.column === 'review') {
-      const owner = card.owner ? pick.byName.get(card.owner.toLowerCase()) : undefined;
+      const owner = card.owner ? byName.get(card.owner.toLowerCase()) : undefined;
       // Only work an agent of ours finished is checked, and only when it can be re-run.
       if (owner && card.command && !card.command.error) take(card, agents.filter((a) => a.role === 'quality' && a !== owner), 'review');
       continue;
@@ -85,8 +85,8 @@ export function* cardsIn(board: Board, kinds: readonly ColumnKind[]): Generator<
 }
 
 /**
- * The agents that may take a Backlog card, best first; empty when it is not for us. Made once a
- * pass: a pass looks at every Backlog card (a free slot of an agent no card asks for keeps it
+ * `pick`: the agents that may take a Backlog card, best first; empty when it is not for us (and
+ * our agents by name). Made once a pass: a pass looks at every Backlog card (a free slot of an agent no card asks for keeps it
  * going), so a card costs a lookup or two, not lists made again.
  */
 function candidatePicker(agents: readonly AgentSpec[], triage: boolean, self: string | undefined) {
@@ -112,7 +112,7 @@ function candidatePicker(agents: readonly AgentSpec[], triage: boolean, self: st
     if (named) return named;
     return card.command ? forCommands : forTriage;
   };
-  return Object.assign(pick, { byName });
+  return { pick, byName };
 }
 
 /**

@@ -6,7 +6,7 @@ import { deriveId, markerComment } from './identity.ts';
 import { indentWidth } from './lines.ts';
 import { parseBoard, parsePatched, ropeOf } from './parse.ts';
 import type { Patch } from './patch.ts';
-import { headLine, listStyleOf, nestedStyleOf } from './style.ts';
+import { cardStyle, headLine, listStyleOf, nestedStyleOf } from './style.ts';
 import type { ListStyle } from './style.ts';
 import type { Board, Card, Column } from './types.ts';
 
@@ -163,9 +163,8 @@ class EditGroup {
 }
 
 function sameListStyle(a: Card, b: Card): boolean {
-  const [x, y] = [headLine(a), headLine(b)];
-  const indent = (line: typeof x) => line.line.content.slice(0, line.item.markerStart);
-  return x.item.marker === y.item.marker && indent(x) === indent(y) && (x.item.checkboxAt === null) === (y.item.checkboxAt === null);
+  const [x, y] = [cardStyle(a), cardStyle(b)];
+  return x.marker === y.marker && x.indent === y.indent && x.checkbox === y.checkbox;
 }
 
 /**

@@ -34,16 +34,21 @@ export function headLine(card: Card): { line: HeadLine; item: ListItem } {
 export function listStyleOf(board: Board, column: Column | null): ListStyle {
   const model = column?.cards.at(-1) ?? board.cards[0];
   if (!model) return { indent: '', marker: '-', checkbox: board.obsidian };
-  const { line, item } = headLine(model);
-  const indent = line.content.slice(0, item.markerStart);
-  const ordinal = /^(\d+)([.)])$/.exec(item.marker);
+  const { indent, marker: own, checkbox } = cardStyle(model);
+  const ordinal = /^(\d+)([.)])$/.exec(own);
   const marker =
     ordinal && model === column?.cards.at(-1)
       ? `${Number(ordinal[1]) + 1}${ordinal[2]}`
       : ordinal
         ? `1${ordinal[2]}`
-        : item.marker;
-  return { indent, marker, checkbox: item.checkboxAt !== null };
+        : own;
+  return { indent, marker, checkbox };
+}
+
+/** A card's own first line's list style: its indent, its marker as written, whether it has a checkbox. */
+export function cardStyle(card: Card): ListStyle {
+  const { line, item } = headLine(card);
+  return { indent: line.content.slice(0, item.markerStart), marker: item.marker, checkbox: item.checkboxAt !== null };
 }
 
 /** How nested lines under a card are written: its first nested item's indent and bullet. */
