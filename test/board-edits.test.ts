@@ -402,3 +402,20 @@ test("a daemon's write goes as one change: tasks added, cards claimed, runs ende
   assert.equal(group.text, one.text);
   assert.deepEqual(group.results.map((r) => [r.cardId, r.changed]), one.results.map((r) => [r.cardId, r.changed]));
 });
+
+test("a card put into an empty column after the board's first card moved: as one change only where the next card looks the same", () => {
+  for (const second of ['* **Two** `/doctor a`', '- **Two** `/doctor a`']) {
+    const text = `# Board\n\n## Backlog\n- **One** \`/doctor a\`\n${second}\n- **Three** \`/doctor a\`\n\n## In Progress\n\n## Done\n\n## Blocked\n`;
+    const board = parseBoard(text);
+    const id = (title: string) => board.cards.find((c) => c.title === title)!.id;
+    const edits: Edit[] = [
+      { kind: 'move', card: id('One'), to: 'in_progress', owner: 'Cursor' },
+      // Blocked is empty: the board's first card is its model, and that is now Two.
+      { kind: 'block', card: id('Three'), reason: 'HTTP 402' },
+    ];
+    const group = applyLeadingEdits(text, edits);
+    const one = applyEdits(text, edits);
+    if (group?.count === 2) assert.equal(group.text, one.text, second);
+    else assert.ok(second.startsWith('*'), `${second}: went one by one`);
+  }
+});
