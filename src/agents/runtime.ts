@@ -193,7 +193,11 @@ export class AgentRuntime {
     const controller = new AbortController();
     const run: ActiveRun = { claim, lease, controller, done: Promise.resolve() };
     this.#active.set(card.id, run);
-    run.done = this.#run(run).finally(() => this.#active.delete(card.id));
+    // Its lease is released before its last records are written: by then the card may be claimed
+    // again (a person moved it back), and that run must stay known (to cancel it, to count it).
+    run.done = this.#run(run).finally(() => {
+      if (this.#active.get(card.id) === run) this.#active.delete(card.id);
+    });
   }
 
   async #run(run: ActiveRun): Promise<void> {
