@@ -64,6 +64,23 @@ export const ConfigSchema = z
     providers: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a name like openrouter or local-vllm'), ProviderSettingsSchema).default({}),
     /** US$ per million tokens by model, for the cost ledger. */
     prices: z.record(z.string(), z.object({ input: z.number().min(0), output: z.number().min(0) }).strict()).default({}),
+    /**
+     * Fine-tuning models by name or alias, over the built-in table of OpenAI's published ones:
+     * US$ per million training tokens (audit's cost estimate, the ledger), the per-example
+     * context limit (audit, validate, clean), the tokenizer. A model not in the table needs both numbers.
+     */
+    fineTune: z
+      .record(
+        z.string().min(1),
+        z
+          .object({
+            pricePerMillion: z.number().min(0).optional(),
+            contextLimit: z.number().int().positive().optional(),
+            encoding: z.enum(['o200k_base', 'cl100k_base']).optional(),
+          })
+          .strict(),
+      )
+      .default({}),
   })
   .strict()
   .superRefine((config, ctx) => {

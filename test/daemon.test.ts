@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { AgentBackend } from '../src/agents/backend.ts';
 import { applyEdit } from '../src/board/index.ts';
 import { startDaemon } from '../src/daemon.ts';
+import { auditFiles } from '../src/pipeline/index.ts';
 import { silentLogger } from '../src/log.ts';
 import { plantedDataset } from './helpers/datasets.ts';
 import { addCardByHand, EMPTY_BOARD, workspace } from './helpers/workspace.ts';
@@ -20,7 +21,8 @@ describe('the daemon', () => {
   test('a card a human writes is claimed, run through the tool and moved to Done with the counts', async (t) => {
     const ws = workspace(t);
     ws.write('data/x.jsonl', plantedDataset(FLAWS).text);
-    const daemon = await startDaemon({ config: ws.config(), log: silentLogger });
+    const fineTune = { 'gpt-4o-mini': { pricePerMillion: 1000 } };
+    const daemon = await startDaemon({ config: ws.config({ fineTune }), log: silentLogger });
     ws.cleanup(() => daemon.stop());
     ws.write('kanban/KANBAN.md', addCardByHand(ws.read('kanban/KANBAN.md'), 'Backlog', '- **Audit X** `/data audit data/x.jsonl --no-near`'));
     const board = await ws.waitFor((b) => b.cards.some((c) => c.title === 'Audit X' && c.column === 'done'), 'the card in Done');
@@ -36,6 +38,9 @@ describe('the daemon', () => {
     const run = daemon.store.state.runs.find((r) => r.cardId === card.id)!;
     assert.equal(run.outcome, 'done');
     assert.match(readFileSync(run.log, 'utf8'), /parse errors\s+2/);
+    // The cost estimate uses the configured price.
+    const { estimated_cost_usd: cost } = (await auditFiles([join(ws.dir, 'data/x.jsonl')], { near: false, models: fineTune })).tokens;
+    assert.match(readFileSync(run.log, 'utf8'), new RegExp(`~\\$${cost.toFixed(2).replace('.', '\\.')}\n`));
     assert.deepEqual(daemon.store.state.leases, []);
   });
 

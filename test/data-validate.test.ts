@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLogger } from '../src/log.ts';
-import { validateFile } from '../src/pipeline/index.ts';
-import type { ValidationReport } from '../src/pipeline/index.ts';
+import { fineTuneModel, validateFile } from '../src/pipeline/index.ts';
+import type { AuditReport, ValidationReport } from '../src/pipeline/index.ts';
 import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
 
@@ -67,5 +67,33 @@ describe('data validate --target openai', () => {
     assert.equal(tool.exitCode!(await runTool(tool, { file: 'ok.jsonl' }, context)), 0);
     assert.equal(tool.exitCode!(await runTool(tool, { file: 'weights.jsonl' }, context)), 1);
     await assert.rejects(runTool(tool, { file: 'ok.jsonl', model: 'gpt-9' }, context), /unknown model "gpt-9"/);
+  });
+});
+
+describe("the configuration's fine-tuning models", () => {
+  test('a configured price or limit overrides the published one under its name or alias; a new model needs both', () => {
+    assert.deepEqual(fineTuneModel('gpt-4o-mini'), { name: 'gpt-4o-mini-2024-07-18', contextLimit: 65_536, pricePerMillion: 3, encoding: 'o200k_base' });
+    assert.equal(fineTuneModel('gpt-4o-mini', { 'gpt-4o-mini': { pricePerMillion: 2 } })?.pricePerMillion, 2);
+    assert.equal(fineTuneModel('gpt-4o-mini', { 'gpt-4o-mini-2024-07-18': { pricePerMillion: 2 } })?.pricePerMillion, 2);
+    assert.equal(fineTuneModel('gpt-4o-mini', { 'gpt-4o-mini': { contextLimit: 100 } })?.pricePerMillion, 3);
+    assert.equal(fineTuneModel('my-llama', { 'my-llama': { contextLimit: 8192 } }), null);
+    assert.deepEqual(fineTuneModel('my-llama', { 'my-llama': { contextLimit: 8192, pricePerMillion: 0.5, encoding: 'cl100k_base' } }), {
+      name: 'my-llama',
+      contextLimit: 8192,
+      pricePerMillion: 0.5,
+      encoding: 'cl100k_base',
+    });
+  });
+
+  test("through the registry, validate and audit use the context's models: the limit and the price", async () => {
+    const context = { workspace: dir, resolvePath: workspaceResolver(dir, true), signal: new AbortController().signal, progress: () => {}, log: silentLogger };
+    const fineTuneModels = { tiny: { contextLimit: 50, pricePerMillion: 1000 } };
+    await assert.rejects(runTool(findTool('data_validate'), { file: 'ok.jsonl', model: 'tiny' }, context), /unknown model "tiny"/);
+    const validation = (await runTool(findTool('data_validate'), { file: 'ok.jsonl', model: 'tiny' }, { ...context, fineTuneModels })) as ValidationReport;
+    assert.equal(counts(validation).too_many_tokens?.[0], 12);
+    const audit = (await runTool(findTool('data_audit'), { files: ['ok.jsonl'], near: false, model: 'tiny' }, { ...context, fineTuneModels })) as AuditReport;
+    assert.equal(audit.counts.over_context_rows.count, 12);
+    assert.equal(audit.tokens.price_per_million, 1000);
+    assert.equal(audit.tokens.estimated_cost_usd, Math.round(((audit.tokens.billed_tokens * 1000) / 1e6) * 100) / 100);
   });
 });

@@ -144,6 +144,18 @@ describe('quimbot mcp over stdio', () => {
     while (!updated.includes('kanban://board') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(updated, ['kanban://board']);
   });
+
+  test("tools read the workspace config's fine-tuning prices", async (t) => {
+    const ws = workspace(t, SEED);
+    writeFileSync(join(ws.dir, 'quimbot.config.json'), JSON.stringify({ fineTune: { 'gpt-4o-mini': { pricePerMillion: 1000 } } }));
+    writeFileSync(join(ws.dir, 'x.jsonl'), `${JSON.stringify({ messages: [{ role: 'user', content: 'Hi?' }, { role: 'assistant', content: 'Hello.' }] })}\n`);
+    const client = new Client({ name: 'quimbot-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: ws.dir, stderr: 'pipe' }));
+    ws.cleanup(() => client.close());
+    const audit = await client.callTool({ name: 'data_audit', arguments: { files: ['x.jsonl'], near: false } });
+    assert.notEqual(audit.isError, true, JSON.stringify(audit.content));
+    assert.equal((audit.structuredContent as { tokens: { price_per_million: number } }).tokens.price_per_million, 1000);
+  });
 });
 
 describe('MCP over Streamable HTTP', () => {

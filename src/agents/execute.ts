@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Card } from '../board/index.ts';
 import type { Logger } from '../log.ts';
 import { runTool, workspaceResolver } from '../tools/index.ts';
+import type { FineTuneModels } from '../tools/index.ts';
 import type { ProviderAccess } from '../providers/index.ts';
 import type { AnyTool } from '../tools/index.ts';
 import type { AgentBackend, RunContext, RunResult, Usage } from './backend.ts';
@@ -28,6 +29,8 @@ export interface ExecuteOptions {
   memory: RunContext['memory'];
   /** Providers for the tools that call models; their usage goes to `onUsage`. */
   providers?: Omit<ProviderAccess, 'usage'>;
+  /** The configuration's fine-tuning prices and limits. */
+  fineTuneModels?: FineTuneModels;
   /** A tool's milestone, for the card. */
   onPhase?: (phase: string) => void;
 }
@@ -69,6 +72,7 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
         },
         log: options.log,
         ...(options.providers ? { providers: { ...options.providers, usage: options.onUsage } } : {}),
+        ...(options.fineTuneModels ? { fineTuneModels: options.fineTuneModels } : {}),
       });
       return { output, summary: tool.summarize(output as never) };
     },

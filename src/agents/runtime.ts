@@ -5,7 +5,7 @@ import { costOf } from '../providers/index.ts';
 import type { ProviderSettings } from '../providers/index.ts';
 import { newRunId } from '../store/index.ts';
 import type { CardEvent, Lease, RunRecord, Store } from '../store/index.ts';
-import type { AnyTool } from '../tools/index.ts';
+import type { AnyTool, FineTuneModels } from '../tools/index.ts';
 import type { AgentBackend, Usage } from './backend.ts';
 import { execute, linkFrom } from './execute.ts';
 import type { Execution } from './execute.ts';
@@ -38,6 +38,8 @@ export interface RuntimeOptions {
   prices: Readonly<Record<string, { input: number; output: number }>>;
   /** Model providers for the tools that call them (gen, ft, eval). */
   providers?: Readonly<Record<string, ProviderSettings>>;
+  /** The configuration's fine-tuning prices and limits. */
+  fineTuneModels?: FineTuneModels;
   /** Told of each board write of the runtime's own (with the board as written, parsed on first use), before the watcher sees it. */
   written?: (outcome: { readonly board: Board }) => void;
   /** This daemon's name (`config.name`): a mention of it asks for no one in particular. */
@@ -233,6 +235,7 @@ export class AgentRuntime {
         },
         onUsage: (usage) => this.#track(this.#recordUsage(lease.runId, agent.name, usage)),
         ...(this.#o.providers ? { providers: { providers: this.#o.providers, prices: this.#o.prices, env: process.env } } : {}),
+        ...(this.#o.fineTuneModels ? { fineTuneModels: this.#o.fineTuneModels } : {}),
         onPhase: (phase) => this.#track(this.#o.file.update([{ kind: 'note', card: card.id, text: phase, expect: { column: 'in_progress' } }]).then(() => {}, () => {})),
         memory: {
           get: (key) => store.cardState(card.id)?.memo[key],

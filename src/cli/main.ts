@@ -4,7 +4,7 @@ import { loadConfig, providerAccess } from '../config.ts';
 import { createLogger } from '../log.ts';
 import type { LogLevel } from '../log.ts';
 import { addToolCommands, runTool, TOOLS, workspaceResolver } from '../tools/index.ts';
-import type { ToolInvocation } from '../tools/index.ts';
+import type { AnyTool, ToolContext, ToolInvocation } from '../tools/index.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { terminalProgress } from './progress.ts';
 import { runConfigCheck } from './config-check.ts';
@@ -95,8 +95,7 @@ async function invoke({ tool, args, json }: ToolInvocation): Promise<number> {
       signal: controller.signal,
       progress: progress.report,
       log: createLogger({ level: 'warn' }),
-      // Only the tools that call providers need the config: a broken one must not stop `board show`.
-      ...(tool.usesProviders ? { providers: providerAccess(loadConfig(), 'cli') } : {}),
+      ...configured(tool),
       ...(process.stdin.isTTY && process.stderr.isTTY && !json ? { confirm: ask } : {}),
     });
     progress.done();
@@ -106,6 +105,19 @@ async function invoke({ tool, args, json }: ToolInvocation): Promise<number> {
     progress.done();
     process.off('SIGINT', cancel);
   }
+}
+
+/**
+ * What a tool needs from the configuration: providers, fine-tuning prices and limits. Read only
+ * for the tools that use it: a broken configuration must not stop `board show`.
+ */
+function configured(tool: AnyTool): Pick<ToolContext, 'providers' | 'fineTuneModels'> {
+  if (!tool.usesProviders && !tool.usesFineTuneModels) return {};
+  const config = loadConfig();
+  return {
+    ...(tool.usesProviders ? { providers: providerAccess(config, 'cli') } : {}),
+    ...(tool.usesFineTuneModels ? { fineTuneModels: config.fineTune } : {}),
+  };
 }
 
 /** A yes/no question on the terminal; anything but yes is no. */

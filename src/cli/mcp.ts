@@ -20,6 +20,7 @@ export async function runMcp(options: { config?: string; board?: string; logLeve
     reportsDir: join(config.workspace, 'reports'),
     log,
     providers: providerAccess(config, 'mcp'),
+    fineTuneModels: config.fineTune,
   });
   const watch = existsSync(boardPath) ? watchBoard(new BoardFile(boardPath), (change) => void (change.kind === 'changed' && mcp.boardChanged())) : null;
   await watch?.ready;

@@ -6,6 +6,7 @@ import { cookbookErrors } from './formats.ts';
 import type { ChatRow } from './formats.ts';
 import { HashIndex } from './hash-index.ts';
 import { fineTuneModel } from './models.ts';
+import type { FineTuneModels } from './models.ts';
 import { withOutputs } from './output.ts';
 import type { OutputSummary } from './output.ts';
 import { scanPii } from './pii.ts';
@@ -27,6 +28,8 @@ export interface CleanOptions {
   weightRange?: readonly [number, number];
   /** For `over-context`: the model whose context limit applies. */
   model?: string;
+  /** Fine-tuning models the configuration adds or changes. */
+  models?: FineTuneModels;
   names?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (progress: RowProgress) => void;
@@ -97,7 +100,7 @@ export async function cleanFiles(paths: readonly string[], options: CleanOptions
 function ruleChecks(enabled: ReadonlySet<CleanRule>, options: CleanOptions): (row: SourceRow) => CleanRule[] {
   const [low, high] = options.weightRange ?? [0, 1];
   const modelName = options.model ?? 'gpt-4o-mini';
-  const model = fineTuneModel(modelName);
+  const model = fineTuneModel(modelName, options.models);
   if (enabled.has('over-context') && !model) throw new PipelineError('INVALID_ARGUMENT', `unknown model "${modelName}" for over-context`);
   const counter = enabled.has('over-context') ? new TokenCounter(model!.encoding) : null;
   const seen = enabled.has('exact-duplicate') ? new HashIndex() : null;

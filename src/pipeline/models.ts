@@ -29,9 +29,20 @@ const ALIASES: Record<string, string> = {
   'gpt-3.5-turbo': 'gpt-3.5-turbo-0125',
 };
 
-/** The model's limits and price, by its full name or short alias; null when unknown. */
-export function fineTuneModel(name: string): (FineTuneModel & { name: string }) | null {
+/** Fine-tuning models as a configuration gives them, by name or alias: any field overrides the published one. */
+export type FineTuneModels = Readonly<Record<string, Partial<FineTuneModel>>>;
+
+/**
+ * What is known of a model, by its full name or short alias: the published numbers with what
+ * `configured` says of it on top (under either name). The tokenizer defaults to o200k.
+ */
+export function fineTuneSpec(name: string, configured: FineTuneModels = {}): Partial<FineTuneModel> & Pick<FineTuneModel, 'encoding'> & { name: string } {
   const full = ALIASES[name] ?? name;
-  const model = FINE_TUNE_MODELS[full];
-  return model ? { name: full, ...model } : null;
+  return { encoding: 'o200k_base', ...FINE_TUNE_MODELS[full], ...configured[full], ...configured[name], name: full };
+}
+
+/** The model's limits and price (see `fineTuneSpec`); null when its context limit or price is unknown. */
+export function fineTuneModel(name: string, configured: FineTuneModels = {}): (FineTuneModel & { name: string }) | null {
+  const { contextLimit, pricePerMillion, encoding, name: full } = fineTuneSpec(name, configured);
+  return contextLimit !== undefined && pricePerMillion !== undefined ? { name: full, contextLimit, pricePerMillion, encoding } : null;
 }

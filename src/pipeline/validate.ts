@@ -3,6 +3,7 @@ import { rowTokens } from './audit/checks.ts';
 import { PipelineError } from './errors.ts';
 import { COOKBOOK_ERRORS, cookbookErrors, OpenAIRow, toChatRow } from './formats.ts';
 import { fineTuneModel } from './models.ts';
+import type { FineTuneModels } from './models.ts';
 import { readRows } from './rows.ts';
 import type { RowProgress } from './rows.ts';
 import { TokenCounter } from './tokens.ts';
@@ -58,11 +59,11 @@ const MESSAGES: Record<string, string> = {
  */
 export async function validateFile(
   path: string,
-  options: { target?: ValidateTarget; model?: string; keep?: number; signal?: AbortSignal; onProgress?: (p: RowProgress) => void } = {},
+  options: { target?: ValidateTarget; model?: string; models?: FineTuneModels; keep?: number; signal?: AbortSignal; onProgress?: (p: RowProgress) => void } = {},
 ): Promise<ValidationReport> {
   const modelName = options.model ?? 'gpt-4o-mini';
-  const model = fineTuneModel(modelName);
-  if (!model) throw new PipelineError('INVALID_ARGUMENT', `unknown model "${modelName}"; known: gpt-4o-mini, gpt-4o, gpt-4.1, gpt-4.1-mini, gpt-4.1-nano, gpt-3.5-turbo`);
+  const model = fineTuneModel(modelName, options.models);
+  if (!model) throw new PipelineError('INVALID_ARGUMENT', `unknown model "${modelName}"; known: gpt-4o-mini, gpt-4o, gpt-4.1, gpt-4.1-mini, gpt-4.1-nano, gpt-3.5-turbo, or one the configuration's fineTune section gives a context limit and price`);
   const keep = options.keep ?? 10;
   const counter = new TokenCounter(model.encoding);
   const found = new Map<string, ValidationCheck>();

@@ -6,5 +6,6 @@ export { findTool, TOOL_GROUPS, TOOLS } from './registry.ts';
 export { describeIssues, runTool } from './run.ts';
 export { defineTool } from './tool.ts';
 export type { AnyTool, Progress, ToolAnnotations, ToolContext, ToolDefinition } from './tool.ts';
+export type { FineTuneModels } from '../pipeline/index.ts';
 export { workspaceResolver } from './workspace.ts';
 export { boardJson } from './board/schemas.ts';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../log.ts';
+import type { FineTuneModels } from '../pipeline/index.ts';
 import type { ProviderAccess } from '../providers/index.ts';
 
 /** A progress report from a long tool run. */
@@ -23,6 +24,8 @@ export interface ToolContext {
   log: Logger;
   /** Model providers, their prices and the cost ledger, for the tools that call models (gen, ft, eval). */
   providers?: ProviderAccess;
+  /** Fine-tuning prices and limits the configuration adds or changes (for the tools that say `usesFineTuneModels`). */
+  fineTuneModels?: FineTuneModels;
   /** Asks the person at the terminal a yes/no question; absent where no one can answer (agents, MCP). */
   confirm?(question: string): Promise<boolean>;
 }
@@ -52,6 +55,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   summarize(output: z.output<O>): string;
   /** Calls model providers: the caller must pass `providers` in the context. */
   usesProviders?: boolean;
+  /** Reads fine-tuning prices or limits: the caller passes the configuration's `fineTuneModels`. */
+  usesFineTuneModels?: boolean;
   /** Exit status for the CLI when the run itself succeeded: 1 when it found problems. */
   exitCode?(output: z.output<O>): number;
 }

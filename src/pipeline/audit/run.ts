@@ -5,7 +5,8 @@ import { isGzipFile, readJsonl } from '../jsonl.ts';
 import { NearDupIndex, PERMUTATIONS } from '../minhash.ts';
 import { splitRanges } from '../ranges.ts';
 import { fileSizes } from '../rows.ts';
-import { fineTuneModel } from '../models.ts';
+import { fineTuneSpec } from '../models.ts';
+import type { FineTuneModels } from '../models.ts';
 import { TokenCounter } from '../tokens.ts';
 import type { TokenEncoding } from '../tokens.ts';
 import { AuditAccumulator } from './accumulator.ts';
@@ -25,6 +26,8 @@ export interface AuditOptions {
   weightRange?: readonly [number, number];
   field?: string;
   model?: string;
+  /** Fine-tuning models the configuration adds or changes (prices, limits). */
+  models?: FineTuneModels;
   encoding?: TokenEncoding;
   contextLimit?: number;
   epochs?: number;
@@ -44,13 +47,13 @@ const DUPLICATE_GROUPS_SHOWN = 20;
 export async function auditFiles(paths: readonly string[], options: AuditOptions = {}): Promise<AuditReport> {
   const started = performance.now();
   const modelName = options.model ?? 'gpt-4o-mini';
-  const model = fineTuneModel(modelName);
-  const contextLimit = options.contextLimit ?? model?.contextLimit;
-  const pricePerMillion = options.pricePerMillion ?? model?.pricePerMillion;
+  const model = fineTuneSpec(modelName, options.models);
+  const contextLimit = options.contextLimit ?? model.contextLimit;
+  const pricePerMillion = options.pricePerMillion ?? model.pricePerMillion;
   if (contextLimit === undefined || pricePerMillion === undefined) {
-    throw new PipelineError('INVALID_ARGUMENT', `unknown model "${modelName}": give its context limit and price per million tokens`);
+    throw new PipelineError('INVALID_ARGUMENT', `unknown model "${modelName}": give its context limit and price per million training tokens in the configuration's fineTune section (or its price with --price)`);
   }
-  const encoding = options.encoding ?? model?.encoding ?? 'o200k_base';
+  const encoding = options.encoding ?? model.encoding;
   const settings: AuditSettings = {
     weightRange: options.weightRange ?? [0, 1],
     field: options.field ?? 'difficulty',
@@ -174,7 +177,7 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
     tokens: {
       encoding,
       total: total.totalTokens,
-      model: model?.name ?? modelName,
+      model: model.name,
       context_limit: contextLimit,
       epochs,
       price_per_million: pricePerMillion,

@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { BoardFile } from '../../board/index.ts';
 import type { Logger } from '../../log.ts';
+import type { FineTuneModels } from '../../tools/index.ts';
 import type { ProviderAccess } from '../../providers/index.ts';
 import { TOOLS } from '../../tools/index.ts';
 import type { AnyTool } from '../../tools/index.ts';
@@ -30,6 +31,8 @@ export interface McpOptions extends ResourceRoots {
   tools?: readonly AnyTool[];
   /** For the tools that call model providers. */
   providers?: ProviderAccess;
+  /** The configuration's fine-tuning prices and limits. */
+  fineTuneModels?: FineTuneModels;
 }
 
 /** An MCP server over the tool registry, and the hook that tells its subscribers the board changed. */
@@ -64,6 +67,7 @@ export function createMcpServer(options: McpOptions): QuimbotMcp {
       signal: extra.signal,
       log: options.log,
       ...(options.providers ? { providers: options.providers } : {}),
+      ...(options.fineTuneModels ? { fineTuneModels: options.fineTuneModels } : {}),
       ...(token !== undefined
         ? {
             progress: ({ done, total, message }) =>

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../log.ts';
+import type { FineTuneModels } from '../../tools/index.ts';
 import type { ProviderAccess } from '../../providers/index.ts';
 import { runTool, workspaceResolver } from '../../tools/index.ts';
 import type { AnyTool, Progress } from '../../tools/index.ts';
@@ -28,6 +29,7 @@ export interface CallContext {
   progress?: (progress: Progress) => void;
   log: Logger;
   providers?: ProviderAccess;
+  fineTuneModels?: FineTuneModels;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function callTool(tool: AnyTool, args: unknown, context: CallContex
       progress: context.progress ?? (() => {}),
       log: context.log,
       ...(context.providers ? { providers: context.providers } : {}),
+      ...(context.fineTuneModels ? { fineTuneModels: context.fineTuneModels } : {}),
     });
     return { content: [{ type: 'text', text: tool.summarize(output as never) }], structuredContent: output as Record<string, unknown> };
   } catch (error) {

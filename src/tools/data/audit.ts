@@ -21,12 +21,13 @@ export const dataAudit = defineTool({
     field: z.string().default('difficulty').describe('metadata field whose values to count'),
     model: z.string().default('gpt-4o-mini').describe('fine-tuning model for context limit and cost'),
     epochs: z.number().int().positive().default(3).describe('epochs for the cost estimate'),
-    price: z.number().positive().optional().describe("US$ per million training tokens (default: the model's)"),
+    price: z.number().positive().optional().describe("US$ per million training tokens (default: the model's, or the config's fineTune price)"),
     weightMin: z.number().default(0).describe('lowest allowed weight'),
     weightMax: z.number().default(1).describe('highest allowed weight'),
   }),
   output: AuditReport,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  usesFineTuneModels: true,
   async run(input, context) {
     const report = await auditFiles(input.files.map(context.resolvePath), {
       near: input.near,
@@ -35,6 +36,7 @@ export const dataAudit = defineTool({
       model: input.model,
       epochs: input.epochs,
       ...(input.price !== undefined ? { pricePerMillion: input.price } : {}),
+      ...(context.fineTuneModels ? { models: context.fineTuneModels } : {}),
       weightRange: [input.weightMin, input.weightMax],
       names: input.files,
       signal: context.signal,

@@ -39,12 +39,14 @@ export const dataClean = defineTool({
   }),
   output: Output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  usesFineTuneModels: true,
   async run(input, context) {
     const drop = parseRules(input.drop);
+    const models = context.fineTuneModels ? { models: context.fineTuneModels } : {};
     const inputs = input.inputs.map(context.resolvePath);
     const out = context.resolvePath(input.out);
     const auditOf = async (paths: string[]): Promise<z.infer<typeof AuditCounts>> => {
-      const report: AuditReport = await auditFiles(paths, { near: false, signal: context.signal, model: input.model });
+      const report: AuditReport = await auditFiles(paths, { near: false, signal: context.signal, model: input.model, ...models });
       return { rows: report.rows, counts: Object.fromEntries(KEY_COUNTS.map((name) => [name, report.counts[name].count])) };
     };
     const before = await auditOf(inputs);
@@ -53,6 +55,7 @@ export const dataClean = defineTool({
       drop,
       weightRange: [input.weightMin, input.weightMax],
       model: input.model,
+      ...models,
       names: input.inputs,
       signal: context.signal,
       onProgress: rowProgress(context),

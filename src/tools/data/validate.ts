@@ -27,8 +27,15 @@ export const dataValidate = defineTool({
     checks: z.array(z.object({ name: z.string(), message: z.string(), count: z.number().int(), lines: z.array(z.number().int()) })),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  usesFineTuneModels: true,
   run: (input, context) =>
-    validateFile(context.resolvePath(input.file), { target: input.target, model: input.model, signal: context.signal, onProgress: rowProgress(context) }),
+    validateFile(context.resolvePath(input.file), {
+      target: input.target,
+      model: input.model,
+      ...(context.fineTuneModels ? { models: context.fineTuneModels } : {}),
+      signal: context.signal,
+      onProgress: rowProgress(context),
+    }),
   summarize(report) {
     const head = report.valid
       ? `valid for ${report.target} fine-tuning of ${report.model}: ${report.rows.toLocaleString('en-US')} examples`

@@ -47,10 +47,10 @@ export function jobLine(job: z.output<typeof JobView>): string {
  * Asks the provider for the job's phase and keeps it in the book; a job that has just
  * succeeded has its training cost added to the ledger, once.
  */
-export async function refresh(openai: OpenAI, book: JobBook, job: FineTuneJob, access: ProviderAccess, signal: AbortSignal): Promise<FineTuneJob> {
+export async function refresh(openai: OpenAI, book: JobBook, job: FineTuneJob, access: ProviderAccess, context: Pick<ToolContext, 'signal' | 'fineTuneModels'>): Promise<FineTuneJob> {
   let remote: FineTuningJob;
   try {
-    remote = await withRequestSignal(signal, (own) => openai.fineTuning.jobs.retrieve(job.id, { signal: own }));
+    remote = await withRequestSignal(context.signal, (own) => openai.fineTuning.jobs.retrieve(job.id, { signal: own }));
   } catch (error) {
     throw toProviderError(error, job.provider);
   }
@@ -63,7 +63,7 @@ export async function refresh(openai: OpenAI, book: JobBook, job: FineTuneJob, a
     updatedAt: Date.now(),
   };
   if (next.status === 'succeeded' && !next.costRecorded && next.trainedTokens !== null) {
-    const price = fineTuneModel(job.model)?.pricePerMillion;
+    const price = fineTuneModel(job.model, context.fineTuneModels)?.pricePerMillion;
     access.usage({ provider: job.provider, model: `fine-tune ${job.model}`, inputTokens: next.trainedTokens, outputTokens: 0, costUsd: price ? (next.trainedTokens * price) / 1e6 : 0 });
     next.costRecorded = true;
   }
@@ -82,7 +82,7 @@ export async function follow(openai: OpenAI, book: JobBook, jobs: FineTuneJob[],
   for (;;) {
     for (const job of current.values()) {
       if (FINAL_JOB_STATES.has(job.status) && told.get(job.id) === job.status) continue;
-      const next = FINAL_JOB_STATES.has(job.status) ? job : await refresh(openai, book, job, access, context.signal);
+      const next = FINAL_JOB_STATES.has(job.status) ? job : await refresh(openai, book, job, access, context);
       current.set(job.id, next);
       const event = await newestEvent(openai, job.id, context.signal);
       if (event && lastEvent.get(job.id) !== event) {

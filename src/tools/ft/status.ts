@@ -19,7 +19,7 @@ async function refreshed(id: string | undefined, state: string, context: ToolCon
   const access = providersOf(context, tool);
   const book = new JobBook(context.resolvePath(state));
   const jobs: FineTuneJob[] = [];
-  for (const job of pick(book, id)) jobs.push(await refresh(await openaiClient(access, job.provider), book, job, access, context.signal));
+  for (const job of pick(book, id)) jobs.push(await refresh(await openaiClient(access, job.provider), book, job, access, context));
   return { jobs, book };
 }
 
@@ -31,6 +31,7 @@ export const ftStatus = defineTool({
   description: 'Asks the provider where a fine-tuning job is (validating_files, queued, running, succeeded with the model id, failed with the error, cancelled); without a job, every one not finished yet.',
   positionals: ['job'],
   usesProviders: true,
+  usesFineTuneModels: true,
   input: z.object(JobInput),
   output: Jobs,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
@@ -50,6 +51,7 @@ export const ftWatch = defineTool({
   description: 'Follows fine-tuning jobs until each succeeds, fails or is cancelled, telling every phase change; on a card, each phase is a line under it and the card ends Done with the model id, or Blocked with the error.',
   positionals: ['job'],
   usesProviders: true,
+  usesFineTuneModels: true,
   input: z.object({ ...JobInput, pollMs: z.number().int().min(10).default(30_000).describe('how often to ask (ms)') }),
   output: Jobs,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
@@ -74,6 +76,7 @@ export const ftCancel = defineTool({
   description: 'Cancels a fine-tuning job that has not finished.',
   positionals: ['job'],
   usesProviders: true,
+  usesFineTuneModels: true,
   input: z.object({ job: z.string().min(1).describe('job id'), state: JobInput.state }),
   output: Jobs,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
@@ -85,7 +88,7 @@ export const ftCancel = defineTool({
     await openai.fineTuning.jobs.cancel(job!.id, { signal: context.signal }).catch((error: unknown) => {
       throw toProviderError(error, job!.provider);
     });
-    return { jobs: [view(await refresh(openai, book, job!, access, context.signal))] };
+    return { jobs: [view(await refresh(openai, book, job!, access, context))] };
   },
   summarize,
 });

@@ -23,6 +23,7 @@ export const ftSubmit = defineTool({
     '(asking on a terminal; --yes skips), uploads it through the Files API, creates the job and records it. The same data, model and settings ' +
     'submitted again reattach to the job already running instead of paying twice. --wait follows the job to its end.',
   usesProviders: true,
+  usesFineTuneModels: true,
   input: z.object({
     data: z.string().min(1).describe('training file (JSONL)'),
     model: z.string().min(1).default('gpt-4o-mini').describe('base model to fine-tune'),
@@ -47,18 +48,19 @@ export const ftSubmit = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async run(input, context) {
     const access = providersOf(context, 'ft submit');
-    const model = fineTuneModel(input.model);
+    const models = context.fineTuneModels ?? {};
+    const model = fineTuneModel(input.model, models);
     if (!model) throw new ToolError('INVALID_ARGUMENT', `ft submit: "${input.model}" is not a model we know the fine-tuning price and limits of`);
     const book = new JobBook(context.resolvePath(input.state));
     let path = context.resolvePath(input.data);
     let converted: string | null = null;
-    let report = await validateFile(path, { target: 'openai', model: input.model, signal: context.signal });
+    let report = await validateFile(path, { target: 'openai', model: input.model, models, signal: context.signal });
     if (!report.valid && (await isUnsloth(path))) {
       // The seed's blocker: OpenAI rejects rows that carry `weight` and metadata; convert, then check again.
       converted = path.replace(/\.jsonl$/i, '') + '.openai.jsonl';
       await convertFile(path, { out: converted, to: 'openai', signal: context.signal });
       path = converted;
-      report = await validateFile(path, { target: 'openai', model: input.model, signal: context.signal });
+      report = await validateFile(path, { target: 'openai', model: input.model, models, signal: context.signal });
     }
     if (!report.valid) {
       throw new ToolError('INVALID_ARGUMENT', `${input.data} would be rejected by OpenAI: ${report.checks.map((c) => `${c.name} ${c.count}${c.lines.length ? ` (lines ${c.lines.join(', ')})` : ''}`).join('; ')}`);
