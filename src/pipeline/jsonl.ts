@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PipelineError } from './errors.ts';
 import { isBlankUtf8 } from './utf8.ts';
@@ -40,21 +41,24 @@ export interface ReadOptions {
  * size and the longest line, whatever the file size. Bad lines are reported, never thrown.
  */
 export async function* readJsonl(path: string, options: ReadOptions = {}): AsyncGenerator<JsonlLine[]> {
-  const gzip = await isGzipFile(path);
   const start = options.start ?? 0;
   const file = createReadStream(path, {
     highWaterMark: options.bufferSize ?? 1 << 20,
-    start,
+    // A position only when the range needs one: a pipe (`audit <(zcat …)`) cannot seek.
+    ...(start > 0 ? { start } : {}),
     ...(options.end !== undefined ? { end: options.end - 1 } : {}),
   });
   const atEof = options.endsAtEof ?? options.end === undefined;
   const latin1 = options.latin1 ?? false;
   let bytesRead = 0;
-  file.on('data', (chunk) => {
-    bytesRead += chunk.length;
-    options.onBytes?.(bytesRead);
-  });
-  const source: AsyncIterable<Buffer> = gzip ? file.pipe(createGunzip()) : file;
+  const counted = (async function* () {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      bytesRead += chunk.length;
+      options.onBytes?.(bytesRead);
+      yield chunk;
+    }
+  })();
+  const source = gunzippedIfGzip(counted);
   let carry: Buffer | null = null;
   let offset = start;
   let line = 0;
@@ -108,6 +112,27 @@ function parses(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The bytes, gunzipped when they start with gzip's magic. Told from the stream's first bytes,
+ * not by opening the file again: a pipe can be read only once.
+ */
+async function* gunzippedIfGzip(chunks: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  let head: Buffer = Buffer.alloc(0);
+  let ended = false;
+  while (head.length < 2 && !ended) {
+    const next = await chunks.next();
+    if (next.done) ended = true;
+    else head = head.length ? Buffer.concat([head, next.value]) : next.value;
+  }
+  const all = async function* () {
+    if (head.length) yield head;
+    if (ended) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  };
+  if (head[0] !== 0x1f || head[1] !== 0x8b) return yield* all();
+  yield* pipeline(Readable.from(all(), { objectMode: false }), createGunzip(), () => {}) as AsyncIterable<Buffer>;
 }
 
 /** True when the file starts with the gzip magic bytes. */
