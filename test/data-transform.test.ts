@@ -12,7 +12,7 @@ import type { PlantedCounts } from './helpers/datasets.ts';
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-transform-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const COUNTS: PlantedCounts = { clean: 60, parseErrors: 3, missingMessages: 2, emptyAssistant: 4, alternation: 5, exactDuplicates: 3, emails: 2, phones: 3, ips: 1, noFinalPunct: 2, weightOutOfRange: 2, blankLines: 4 };
+const COUNTS: PlantedCounts = { clean: 60, parseErrors: 3, missingMessages: 2, emptyAssistant: 4, alternation: 5, exactDuplicates: 3, emails: 2, phones: 4, ips: 1, noFinalPunct: 2, weightOutOfRange: 2, blankLines: 4 };
 const planted = plantedDataset(COUNTS);
 const source = join(dir, 'planted.jsonl');
 writeFileSync(source, planted.text);
@@ -102,8 +102,9 @@ describe('data scrub', () => {
     assert.deepEqual([audit.counts.rows_with_email.count, audit.counts.rows_with_phone.count, audit.counts.rows_with_ip.count], [0, 0, 0]);
     const text = readFileSync(out, 'utf8');
     assert.match(text, /Write to \[EMAIL\] about it\./);
-    assert.match(text, /Call \[PHONE\] for help\./);
-    const unchanged = lines.filter((l) => !/@example|\(555\)|10\.0\./.test(l));
+    // Every planted phone format: (555) 123-4500, +15551234501, +1 5551234502, +44 20 7946 4503.
+    assert.equal(text.match(/Call \[PHONE\] for help\./g)?.length, COUNTS.phones);
+    const unchanged = lines.filter((l) => !/@example|Call |10\.0\./.test(l));
     assert.equal(unchanged.filter((l) => text.includes(l)).length, unchanged.length);
   });
 

@@ -22,6 +22,14 @@ export interface PlantedCounts {
 }
 
 
+/** How planted phones are written, in turn: North American with separators, E.164 bare and after `+1 `, international grouped. */
+const PHONE_FORMATS: ReadonlyArray<(last4: string) => string> = [
+  (last4) => `(555) 123-${last4}`,
+  (last4) => `+1555123${last4}`,
+  (last4) => `+1 555123${last4}`,
+  (last4) => `+44 20 7946 ${last4}`,
+];
+
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(' ');
 
 /** A sentence of unique-ish words that ends in a period. */
@@ -73,7 +81,7 @@ export function plantedDataset(counts: PlantedCounts, seed = 1, eol = '\n'): { t
   }
   for (let n = 0; n < counts.phones; n++) {
     const r = row();
-    r.messages[2]!.content = `Call (555) 123-45${String(n % 100).padStart(2, '0')} for help.`;
+    r.messages[2]!.content = `Call ${PHONE_FORMATS[n % PHONE_FORMATS.length]!(`45${String(n % 100).padStart(2, '0')}`)} for help.`;
     lines.push(JSON.stringify(r));
   }
   for (let n = 0; n < counts.ips; n++) {
