@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { lacksFinalPunctuation } from '../src/pipeline/audit/checks.ts';
 import { AuditReport, auditFiles, auditMarkdown } from '../src/pipeline/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
 
@@ -171,5 +172,43 @@ describe('data audit', () => {
     assert.match(markdown, /\| Empty assistant message \| 4 \|/);
     assert.match(markdown, /\| Rows with a phone number \| 7 \|/);
     assert.match(markdown, /about \$\d+\.\d\d/);
+  });
+});
+
+describe('no final punctuation: only . ! ? " \' ) ] end an answer', () => {
+  // The last assistant text and whether the row counts (the issue's rule, as the team's scripts apply it).
+  const cases: Array<[string, boolean]> = [
+    ...['.', '!', '?', '"', "'", ')', ']'].map((end): [string, boolean] => [`It ends here${end}`, false]),
+    ...['…', '”', '’', '»', '。', '！', '？', '`', '*', ':', ',', '}', 'a', '7', '😀'].map((end): [string, boolean] => [`It ends here${end}`, true]),
+    ['Trailing space is trimmed.  \n\t', false],
+    ['Non-breaking and ideographic space too.\u00a0\u3000', false],
+    ['学生。', true],
+    ['```\ncode\n```', true],
+    ['', false],
+    ['  \n', false],
+  ];
+  for (const [answer, flagged] of cases) {
+    test(JSON.stringify(answer), () => {
+      const messages = [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: answer }];
+      assert.equal(lacksFinalPunctuation(messages), flagged);
+      const bytes = messages.map((m) => ({ ...m, content: Buffer.from(m.content).toString('latin1') }));
+      assert.equal(lacksFinalPunctuation(bytes, true), flagged, 'read as UTF-8 bytes');
+    });
+  }
+
+  test('the last message must be the assistant\'s', () => {
+    assert.equal(lacksFinalPunctuation([{ role: 'assistant', content: 'A' }, { role: 'user', content: 'no end' }]), false);
+    assert.equal(lacksFinalPunctuation([]), false);
+  });
+
+  test('the audit counts exactly these rows, with their lines', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'quimbot-audit-punct-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'punct.jsonl');
+    writeFileSync(path, cases.map(([answer]) => `${JSON.stringify({ messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: answer }] })}\n`).join(''));
+    const report = await auditFiles([path], { near: false, keep: cases.length });
+    const expected = cases.flatMap(([, flagged], i) => (flagged ? [i + 1] : []));
+    assert.equal(report.counts.no_final_punct_rows.count, expected.length);
+    assert.deepEqual(report.counts.no_final_punct_rows.lines.map((p) => p.line), expected);
   });
 });
