@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { lacksFinalPunctuation } from '../src/pipeline/audit/checks.ts';
 import { AuditReport, auditFiles, auditMarkdown } from '../src/pipeline/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
 
@@ -21,6 +22,10 @@ const PLANTED = {
   noFinalPunct: 4,
   weightOutOfRange: 3,
   blankLines: 2,
+  dataType: 3,
+  messageMissingKey: 8,
+  unrecognizedKey: 9,
+  unrecognizedRole: 11,
 };
 
 let dir = '';
@@ -37,18 +42,19 @@ describe('data audit', () => {
 
   for (const [name, eol] of [['LF', '\n'], ['CRLF', '\r\n']] as const) {
     test(`exact counts of every planted flaw (${name})`, async () => {
-      const { text, rows } = plantedDataset(PLANTED, 7, eol);
+      const { text, rows, lines: at } = plantedDataset(PLANTED, 7, eol);
       const report = AuditReport.parse(await auditFiles([file(`planted-${name}.jsonl`, text)]));
       assert.equal(report.rows, rows);
       assert.equal(report.lines, rows + PLANTED.blankLines);
       assert.deepEqual(counts(report), {
-        parse_errors: PLANTED.parseErrors + PLANTED.missingMessages,
-        data_type: 0,
+        parse_errors: PLANTED.parseErrors + PLANTED.missingMessages + PLANTED.dataType, // JSON, but no message list
+        data_type: PLANTED.dataType,
         missing_messages_list: PLANTED.missingMessages,
-        message_missing_key: 0,
-        message_unrecognized_key: 0,
-        unrecognized_role: 0,
-        missing_content: PLANTED.emptyAssistant / 2, // the cookbook counts "" but not "   "
+        message_missing_key: PLANTED.messageMissingKey,
+        message_unrecognized_key: PLANTED.unrecognizedKey,
+        unrecognized_role: PLANTED.unrecognizedRole,
+        // The cookbook counts "" but not "   ", and a message without content as missing a key and its content.
+        missing_content: PLANTED.emptyAssistant / 2 + PLANTED.messageMissingKey,
         example_missing_assistant_message: 0,
         empty_assistant_rows: PLANTED.emptyAssistant,
         alternation_violation_rows: PLANTED.alternation,
@@ -65,9 +71,36 @@ describe('data audit', () => {
         truncated_lines: 0,
       });
       assert.deepEqual(report.duplicate_groups[0], { count: 1 + PLANTED.exactDuplicates, lines: [{ source: join(dir, `planted-${name}.jsonl`), line: 1 }] });
+      // The first lines of every count are the lines the flaws were planted at.
       const lines = text.split(eol);
-      for (const place of report.counts.rows_with_email.lines) assert.match(lines[place.line - 1]!, /student\d+@example\.edu/);
-      for (const place of report.counts.parse_errors.lines) assert.doesNotMatch(lines[place.line - 1]!, /"role"/);
+      const merged = (...lists: number[][]) => lists.flat().sort((a, b) => a - b);
+      const emptyContent = at.emptyAssistant.filter((line) => (JSON.parse(lines[line - 1]!) as { messages: Array<{ content: string }> }).messages[2]!.content === '');
+      const planted: Record<string, number[]> = {
+        parse_errors: merged(at.parseErrors, at.missingMessages, at.dataType),
+        data_type: at.dataType,
+        missing_messages_list: at.missingMessages,
+        message_missing_key: at.messageMissingKey,
+        message_unrecognized_key: at.unrecognizedKey,
+        unrecognized_role: at.unrecognizedRole,
+        missing_content: merged(emptyContent, at.messageMissingKey),
+        example_missing_assistant_message: [],
+        empty_assistant_rows: at.emptyAssistant,
+        alternation_violation_rows: at.alternation,
+        exact_duplicate_rows: at.exactDuplicates,
+        near_duplicate_rows: at.exactDuplicates,
+        rows_with_email: at.emails,
+        rows_with_phone: at.phones,
+        rows_with_ip: at.ips,
+        no_final_punct_rows: at.noFinalPunct,
+        weight_out_of_range_rows: at.weightOutOfRange,
+        over_context_rows: [],
+        blank_lines: at.blankLines,
+        invalid_utf8_lines: [],
+        truncated_lines: [],
+      };
+      const firstLines = Object.fromEntries(Object.entries(report.counts).map(([k, v]) => [k, v.lines.map((place) => place.line)]));
+      assert.deepEqual(firstLines, Object.fromEntries(Object.entries(planted).map(([k, v]) => [k, v.slice(0, 10)])));
+      assert.ok(at.dataType.length === 3 && at.dataType.every((line) => !/^\{/.test(lines[line - 1]!)), 'a list, a string and a number');
     });
   }
 
@@ -171,5 +204,43 @@ describe('data audit', () => {
     assert.match(markdown, /\| Empty assistant message \| 4 \|/);
     assert.match(markdown, /\| Rows with a phone number \| 7 \|/);
     assert.match(markdown, /about \$\d+\.\d\d/);
+  });
+});
+
+describe('no final punctuation: only . ! ? " \' ) ] end an answer', () => {
+  // The last assistant text and whether the row counts (the issue's rule, as the team's scripts apply it).
+  const cases: Array<[string, boolean]> = [
+    ...['.', '!', '?', '"', "'", ')', ']'].map((end): [string, boolean] => [`It ends here${end}`, false]),
+    ...['…', '”', '’', '»', '。', '！', '？', '`', '*', ':', ',', '}', 'a', '7', '😀'].map((end): [string, boolean] => [`It ends here${end}`, true]),
+    ['Trailing space is trimmed.  \n\t', false],
+    ['Non-breaking and ideographic space too.\u00a0\u3000', false],
+    ['学生。', true],
+    ['```\ncode\n```', true],
+    ['', false],
+    ['  \n', false],
+  ];
+  for (const [answer, flagged] of cases) {
+    test(JSON.stringify(answer), () => {
+      const messages = [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: answer }];
+      assert.equal(lacksFinalPunctuation(messages), flagged);
+      const bytes = messages.map((m) => ({ ...m, content: Buffer.from(m.content).toString('latin1') }));
+      assert.equal(lacksFinalPunctuation(bytes, true), flagged, 'read as UTF-8 bytes');
+    });
+  }
+
+  test('the last message must be the assistant\'s', () => {
+    assert.equal(lacksFinalPunctuation([{ role: 'assistant', content: 'A' }, { role: 'user', content: 'no end' }]), false);
+    assert.equal(lacksFinalPunctuation([]), false);
+  });
+
+  test('the audit counts exactly these rows, with their lines', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'quimbot-audit-punct-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'punct.jsonl');
+    writeFileSync(path, cases.map(([answer]) => `${JSON.stringify({ messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: answer }] })}\n`).join(''));
+    const report = await auditFiles([path], { near: false, keep: cases.length });
+    const expected = cases.flatMap(([, flagged], i) => (flagged ? [i + 1] : []));
+    assert.equal(report.counts.no_final_punct_rows.count, expected.length);
+    assert.deepEqual(report.counts.no_final_punct_rows.lines.map((p) => p.line), expected);
   });
 });

@@ -12,7 +12,12 @@ import type { PlantedCounts } from './helpers/datasets.ts';
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-transform-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const COUNTS: PlantedCounts = { clean: 60, parseErrors: 3, missingMessages: 2, emptyAssistant: 4, alternation: 5, exactDuplicates: 3, emails: 2, phones: 3, ips: 1, noFinalPunct: 2, weightOutOfRange: 2, blankLines: 4 };
+const COUNTS = {
+  ...{ clean: 60, parseErrors: 3, missingMessages: 2, emptyAssistant: 4, alternation: 5, exactDuplicates: 3, emails: 2, phones: 4, ips: 1, noFinalPunct: 2, weightOutOfRange: 2, blankLines: 4 },
+  ...{ dataType: 2, messageMissingKey: 2, unrecognizedKey: 3, unrecognizedRole: 2 },
+} satisfies PlantedCounts;
+// Lines that are JSON but no chat row: parse errors for clean, copied through by scrub.
+const UNPARSED = COUNTS.parseErrors + COUNTS.missingMessages + COUNTS.dataType;
 const planted = plantedDataset(COUNTS);
 const source = join(dir, 'planted.jsonl');
 writeFileSync(source, planted.text);
@@ -30,9 +35,9 @@ describe('data clean', () => {
   test('the default rules drop unparsable, empty-assistant and alternation rows; kept rows are copied as written', async () => {
     const out = join(dir, 'clean-default.jsonl');
     const result = await cleanFiles([source], { out });
-    assert.deepEqual(result.dropped_by_rule.parse, COUNTS.parseErrors + COUNTS.missingMessages);
+    assert.deepEqual(result.dropped_by_rule.parse, UNPARSED);
     assert.deepEqual([result.dropped_by_rule['empty-assistant'], result.dropped_by_rule.alternation], [COUNTS.emptyAssistant, COUNTS.alternation]);
-    const dropped = COUNTS.parseErrors + COUNTS.missingMessages + COUNTS.emptyAssistant + COUNTS.alternation;
+    const dropped = UNPARSED + COUNTS.emptyAssistant + COUNTS.alternation;
     assert.equal(result.dropped.length, dropped);
     assert.equal(result.sources[0]!.blank, COUNTS.blankLines);
     const kept = readFileSync(out, 'utf8').split('\n').slice(0, -1);
@@ -58,6 +63,17 @@ describe('data clean', () => {
     assert.equal(result.sources[1]!.kept, 1);
   });
 
+  test('format drops the rows with a cookbook format error, and only them', async () => {
+    const result = await cleanFiles([source], { out: join(dir, 'clean-format.jsonl'), drop: ['format'] });
+    const at = planted.lines;
+    // An empty assistant content ("", not "   ") is the cookbook's missing_content.
+    const emptyContent = at.emptyAssistant.filter((line) => /"content":""/.test(planted.text.split('\n')[line - 1]!));
+    const expected = [...at.messageMissingKey, ...at.unrecognizedKey, ...at.unrecognizedRole, ...emptyContent].sort((a, b) => a - b);
+    assert.equal(emptyContent.length, COUNTS.emptyAssistant / 2);
+    assert.equal(result.dropped_by_rule.format, COUNTS.messageMissingKey + COUNTS.unrecognizedKey + COUNTS.unrecognizedRole + COUNTS.emptyAssistant / 2);
+    assert.deepEqual(result.dropped.map((d) => [d.line, d.reasons]), expected.map((line) => [line, ['format']]));
+  });
+
   test('an unknown rule is an error that lists the known ones', async () => {
     await assert.rejects(
       runTool(findTool('data_clean'), { inputs: ['planted.jsonl'], out: 'x.jsonl', drop: ['parse,typo'] }, context()),
@@ -74,7 +90,7 @@ describe('data clean', () => {
     assert.equal(output.before.counts.empty_assistant_rows, COUNTS.emptyAssistant);
     assert.equal(output.after.counts.empty_assistant_rows, 0);
     const manifest = JSON.parse(readFileSync(join(dir, output.manifest), 'utf8')) as { dropped: Array<{ line: number; reasons: string[] }> };
-    assert.equal(manifest.dropped.length, COUNTS.parseErrors + COUNTS.missingMessages + COUNTS.emptyAssistant + COUNTS.alternation);
+    assert.equal(manifest.dropped.length, UNPARSED + COUNTS.emptyAssistant + COUNTS.alternation);
     assert.ok(manifest.dropped.every((d) => d.line > 0 && d.reasons.length === 1));
   });
 
@@ -97,13 +113,14 @@ describe('data scrub', () => {
     const result = await scrubFile(source, { out });
     assert.deepEqual(result.replaced, { email: COUNTS.emails, phone: COUNTS.phones, ip: COUNTS.ips });
     assert.equal(result.rows_changed, COUNTS.emails + COUNTS.phones + COUNTS.ips);
-    assert.equal(result.unparsed_copied, COUNTS.parseErrors + COUNTS.missingMessages);
+    assert.equal(result.unparsed_copied, UNPARSED);
     const audit = await auditFiles([out], { near: false });
     assert.deepEqual([audit.counts.rows_with_email.count, audit.counts.rows_with_phone.count, audit.counts.rows_with_ip.count], [0, 0, 0]);
     const text = readFileSync(out, 'utf8');
     assert.match(text, /Write to \[EMAIL\] about it\./);
-    assert.match(text, /Call \[PHONE\] for help\./);
-    const unchanged = lines.filter((l) => !/@example|\(555\)|10\.0\./.test(l));
+    // Every planted phone format: (555) 123-4500, +15551234501, +1 5551234502, +44 20 7946 4503.
+    assert.equal(text.match(/Call \[PHONE\] for help\./g)?.length, COUNTS.phones);
+    const unchanged = lines.filter((l) => !/@example|Call |10\.0\./.test(l));
     assert.equal(unchanged.filter((l) => text.includes(l)).length, unchanged.length);
   });
 

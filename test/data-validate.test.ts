@@ -38,6 +38,26 @@ describe('data validate --target openai', () => {
     assert.equal((found.not_json as [number])[0], 1);
   });
 
+  test("the cookbook's format errors, each with its count and lines", async () => {
+    const planted = plantedDataset({
+      clean: 12, parseErrors: 0, missingMessages: 2, emptyAssistant: 0, alternation: 0, exactDuplicates: 0, emails: 0, phones: 0, ips: 0, noFinalPunct: 0, weightOutOfRange: 0, blankLines: 0,
+      dataType: 3, messageMissingKey: 2, unrecognizedKey: 4, unrecognizedRole: 1,
+    });
+    const path = join(dir, 'cookbook.jsonl');
+    writeFileSync(path, planted.text);
+    const report = await validateFile(path);
+    const { lines: at } = planted;
+    assert.deepEqual(counts(report), {
+      data_type: [3, at.dataType],
+      missing_messages_list: [2, at.missingMessages],
+      message_missing_key: [2, at.messageMissingKey],
+      message_unrecognized_key: [4, at.unrecognizedKey],
+      unrecognized_role: [1, at.unrecognizedRole],
+      missing_content: [2, at.messageMissingKey],
+      unrecognized_row_key: [12, at.clean.slice(0, 10)], // their row weight; lines kept: the first 10
+    });
+  });
+
   test('weights other than 0/1, or on other roles; missing assistant; too few examples', async () => {
     const rows = [
       ...clean(5),

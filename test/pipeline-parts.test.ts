@@ -34,6 +34,35 @@ describe('PII', () => {
     });
   }
 
+  // Phones: each text and exactly the values found in it (an empty list: nothing is a phone).
+  const phones: Array<[string, string[]]> = [
+    ['call +15551234567 today', ['+15551234567']],
+    ['call +1 5551234567.', ['+1 5551234567']],
+    ['fax +1-5551234567, or +1 555-123-4567', ['+1-5551234567', '+1 555-123-4567']],
+    ['(+12025550123)', ['+12025550123']],
+    ['tel:+447911123456', ['+447911123456']],
+    ['+4915112345678 and +861012345678', ['+4915112345678', '+861012345678']],
+    ['+33 1 23 45 67 89', ['+33 1 23 45 67 89']],
+    ['in 1999 and 2024 it cost $1234567890 or 12.50', []],
+    ['order 5551234567 shipped; id 123456789012345', []],
+    ['we counted 1234567890 people in 1 5551234567 ways', []],
+    ['on 2024-01-05 at 12:30, then 05/01/2024', []],
+    ['version 1.5551234567 and v15.5.1234', []],
+    ['server 192.168.100.200 is up', []],
+    ['views went +10000000, then +12345678 and +1234567890', []],
+    ['+15551234567.5 is a decimal, +155512345678 and +1234567890123456 too long', []],
+    ['2+15551234567 and x+15551234567 are not phones', []],
+    ['score +1 2024 and +1 2024-01-05', []],
+  ];
+  for (const [text, values] of phones) {
+    test(`phones in ${JSON.stringify(text)}`, () => {
+      assert.deepEqual(findPii(text).filter((m) => m.kind === 'phone').map((m) => m.value), values);
+      assert.equal(scanPii(text).phone, values.length > 0);
+      const scrubbed = new Scrubber({ kinds: ['phone'] }).scrub(text);
+      assert.equal(scanPii(scrubbed).phone, false, scrubbed);
+    });
+  }
+
   test('scrub replaces with typed placeholders, consistently when asked, and leaves nothing to find', () => {
     const scrubber = new Scrubber({ consistent: true });
     const out = scrubber.scrub('a@b.io, c@d.io, a@b.io, 10.0.0.1, (555) 123-4567');

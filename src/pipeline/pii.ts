@@ -13,8 +13,10 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A
 // North American: optional +1, area code with or without parentheses, then 3-4 digits; groups
 // separated by a space, dot or dash (ten bare digits are too often ids to count).
 const NANP = /(?<![\w+.-])(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-]|\.\d)/g;
-// International: + and a country code, then 7 to 14 more digits with optional spaces or dashes.
-const INTERNATIONAL = /(?<![\w+])\+[2-9]\d{0,2}(?:[ -]?\d){7,14}(?![\w-])/g;
+// International, E.164 with optional spaces or dashes: + and 8 to 15 digits; country code 1
+// (North America) is always 10 more digits, written bare (+15551234567) or grouped 3-3-4 by a
+// space, dot or dash (+1 5551234567, +1 555-123-4567). Not followed by a decimal part.
+const INTERNATIONAL = /(?<![\w+])\+(?:1[ .-]?\d{3}[ .-]?\d{3}[ .-]?\d{4}|[2-9](?:[ -]?\d){7,14})(?![\w-]|\.\d)/g;
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`, 'g');
 const IPV6 = /(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))(?![\w:])/g;

@@ -5,6 +5,14 @@ export { rng };
  * Generates chat JSONL with planted flaws whose counts are known exactly, so audit tests can
  * assert exact numbers. Every flaw sits on its own row; clean rows have unique words, end in
  * punctuation and carry no PII.
+ *
+ * The OpenAI cookbook's format errors are planted as its checks define them (Chat_finetuning_data_prep),
+ * one flawed message a row, so its per-message counts and the audit's per-row counts agree:
+ * `dataType` rows are JSON but not an object (also parse errors: no message list);
+ * `messageMissingKey` rows have a user message without `content` (the cookbook then counts
+ * `missing_content` as well); `unrecognizedKey` rows have a user message with a `metadata` key;
+ * `unrecognizedRole` rows have a `moderator` message between the user and the assistant (no
+ * alternation violation). These four are optional (0 when left out).
  */
 export interface PlantedCounts {
   clean: number;
@@ -19,8 +27,27 @@ export interface PlantedCounts {
   noFinalPunct: number;
   weightOutOfRange: number;
   blankLines: number;
+  dataType?: number;
+  messageMissingKey?: number;
+  unrecognizedKey?: number;
+  unrecognizedRole?: number;
 }
 
+/** A planted dataset: its text, its rows (non-blank lines), and the 1-based lines each kind of row landed on, ascending. */
+export interface PlantedDataset {
+  text: string;
+  rows: number;
+  lines: Record<keyof PlantedCounts, number[]>;
+}
+
+
+/** How planted phones are written, in turn: North American with separators, E.164 bare and after `+1 `, international grouped. */
+const PHONE_FORMATS: ReadonlyArray<(last4: string) => string> = [
+  (last4) => `(555) 123-${last4}`,
+  (last4) => `+1555123${last4}`,
+  (last4) => `+1 555123${last4}`,
+  (last4) => `+44 20 7946 ${last4}`,
+];
 
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(' ');
 
@@ -42,59 +69,88 @@ export function cleanRow(random: () => number, i: number, extra: Record<string, 
   };
 }
 
-/** Builds a JSONL text with the planted flaws, shuffled deterministically, and the exact counts. */
-export function plantedDataset(counts: PlantedCounts, seed = 1, eol = '\n'): { text: string; rows: number } {
+/** Builds a JSONL text with the planted flaws, shuffled deterministically, the exact counts and where each kind landed. */
+export function plantedDataset(counts: PlantedCounts, seed = 1, eol = '\n'): PlantedDataset {
   const random = rng(seed);
   const lines: string[] = [];
+  const kinds: Array<keyof PlantedCounts> = [];
+  const plant = (kind: keyof PlantedCounts, line: string) => {
+    lines.push(line);
+    kinds.push(kind);
+  };
   let i = 0;
   const row = (extra: Record<string, unknown> = {}) => cleanRow(random, i++, extra);
-  for (let n = 0; n < counts.clean; n++) lines.push(JSON.stringify(row({ weight: 1 })));
-  for (let n = 0; n < counts.parseErrors; n++) lines.push(`{"messages": [broken json ${n}`);
-  for (let n = 0; n < counts.missingMessages; n++) lines.push(JSON.stringify({ prompt: `no messages ${n}.` }));
+  for (let n = 0; n < counts.clean; n++) plant('clean', JSON.stringify(row({ weight: 1 })));
+  for (let n = 0; n < counts.parseErrors; n++) plant('parseErrors', `{"messages": [broken json ${n}`);
+  for (let n = 0; n < counts.missingMessages; n++) plant('missingMessages', JSON.stringify({ prompt: `no messages ${n}.` }));
   for (let n = 0; n < counts.emptyAssistant; n++) {
     const r = row();
     r.messages[2]!.content = n % 2 ? '' : '   ';
-    lines.push(JSON.stringify(r));
+    plant('emptyAssistant', JSON.stringify(r));
   }
   for (let n = 0; n < counts.alternation; n++) {
     const r = row();
     r.messages.push({ role: 'assistant', content: sentence(random, 5, `Again ${i}.`) });
-    lines.push(JSON.stringify(r));
+    plant('alternation', JSON.stringify(r));
   }
   for (let n = 0; n < counts.exactDuplicates; n++) {
     // The same messages with keys in another order: a duplicate of the first clean row.
     const first = JSON.parse(lines[0]!) as { messages: Array<{ role: string; content: string }> };
-    lines.push(JSON.stringify({ messages: first.messages.map(({ role, content }) => ({ content, role })) }));
+    plant('exactDuplicates', JSON.stringify({ messages: first.messages.map(({ role, content }) => ({ content, role })) }));
   }
   for (let n = 0; n < counts.emails; n++) {
     const r = row();
     r.messages[1]!.content = `Write to student${n}@example.edu about it.`;
-    lines.push(JSON.stringify(r));
+    plant('emails', JSON.stringify(r));
   }
   for (let n = 0; n < counts.phones; n++) {
     const r = row();
-    r.messages[2]!.content = `Call (555) 123-45${String(n % 100).padStart(2, '0')} for help.`;
-    lines.push(JSON.stringify(r));
+    r.messages[2]!.content = `Call ${PHONE_FORMATS[n % PHONE_FORMATS.length]!(`45${String(n % 100).padStart(2, '0')}`)} for help.`;
+    plant('phones', JSON.stringify(r));
   }
   for (let n = 0; n < counts.ips; n++) {
     const r = row();
     r.messages[1]!.content = `The server at 10.0.${n % 250}.7 is down.`;
-    lines.push(JSON.stringify(r));
+    plant('ips', JSON.stringify(r));
   }
   for (let n = 0; n < counts.noFinalPunct; n++) {
     const r = row();
     r.messages[2]!.content = `${sentence(random, 8, `Trailing ${i}`).slice(0, -1)}  `;
-    lines.push(JSON.stringify(r));
+    plant('noFinalPunct', JSON.stringify(r));
   }
-  for (let n = 0; n < counts.weightOutOfRange; n++) lines.push(JSON.stringify(row({ weight: n % 2 ? -0.5 : 1.5 })));
-  for (let n = 0; n < counts.blankLines; n++) lines.push(n % 2 ? '' : '   ');
-  const first = lines.shift()!;
-  for (let k = lines.length - 1; k > 0; k--) {
-    const j = Math.floor(random() * (k + 1));
+  for (let n = 0; n < counts.weightOutOfRange; n++) plant('weightOutOfRange', JSON.stringify(row({ weight: n % 2 ? -0.5 : 1.5 })));
+  for (let n = 0; n < (counts.dataType ?? 0); n++) {
+    // JSON, but not an object: a bare message list (a common slip), a string, a number.
+    const { messages } = row();
+    plant('dataType', JSON.stringify([messages, `just text ${n}.`, n][n % 3]));
+  }
+  for (let n = 0; n < (counts.messageMissingKey ?? 0); n++) {
+    const r = row();
+    const { role } = r.messages[1]!;
+    plant('messageMissingKey', JSON.stringify({ messages: [r.messages[0], { role }, r.messages[2]] }));
+  }
+  for (let n = 0; n < (counts.unrecognizedKey ?? 0); n++) {
+    const r = row();
+    plant('unrecognizedKey', JSON.stringify({ messages: [r.messages[0], { ...r.messages[1], metadata: { lang: 'en' } }, r.messages[2]] }));
+  }
+  for (let n = 0; n < (counts.unrecognizedRole ?? 0); n++) {
+    const r = row();
+    r.messages.splice(2, 0, { role: 'moderator', content: 'A note from the moderator.' });
+    plant('unrecognizedRole', JSON.stringify(r));
+  }
+  for (let n = 0; n < counts.blankLines; n++) plant('blankLines', n % 2 ? '' : '   ');
+  // The first clean row stays first (duplicates copy it); the rest are shuffled.
+  for (let k = lines.length - 1; k > 1; k--) {
+    const j = 1 + Math.floor(random() * k);
     [lines[k], lines[j]] = [lines[j]!, lines[k]!];
+    [kinds[k], kinds[j]] = [kinds[j]!, kinds[k]!];
   }
-  lines.unshift(first);
-  return { text: lines.join(eol) + eol, rows: lines.length - counts.blankLines };
+  const where: Record<keyof PlantedCounts, number[]> = {
+    clean: [], parseErrors: [], missingMessages: [], emptyAssistant: [], alternation: [], exactDuplicates: [], emails: [], phones: [], ips: [],
+    noFinalPunct: [], weightOutOfRange: [], blankLines: [], dataType: [], messageMissingKey: [], unrecognizedKey: [], unrecognizedRole: [],
+  };
+  kinds.forEach((kind, at) => where[kind].push(at + 1));
+  return { text: lines.join(eol) + eol, rows: lines.length - counts.blankLines, lines: where };
 }
 
 /** JSONL text of the given values, one per line, each line ending in `eol`. */

@@ -1,7 +1,9 @@
 import type { ChatMessage } from '../chat-rows.ts';
 import { isBlankUtf8, lastNonSpaceUtf8 } from '../utf8.ts';
 
-const FINAL_PUNCT = new Set(['.', '!', '?', '"', "'", ')', ']', '…', '”', '’', '»', '。', '！', '？', '`', '*']);
+// The issue's list, exactly (the team compares the count with its Python scripts): no typographic
+// or CJK forms, so an answer ending in `…`, `”` or `。` is counted.
+const FINAL_PUNCT = new Set(['.', '!', '?', '"', "'", ')', ']']);
 
 /** An assistant message whose content is empty or only whitespace (`utf8`: contents held as bytes). */
 export function hasEmptyAssistant(messages: readonly ChatMessage[], utf8 = false): boolean {
@@ -29,8 +31,7 @@ export function hasAlternationViolation(messages: readonly ChatMessage[]): boole
 
 /**
  * The last message is the assistant's, its right-trimmed text is not empty, and it does not end
- * in sentence punctuation (`. ! ? " ' ) ]`, their typographic forms, or a closing code fence).
- * `utf8`: contents held as bytes.
+ * in `. ! ? " ' )` or `]`. `utf8`: contents held as bytes.
  */
 export function lacksFinalPunctuation(messages: readonly ChatMessage[], utf8 = false): boolean {
   const last = messages.at(-1);
