@@ -133,6 +133,29 @@ describe('data audit', () => {
     assert.equal(report.counts.alternation_violation_rows.count, 0);
   });
 
+  test('an assistant turn that makes a tool or function call needs no text: not an empty assistant row, not missing content', async () => {
+    const call = { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } };
+    const ask = { role: 'user', content: 'Weather in Oslo?' };
+    const result = { role: 'tool', tool_call_id: 'call_1', content: '{"c":21}' };
+    const answer = { role: 'assistant', content: 'It is 21 degrees.' };
+    const rows = [
+      { messages: [ask, { role: 'assistant', content: null, tool_calls: [call] }, result, answer] },
+      { messages: [ask, { role: 'assistant', content: '', function_call: call.function }, { role: 'function', name: 'weather', content: '{"c":21}' }, answer] },
+      { messages: [ask, { role: 'assistant', content: ' ', tool_calls: [call] }, result, answer] },
+      // The cookbook wants a content key even beside a call.
+      { messages: [ask, { role: 'assistant', tool_calls: [call] }, result, answer] },
+      // No call at all: an empty tool_calls list, or a function_call that is not an object.
+      { messages: [ask, { role: 'assistant', content: '', tool_calls: [] }] },
+      { messages: [ask, { role: 'assistant', content: null, function_call: 'weather' }] },
+    ];
+    const report = await auditFiles([file('calls.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'))], { near: false });
+    const { message_missing_key, missing_content, empty_assistant_rows, alternation_violation_rows, no_final_punct_rows } = report.counts;
+    assert.deepEqual(
+      Object.fromEntries(Object.entries({ message_missing_key, missing_content, empty_assistant_rows, alternation_violation_rows, no_final_punct_rows }).map(([k, v]) => [k, v.lines.map((p) => p.line)])),
+      { message_missing_key: [4], missing_content: [5, 6], empty_assistant_rows: [5, 6], alternation_violation_rows: [], no_final_punct_rows: [] },
+    );
+  });
+
   test('tokens follow OpenAI accounting and give the cost estimate', async () => {
     const messages = [{ role: 'user', content: 'How many tokens is this sentence?' }, { role: 'assistant', content: 'Exactly enough.' }];
     const report = await auditFiles([file('tokens.jsonl', `${JSON.stringify({ messages })}\n`)], { model: 'gpt-4o-mini', epochs: 3 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLogger } from '../src/log.ts';
-import { auditFiles, cleanFiles, convertFile, OpenAIRow, scrubFile } from '../src/pipeline/index.ts';
+import { auditFiles, cleanFiles, convertFile, convertRow, OpenAIRow, scrubFile, toChatRow } from '../src/pipeline/index.ts';
 import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
 import type { PlantedCounts } from './helpers/datasets.ts';
@@ -190,5 +190,154 @@ describe('data convert', () => {
     await assert.rejects(runTool(findTool('data_convert'), { input: 'mixed-formats.jsonl', out: 'y.jsonl', to: 'csv' }, context()), /to: Invalid option/);
     const output = (await runTool(findTool('data_convert'), { input: 'mixed-formats.jsonl', out: 'y.jsonl', to: 'unsloth' }, context())) as { converted: number };
     assert.equal(output.converted, 5);
+  });
+});
+
+describe('data convert: what a message holds besides its text', () => {
+  const call = { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } };
+  const tools = [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+  const image = { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } };
+  const rows = [
+    // Unsloth: a tool call with no content, its result, names, tools; a row weight and metadata.
+    {
+      messages: [
+        { role: 'user', content: 'Weather in Oslo?', name: 'ann' },
+        { role: 'assistant', tool_calls: [call] },
+        { role: 'tool', tool_call_id: 'call_1', content: '{"c":21}' },
+        { role: 'assistant', content: 'It is 21 degrees.', weight: 1 },
+      ],
+      tools,
+      parallel_tool_calls: false,
+      weight: 0.7,
+      source: 'synth',
+      difficulty: 'easy',
+    },
+    // Unsloth vision row: content as parts, a weight OpenAI does not take, a field it does not know.
+    {
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'What is this?' }, image, { type: 'text', text: ' Be brief.' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'A cat.' }], weight: 0.5, thinking: 'small, furry' },
+      ],
+      weight: 1,
+      source: 'vision',
+    },
+    // OpenAI, the legacy way: function_call, a function's result by name, functions.
+    {
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: null, function_call: { name: 'weather', arguments: '{}' } },
+        { role: 'function', name: 'weather', content: '{"c":21}' },
+        { role: 'assistant', content: 'Mild.' },
+      ],
+      functions: [{ name: 'weather', parameters: {} }],
+    },
+    { messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: [{ type: 'text', text: 'Describe' }, image], name: 'bo' }, { role: 'assistant', content: 'A dog.', weight: 1 }], weight: 0.9, difficulty: 'hard' },
+    { messages: [{ role: 'user', content: 'Ping?' }, { role: 'assistant', content: null, tool_calls: [call] }], tools },
+    { conversations: [{ from: 'human', value: 'Hi', lang: 'en' }, { from: 'gpt', value: 'Hello.', weight: 1 }] },
+  ];
+  const text = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  const input = join(dir, 'fields.jsonl');
+  writeFileSync(input, text);
+  const convert = async (to: 'openai' | 'unsloth' | 'sharegpt' | 'alpaca') => {
+    const out = join(dir, `fields-${to}.jsonl`);
+    const result = await convertFile(input, { out, to });
+    return { result, written: readFileSync(out, 'utf8'), rows: readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown) };
+  };
+
+  test('to OpenAI: tool calls, tool_call_id, function_call, names, content parts and tools are kept; only the row weight, metadata and what OpenAI does not take go, counted', async () => {
+    const { result, written, rows: out } = await convert('openai');
+    assert.deepEqual(out, [
+      {
+        messages: [
+          { role: 'user', content: 'Weather in Oslo?', name: 'ann' },
+          { role: 'assistant', tool_calls: [call] },
+          { role: 'tool', tool_call_id: 'call_1', content: '{"c":21}' },
+          { role: 'assistant', content: 'It is 21 degrees.', weight: 1 },
+        ],
+        tools,
+        parallel_tool_calls: false,
+      },
+      { messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, image, { type: 'text', text: ' Be brief.' }] }, { role: 'assistant', content: [{ type: 'text', text: 'A cat.' }] }] },
+      rows[2],
+      { messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: [{ type: 'text', text: 'Describe' }, image], name: 'bo' }, { role: 'assistant', content: 'A dog.', weight: 1 }] },
+      rows[4],
+      { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] },
+    ]);
+    // Rows OpenAI already takes are copied byte for byte.
+    assert.deepEqual([written.split('\n')[2], written.split('\n')[4]], [JSON.stringify(rows[2]), JSON.stringify(rows[4])]);
+    for (const row of out) assert.equal(OpenAIRow.safeParse(row).success, true);
+    assert.equal(result.converted, 6);
+    assert.deepEqual(result.dropped, {
+      'row weight': 3,
+      'metadata field source': 2,
+      'metadata field difficulty': 2,
+      'message weight other than 0/1 on an assistant turn': 1,
+      'message field thinking': 1,
+      'turn field lang': 1,
+      'turn field weight': 1,
+    });
+  });
+
+  test('to Unsloth: OpenAI and Unsloth rows are kept whole', async () => {
+    const { result, rows: out } = await convert('unsloth');
+    assert.deepEqual(out, [...rows.slice(0, 5), { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] }]);
+    assert.deepEqual(result.dropped, { 'turn field lang': 1, 'turn field weight': 1 });
+  });
+
+  test('to ShareGPT: texts only; each kind of thing left out is counted, row fields (tools too) are kept', async () => {
+    const { result, rows: out } = await convert('sharegpt');
+    assert.deepEqual(out, [
+      {
+        conversations: [{ from: 'human', value: 'Weather in Oslo?' }, { from: 'gpt', value: '' }, { from: 'tool', value: '{"c":21}' }, { from: 'gpt', value: 'It is 21 degrees.' }],
+        tools,
+        parallel_tool_calls: false,
+        source: 'synth',
+        difficulty: 'easy',
+        weight: 0.7,
+      },
+      { conversations: [{ from: 'human', value: 'What is this? Be brief.' }, { from: 'gpt', value: 'A cat.' }], source: 'vision', weight: 1 },
+      { conversations: [{ from: 'human', value: 'Weather?' }, { from: 'gpt', value: '' }, { from: 'function', value: '{"c":21}' }, { from: 'gpt', value: 'Mild.' }], functions: [{ name: 'weather', parameters: {} }] },
+      { conversations: [{ from: 'system', value: 'Be kind.' }, { from: 'human', value: 'Describe' }, { from: 'gpt', value: 'A dog.' }], difficulty: 'hard', weight: 0.9 },
+      { conversations: [{ from: 'human', value: 'Ping?' }, { from: 'gpt', value: '' }], tools },
+      rows[5],
+    ]);
+    assert.deepEqual(result.dropped, {
+      'message field name': 3,
+      'message field tool_calls': 2,
+      'message field tool_call_id': 1,
+      'message field function_call': 1,
+      'message field weight': 3,
+      'message field thinking': 1,
+      'content part image_url': 2,
+      'content text parts joined into one text': 1,
+    });
+  });
+
+  test('to Alpaca: one exchange a row; what it leaves out of the rows it takes is counted', async () => {
+    const { result, rows: out } = await convert('alpaca');
+    assert.deepEqual(out, [
+      { instruction: 'What is this? Be brief.', input: '', output: 'A cat.', source: 'vision', weight: 1 },
+      { instruction: 'Describe', input: '', output: 'A dog.', system: 'Be kind.', difficulty: 'hard', weight: 0.9 },
+      { instruction: 'Ping?', input: '', output: '', tools },
+      { instruction: 'Hi', input: '', output: 'Hello.' },
+    ]);
+    assert.deepEqual(result.skipped.first.map((s) => s.line), [1, 3]);
+    assert.deepEqual(result.dropped, {
+      'message field name': 1,
+      'message field tool_calls': 1,
+      'message field weight': 2,
+      'message field thinking': 1,
+      'content part image_url': 2,
+      'content text parts joined into one text': 1,
+      'turn field lang': 1,
+      'turn field weight': 1,
+    });
+  });
+
+  test('content that is neither text nor parts: counted where it cannot be kept, skipped where the target refuses it', () => {
+    const value = { messages: [{ role: 'user', content: 42 }, { role: 'assistant', content: 'A.' }], source: 'x' };
+    const row = { chat: toChatRow(value)!, value };
+    assert.deepEqual(convertRow(row, 'sharegpt'), { row: { conversations: [{ from: 'human', value: '' }, { from: 'gpt', value: 'A.' }], source: 'x' }, lost: ['message content that is neither text nor parts'] });
+    assert.deepEqual(convertRow(row, 'openai'), { skip: 'does not fit the target format: messages.0.content: Invalid input' });
   });
 });

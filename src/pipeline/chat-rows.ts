@@ -17,6 +17,8 @@ export interface ChatMessage {
   role: string;
   content: string;
   weight?: number;
+  /** The message makes a tool or function call (a non-empty `tool_calls`, or a `function_call`): it needs no text. */
+  calls?: true;
 }
 
 /** A row read into the common shape: its messages, row-level weight, and other fields. */
@@ -128,8 +130,7 @@ export function cookbookErrors(value: unknown): CookbookError[] {
     if (!('role' in message) || !('content' in message)) errors.add('message_missing_key');
     if (Object.keys(message).some((k) => !MESSAGE_KEYS.has(k))) errors.add('message_unrecognized_key');
     if (!(CHAT_ROLES as readonly unknown[]).includes(message.role)) errors.add('unrecognized_role');
-    const calls = message.function_call ?? message.tool_calls;
-    if ((typeof message.content !== 'string' || message.content === '') && !calls) errors.add('missing_content');
+    if ((typeof message.content !== 'string' || message.content === '') && !makesCall(message)) errors.add('missing_content');
     if (message.role === 'assistant') assistant = true;
   }
   if (!assistant) errors.add('example_missing_assistant_message');
@@ -141,7 +142,14 @@ function readMessage(message: unknown): ChatMessage {
   const content = typeof message.content === 'string' ? message.content : textOfParts(message.content);
   const out: ChatMessage = { role: typeof message.role === 'string' ? message.role : '', content };
   if (typeof message.weight === 'number') out.weight = message.weight;
+  if (makesCall(message)) out.calls = true;
   return out;
+}
+
+/** A non-empty `tool_calls` list or a `function_call` object: what OpenAI accepts in place of an assistant's content. */
+export function makesCall(message: Record<string, unknown>): boolean {
+  const tools = message.tool_calls;
+  return (Array.isArray(tools) && tools.length > 0) || isRecord(message.function_call);
 }
 
 /** Content given as parts (`[{type: 'text', text}]`) reads as their text joined. */

@@ -5,9 +5,14 @@ import { isBlankUtf8, lastNonSpaceUtf8 } from '../utf8.ts';
 // or CJK forms, so an answer ending in `…`, `”` or `。` is counted.
 const FINAL_PUNCT = new Set(['.', '!', '?', '"', "'", ')', ']']);
 
-/** An assistant message whose content is empty or only whitespace (`utf8`: contents held as bytes). */
+/**
+ * An assistant message whose content is empty or only whitespace and that makes no tool or
+ * function call (`utf8`: contents held as bytes). A call stands in for the text: OpenAI accepts
+ * an assistant message with `tool_calls` and no content, and the cookbook's `missing_content`
+ * spares a message whose content is empty when it has a `function_call`.
+ */
 export function hasEmptyAssistant(messages: readonly ChatMessage[], utf8 = false): boolean {
-  return messages.some((m) => m.role === 'assistant' && isBlank(m.content, utf8));
+  return messages.some((m) => m.role === 'assistant' && m.calls !== true && isBlank(m.content, utf8));
 }
 
 function isBlank(text: string, utf8: boolean): boolean {

@@ -10,8 +10,9 @@ export const dataConvert = defineTool({
   command: ['data', 'convert'],
   title: 'Convert a JSONL dataset between formats',
   description:
-    `Reads any of ${FORMATS.join(', ')} per row and writes --to. Unsloth -> OpenAI strips row weights and metadata (OpenAI rejects them); ` +
-    'every loss is counted, and rows that cannot be converted are skipped and listed with their lines.',
+    `Reads any of ${FORMATS.join(', ')} per row and writes --to. Unsloth -> OpenAI strips row weights and metadata (OpenAI rejects them) ` +
+    'and keeps tool calls, names, content parts and tools; ShareGPT and Alpaca hold texts only. ' +
+    'Every loss is counted with the rows it touched, and rows that cannot be converted are skipped and listed with their lines.',
   positionals: ['input'],
   input: z.object({
     input: z.string().min(1).describe('JSONL file'),
