@@ -68,7 +68,7 @@ export async function cleanFiles(paths: readonly string[], options: CleanOptions
   const sources = names.map((path) => ({ path, sha256: '', lines: 0, blank: 0, rows: 0, kept: 0, dropped: 0 }));
   const byRule = Object.fromEntries(CLEAN_RULES.map((r) => [r, 0])) as Record<CleanRule, number>;
   const dropped: DroppedRow[] = [];
-  const { outputs } = await withOutputs(async (open) => {
+  const { outputs } = await withOutputs(async ({ open }) => {
     const out = open(options.out);
     for await (const row of readRows(paths, { signal: options.signal, onProgress: options.onProgress })) {
       const tally = sources[row.source]!;

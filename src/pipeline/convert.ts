@@ -52,7 +52,7 @@ export async function convertFile(path: string, options: ConvertOptions): Promis
     skipped.count++;
     if (skipped.first.length < keep) skipped.first.push({ line, reason });
   };
-  const { outputs } = await withOutputs(async (open) => {
+  const { outputs } = await withOutputs(async ({ open }) => {
     const out = open(options.out);
     for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress })) {
       lines++;

@@ -67,7 +67,7 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
   const nearOf = near ? await findNearDuplicates(read(0), plan, threshold) : null;
   cancelled(options.signal);
   const tallies = paths.map(() => new SourceTally());
-  const { result: hashes, outputs } = await withOutputs(async (open) => {
+  const { result: hashes, outputs } = await withOutputs(async ({ open }) => {
     const files = plan.outputs.map((path) => open(path));
     const exact = Array.from({ length: plan.domains }, () => new HashIndex());
     const numbering = new RowNumbering(paths.length);
@@ -93,9 +93,8 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
     }
     const inputHashes: string[] = [];
     for (const path of paths) inputHashes.push(await sha256File(path, options.signal));
-    cancelled(options.signal);
     return inputHashes;
-  });
+  }, { signal: options.signal });
 
   const sum = (pick: (t: SourceTally) => number) => tallies.reduce((n, t) => n + pick(t), 0);
   const groupOf = (i: number) => {

@@ -39,7 +39,7 @@ export async function scrubFile(path: string, options: ScrubOptions): Promise<Sc
   let changed = 0;
   let unparsed = 0;
   let blank = 0;
-  const { outputs } = await withOutputs(async (open) => {
+  const { outputs } = await withOutputs(async ({ open }) => {
     const out = open(options.out);
     for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress })) {
       lines++;
