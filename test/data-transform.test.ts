@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -8,6 +9,7 @@ import { auditFiles, cleanFiles, convertFile, OpenAIRow, scrubFile } from '../sr
 import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
 import type { PlantedCounts } from './helpers/datasets.ts';
+import type { RowProgress } from '../src/pipeline/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-transform-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +26,54 @@ const context = (signal = new AbortController().signal) => ({
   signal,
   progress: () => {},
   log: silentLogger,
+});
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const temps = (folder: string) => readdirSync(folder).filter((f) => f.endsWith('.tmp'));
+
+// About 2.5 MB: read in three chunks, so a run reports progress four times (the last once every row is taken).
+const large = join(dir, 'large.jsonl');
+writeFileSync(large, plantedDataset({ ...COUNTS, clean: 6_000 }, 2).text);
+
+/**
+ * A run that writes OUT, cancelled at each of its progress reports in turn, the last coming
+ * after every row was read and written (and before the inputs are hashed and OUT committed):
+ * each rejects with CANCELLED and leaves the previous OUT and no temp file. Run to the end,
+ * OUT is the new one, and a cancel once it returned changes nothing.
+ */
+const writers: Array<[string, (out: string, signal: AbortSignal, onProgress: (p: RowProgress) => void) => Promise<{ output: { sha256: string } }>]> = [
+  ['clean', (out, signal, onProgress) => cleanFiles([large], { out, signal, onProgress })],
+  ['convert', (out, signal, onProgress) => convertFile(large, { out, to: 'sharegpt', signal, onProgress })],
+  ['scrub', (out, signal, onProgress) => scrubFile(large, { out, signal, onProgress })],
+];
+describe('a cancelled run leaves the previous OUT; a finished one the new', () => {
+  for (const [name, run] of writers) {
+    test(name, async () => {
+      const folder = join(dir, `cancel-${name}`);
+      mkdirSync(folder);
+      const out = join(folder, 'out.jsonl');
+      const reports: RowProgress[] = [];
+      await run(join(folder, 'dry-run.jsonl'), new AbortController().signal, (p) => reports.push(p));
+      assert.ok(reports.length >= 3);
+      assert.equal(reports.at(-1)!.bytes, reports.at(-1)!.totalBytes, 'the last report comes once all is read');
+      writeFileSync(out, 'previous\n');
+      for (let at = 1; at <= reports.length; at++) {
+        const controller = new AbortController();
+        let seen = 0;
+        await assert.rejects(
+          run(out, controller.signal, () => ++seen === at && controller.abort()),
+          { code: 'CANCELLED' },
+          `cancelled at report ${at} of ${reports.length}`,
+        );
+        assert.equal(readFileSync(out, 'utf8'), 'previous\n', `cancelled at report ${at} of ${reports.length}: OUT was replaced`);
+        assert.deepEqual(temps(folder), []);
+      }
+      const controller = new AbortController();
+      const result = await run(out, controller.signal, () => {});
+      controller.abort();
+      assert.equal(result.output.sha256, sha256(out));
+      assert.equal(sha256(out), sha256(join(folder, 'dry-run.jsonl')));
+    });
+  }
 });
 
 describe('data clean', () => {
