@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { auditFiles, splitRanges } from '../src/pipeline/index.ts';
 import type { AuditReport } from '../src/pipeline/index.ts';
-import { plantedDataset } from './helpers/datasets.ts';
+import { plantedDataset, rng, shinglePairs, textRow } from './helpers/datasets.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-threads-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,19 @@ describe('threaded audit', () => {
     for (const threads of [2, 3]) {
       assert.deepEqual(comparable(await auditFiles([big, second], { ...options, threads })), single, `${threads} threads`);
     }
+  });
+
+  test('at threshold 0.6, pairs whose rows are in different ranges are found as on one thread', async () => {
+    const random = rng(8);
+    const above = shinglePairs(random, 40, 0.7).pairs;
+    const below = shinglePairs(random, 40, 0.45).pairs;
+    const rows = (texts: string[]) => texts.map((text) => `${JSON.stringify(textRow(text))}\n`).join('');
+    const pairs = [...above, ...below];
+    const path = join(dir, 'pairs.jsonl');
+    writeFileSync(path, rows(pairs.map(([a]) => a)) + plantedDataset({ ...COUNTS, exactDuplicates: 0 }, 5).text + rows(pairs.map(([, b]) => b)));
+    const single = comparable(await auditFiles([path], { nearThreshold: 0.6, threads: 1 }));
+    assert.equal(single.counts.near_duplicate_rows.count, above.length);
+    assert.deepEqual(comparable(await auditFiles([path], { nearThreshold: 0.6, threads: 2 })), single);
   });
 
   test('a row too long for a worker sends the file back to the main thread, with the same report', async () => {

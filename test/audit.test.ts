@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { lacksFinalPunctuation } from '../src/pipeline/audit/checks.ts';
 import { AuditReport, auditFiles, auditMarkdown } from '../src/pipeline/index.ts';
-import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
+import { cleanRow, plantedDataset, rng, shinglePairs, textRow } from './helpers/datasets.ts';
 
 const PLANTED = {
   clean: 40,
@@ -177,6 +177,26 @@ describe('data audit', () => {
     assert.equal(report.counts.exact_duplicate_rows.count, 0);
     assert.equal(report.counts.near_duplicate_rows.count, 1);
     assert.deepEqual(report.counts.near_duplicate_rows.lines.map((p) => p.line), [2]);
+  });
+
+  test('--near-threshold 0.6 and 0.9: pairs above the threshold are near duplicates, pairs below are not', async () => {
+    const random = rng(3);
+    // Per threshold: pairs at a similarity above it, then below it; each pair's second row at the end.
+    const cases = [
+      { threshold: 0.6, above: shinglePairs(random, 50, 0.7), below: shinglePairs(random, 50, 0.45), found: 50 },
+      { threshold: 0.9, above: shinglePairs(random, 50, 0.95), below: shinglePairs(random, 50, 0.8), found: 50 },
+    ];
+    for (const { threshold, above, below, found } of cases) {
+      const pairs = [...above.pairs, ...below.pairs];
+      const rows = [...pairs.map(([a]) => a), ...pairs.map(([, b]) => b)].map(textRow);
+      const report = await auditFiles([file(`jaccard-${threshold}.jsonl`, rows.map((r) => JSON.stringify(r)).join('\n'))], { nearThreshold: threshold });
+      assert.equal(report.counts.near_duplicate_rows.count, found, `threshold ${threshold}`);
+      const lines = report.near_duplicate_clusters!.map((c) => c.lines.map((l) => l.line));
+      assert.ok(lines.every(([a, b]) => a! <= above.pairs.length && b === a! + pairs.length), `threshold ${threshold}: only pairs above it`);
+    }
+    for (const nearThreshold of [0, 1.5]) {
+      await assert.rejects(auditFiles([file('jaccard-0.6.jsonl', '')], { nearThreshold }), { code: 'INVALID_ARGUMENT', message: /threshold .*above 0 and at most 1/ });
+    }
   });
 
   test('multilingual rows read undecoded give the report their ASCII-escaped JSON gives, and duplicate it exactly', async () => {

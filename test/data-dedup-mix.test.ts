@@ -9,7 +9,7 @@ import type { DedupOptions, MixOptions, MixSourceSpec } from '../src/pipeline/in
 import { silentLogger } from '../src/log.ts';
 import { findTool, parseToolCommand, runTool, ToolError, TOOLS, workspaceResolver } from '../src/tools/index.ts';
 import type { Progress, ToolContext } from '../src/tools/index.ts';
-import { cleanRow, jsonl, nearCopy, rng, taggedDataset } from './helpers/datasets.ts';
+import { cleanRow, jsonl, nearCopy, rng, shinglePairs, taggedDataset, textRow } from './helpers/datasets.ts';
 
 let dir = '';
 before(() => (dir = mkdtempSync(join(tmpdir(), 'quimbot-dedupmix-'))));
@@ -138,6 +138,19 @@ describe('data dedup', () => {
       await assert.rejects(dedupFiles(paths, options), hasCode('INVALID_ARGUMENT', message));
     });
   }
+
+  test('--near --threshold 0.6 drops the second row of pairs above it and keeps those below; a threshold outside (0, 1] is refused', async () => {
+    const random = rng(4);
+    const pairs = [...shinglePairs(random, 30, 0.7).pairs, ...shinglePairs(random, 30, 0.45).pairs];
+    const input = file('threshold/in.jsonl', jsonl([...pairs.map(([a]) => textRow(a)), ...pairs.map(([, b]) => textRow(b))]));
+    const report = await dedupFiles([input], { outDir: join(dir, 'threshold/out'), near: true, threshold: 0.6 });
+    assert.deepEqual([report.rows_out, report.near_removed, report.threshold], [90, 30, 0.6]);
+    assert.deepEqual(report.sources[0]!.removed.map((r) => r.line - r.duplicate_of.line), Array(30).fill(60));
+    await assert.rejects(dedupFiles([input], { outDir: join(dir, 'threshold/zero'), near: true, threshold: 0 }), hasCode('INVALID_ARGUMENT', /threshold 0: expected/));
+    assert.equal(existsSync(join(dir, 'threshold/zero')), false);
+    const tool = runTool(findTool('data_dedup'), { files: ['in.jsonl'], outDir: 'zero', near: true, threshold: 0 }, context(join(dir, 'threshold')));
+    await assert.rejects(tool, hasCode('INVALID_ARGUMENT', /threshold/));
+  });
 
   test('a cancelled run leaves no output and the previous files as they were', async () => {
     const { a, b, c, out } = dedupFixture('cancel');

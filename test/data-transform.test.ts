@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLogger } from '../src/log.ts';
-import { auditFiles, cleanFiles, convertFile, convertRow, OpenAIRow, scrubFile, toChatRow } from '../src/pipeline/index.ts';
+import { auditFiles, cleanFiles, convertFile, convertRow, DEFAULT_DROP, OpenAIRow, scrubFile, toChatRow } from '../src/pipeline/index.ts';
 import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
 import type { PlantedCounts } from './helpers/datasets.ts';
+import type { RowProgress } from '../src/pipeline/index.ts';
+import type { Progress } from '../src/tools/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-transform-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,12 +26,60 @@ const source = join(dir, 'planted.jsonl');
 writeFileSync(source, planted.text);
 const lines = planted.text.split('\n').filter((l) => l.trim() !== '');
 
-const context = (signal = new AbortController().signal) => ({
+const context = (signal = new AbortController().signal, progress: (p: Progress) => void = () => {}) => ({
   workspace: dir,
   resolvePath: workspaceResolver(dir, true),
   signal,
-  progress: () => {},
+  progress,
   log: silentLogger,
+});
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const temps = (folder: string) => readdirSync(folder).filter((f) => f.endsWith('.tmp'));
+
+// About 2.5 MB: read in three chunks, so a run reports progress four times (the last once every row is taken).
+const large = join(dir, 'large.jsonl');
+writeFileSync(large, plantedDataset({ ...COUNTS, clean: 6_000 }, 2).text);
+
+/**
+ * A run that writes OUT, cancelled at each of its progress reports in turn, the last coming
+ * after every row was read and written (and before the inputs are hashed and OUT committed):
+ * each rejects with CANCELLED and leaves the previous OUT and no temp file. Run to the end,
+ * OUT is the new one, and a cancel once it returned changes nothing.
+ */
+const writers: Array<[string, (out: string, signal: AbortSignal, onProgress: (p: RowProgress) => void) => Promise<{ output: { sha256: string } }>]> = [
+  ['clean', (out, signal, onProgress) => cleanFiles([large], { out, signal, onProgress })],
+  ['convert', (out, signal, onProgress) => convertFile(large, { out, to: 'sharegpt', signal, onProgress })],
+  ['scrub', (out, signal, onProgress) => scrubFile(large, { out, signal, onProgress })],
+];
+describe('a cancelled run leaves the previous OUT; a finished one the new', () => {
+  for (const [name, run] of writers) {
+    test(name, async () => {
+      const folder = join(dir, `cancel-${name}`);
+      mkdirSync(folder);
+      const out = join(folder, 'out.jsonl');
+      const reports: RowProgress[] = [];
+      await run(join(folder, 'dry-run.jsonl'), new AbortController().signal, (p) => reports.push(p));
+      assert.ok(reports.length >= 3);
+      assert.equal(reports.at(-1)!.bytes, reports.at(-1)!.totalBytes, 'the last report comes once all is read');
+      writeFileSync(out, 'previous\n');
+      for (let at = 1; at <= reports.length; at++) {
+        const controller = new AbortController();
+        let seen = 0;
+        await assert.rejects(
+          run(out, controller.signal, () => ++seen === at && controller.abort()),
+          { code: 'CANCELLED' },
+          `cancelled at report ${at} of ${reports.length}`,
+        );
+        assert.equal(readFileSync(out, 'utf8'), 'previous\n', `cancelled at report ${at} of ${reports.length}: OUT was replaced`);
+        assert.deepEqual(temps(folder), []);
+      }
+      const controller = new AbortController();
+      const result = await run(out, controller.signal, () => {});
+      controller.abort();
+      assert.equal(result.output.sha256, sha256(out));
+      assert.equal(sha256(out), sha256(join(folder, 'dry-run.jsonl')));
+    });
+  }
 });
 
 describe('data clean', () => {
@@ -92,6 +143,52 @@ describe('data clean', () => {
     const manifest = JSON.parse(readFileSync(join(dir, output.manifest), 'utf8')) as { dropped: Array<{ line: number; reasons: string[] }> };
     assert.equal(manifest.dropped.length, UNPARSED + COUNTS.emptyAssistant + COUNTS.alternation);
     assert.ok(manifest.dropped.every((d) => d.line > 0 && d.reasons.length === 1));
+  });
+
+  test('OUT and its manifest are committed together: a cancel at any progress report, or in the after-work, leaves both as they were', async () => {
+    const folder = join(dir, 'clean-commit');
+    mkdirSync(folder);
+    const [out, manifest] = [join(folder, 'out.jsonl'), join(folder, 'out.jsonl.manifest.json')];
+    const args = (drop: string[]) => ({ inputs: ['large.jsonl'], out: 'clean-commit/out.jsonl', drop });
+    await runTool(findTool('data_clean'), args(['parse']), context());
+    const previous = [readFileSync(out, 'utf8'), readFileSync(manifest, 'utf8')];
+    const unchanged = (why: string) => {
+      assert.deepEqual([readFileSync(out, 'utf8'), readFileSync(manifest, 'utf8')], previous, why);
+      assert.deepEqual(temps(folder), [], why);
+    };
+    const reports: Progress[] = [];
+    await runTool(findTool('data_clean'), { ...args([...DEFAULT_DROP]), out: 'clean-commit/dry-run.jsonl' }, context(undefined, (p) => reports.push(p)));
+    // Progress comes from each pass: the audit of the inputs, the clean, the audit of OUT before it is committed.
+    assert.deepEqual([...new Set(reports.map((p) => p.message!.replace(/: [\d,]+ rows$/, '')))], ['auditing the inputs', 'cleaning', 'auditing clean-commit/dry-run.jsonl']);
+    for (let at = 1; at <= reports.length; at++) {
+      const controller = new AbortController();
+      let seen = 0;
+      const cancelled = runTool(findTool('data_clean'), args([...DEFAULT_DROP]), context(controller.signal, () => ++seen === at && controller.abort()));
+      await assert.rejects(cancelled, { code: 'CANCELLED' }, `report ${at} of ${reports.length}`);
+      unchanged(`cancelled at report ${at} of ${reports.length}`);
+    }
+    // In the after-work (the tool's after-audit and manifest run there): the files it gives are not written either.
+    const controller = new AbortController();
+    const late = cleanFiles([large], {
+      out,
+      signal: controller.signal,
+      beforeCommit: async () => {
+        controller.abort();
+        return [{ path: manifest, text: 'new manifest' }];
+      },
+    });
+    await assert.rejects(late, { code: 'CANCELLED' });
+    unchanged('cancelled before the commit');
+    // Run to the end: both new, the manifest describing this OUT; a cancel after it returned changes nothing.
+    const finished = new AbortController();
+    const output = (await runTool(findTool('data_clean'), args([...DEFAULT_DROP]), context(finished.signal))) as { output: { sha256: string; rows: number } };
+    finished.abort();
+    const written = JSON.parse(readFileSync(manifest, 'utf8')) as { drop: string[]; output: { sha256: string }; after: { rows: number } };
+    assert.deepEqual(written.drop, [...DEFAULT_DROP]);
+    assert.equal(written.output.sha256, sha256(out));
+    assert.equal(output.output.sha256, sha256(out));
+    assert.equal(written.after.rows, output.output.rows);
+    assert.equal(sha256(out), sha256(join(folder, 'dry-run.jsonl')));
   });
 
   test('a cancelled clean leaves no output and no temp file', async () => {

@@ -12,7 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('withOutputs', () => {
   test('commits every output with its rows, bytes and sha256', async () => {
     const path = join(dir, 'out', 'a.jsonl');
-    const { result, outputs } = await withOutputs(async (open) => {
+    const { result, outputs } = await withOutputs(async ({ open }) => {
       const out = open(path);
       out.write('{"a":1}');
       out.write('{"b":"é"}');
@@ -29,7 +29,7 @@ describe('withOutputs', () => {
     const path = join(dir, 'keep.jsonl');
     writeFileSync(path, 'previous\n');
     await assert.rejects(
-      withOutputs(async (open) => {
+      withOutputs(async ({ open }) => {
         open(path).write('partial');
         throw new Error('cancelled');
       }),
@@ -39,10 +39,60 @@ describe('withOutputs', () => {
     assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.tmp')), []);
   });
 
+  test('a cancel before the commit point leaves every previous file; the body may read and describe its sealed output', async () => {
+    const sub = join(dir, 'commit');
+    const [out, manifest] = [join(sub, 'out.jsonl'), join(sub, 'out.manifest.json')];
+    const previous = () => [readFileSync(out, 'utf8'), readFileSync(manifest, 'utf8')];
+    const run = (signal: AbortSignal, rows: string[], abortAt: 'body' | 'never') =>
+      withOutputs(
+        async ({ open, attach }) => {
+          const output = open(out);
+          for (const row of rows) output.write(row);
+          const sealed = output.seal();
+          // The output is complete before it is in place: it can be read back (an after-audit).
+          assert.equal(readFileSync(output.stagedPath, 'utf8'), rows.map((r) => `${r}\n`).join(''));
+          attach(manifest, JSON.stringify(sealed));
+          if (abortAt === 'body') controller.abort();
+          return sealed;
+        },
+        { signal },
+      );
+    let controller = new AbortController();
+    const first = await run(controller.signal, ['{"a":1}'], 'never');
+    assert.deepEqual(previous(), ['{"a":1}\n', JSON.stringify(first.result)]);
+    controller = new AbortController();
+    await assert.rejects(run(controller.signal, ['{"b":2}', '{"c":3}'], 'body'), { code: 'CANCELLED', message: /out\.jsonl: cancelled; nothing was replaced/ });
+    assert.deepEqual(previous(), ['{"a":1}\n', JSON.stringify(first.result)]);
+    assert.deepEqual(readdirSync(sub).sort(), ['out.jsonl', 'out.manifest.json']);
+    // A cancel once the run returned changes nothing: the commit is done.
+    controller = new AbortController();
+    const second = await run(controller.signal, ['{"b":2}'], 'never');
+    controller.abort();
+    assert.deepEqual(previous(), ['{"b":2}\n', JSON.stringify(second.result)]);
+    assert.equal(second.outputs[0]!.sha256, await sha256File(out));
+  });
+
+  test('an attached file is written only when the outputs are: a failing body leaves none, and the previous one stays', async () => {
+    const sub = join(dir, 'attach');
+    const manifest = join(sub, 'm.json');
+    await withOutputs(async ({ attach }) => attach(manifest, 'first'));
+    assert.equal(readFileSync(manifest, 'utf8'), 'first');
+    await assert.rejects(
+      withOutputs(async ({ open, attach }) => {
+        open(join(sub, 'x.jsonl')).write('{}');
+        attach(manifest, 'second');
+        throw new Error('disk on fire');
+      }),
+      /disk on fire/,
+    );
+    assert.deepEqual(readdirSync(sub), ['m.json']);
+    assert.equal(readFileSync(manifest, 'utf8'), 'first');
+  });
+
   test('a large output is flushed in chunks and hashed whole', async () => {
     const path = join(dir, 'big.jsonl');
     const line = JSON.stringify({ text: 'x'.repeat(1000) });
-    const { outputs } = await withOutputs(async (open) => {
+    const { outputs } = await withOutputs(async ({ open }) => {
       const out = open(path);
       for (let i = 0; i < 3000; i++) out.write(line);
     });

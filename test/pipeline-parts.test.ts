@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
 import { findPii, hashString, hashValue, HashIndex, NearDupIndex, readJsonl, scanPii, Scrubber, TokenCounter } from '../src/pipeline/index.ts';
-import { wordHashes } from '../src/pipeline/minhash.ts';
+import { bandingFor, candidateChance, wordHashes } from '../src/pipeline/minhash.ts';
 import { isBlankUtf8, lastNonSpaceUtf8 } from '../src/pipeline/utf8.ts';
 import type { PiiKind } from '../src/pipeline/index.ts';
-import { rng, sentence } from './helpers/datasets.ts';
+import { rng, sentence, shingleJaccard, shinglePairs } from './helpers/datasets.ts';
 
 describe('PII', () => {
   const cases: Array<[string, PiiKind[]]> = [
@@ -156,6 +156,44 @@ describe('duplicate indexes', () => {
     const decoys = clusters.filter((c) => c.rows.some((r) => r % 3 === 2));
     assert.ok(decoys.length <= 2, `${decoys.length} decoys clustered`);
   });
+
+  test('the banding follows the threshold: 16 x 8 at 0.8, and a pair at any threshold a candidate with probability 0.94 or more', () => {
+    assert.deepEqual([0.6, 0.8, 0.9].map(bandingFor), [{ bands: 32, rows: 4 }, { bands: 16, rows: 8 }, { bands: 16, rows: 8 }]);
+    for (let t = 0.05; t <= 1; t += 0.01) {
+      const banding = bandingFor(t);
+      assert.equal(banding.bands * banding.rows, 128);
+      assert.ok(candidateChance(t, banding) >= 0.94, `${t.toFixed(2)}: ${JSON.stringify(banding)}`);
+    }
+    for (const threshold of [0, -0.1, 1.01, Number.NaN]) {
+      assert.throws(() => new NearDupIndex({ threshold }), { code: 'INVALID_ARGUMENT', message: /above 0 and at most 1/ });
+    }
+  });
+
+  // Pairs at known word-shingle similarities, interleaved in one index: at the threshold's
+  // banding, those above it cluster and those below do not. Pairs just above (0.65 at 0.6) are
+  // found as often as 128 values estimate them at or above it (about 90%); 16 x 8 bands made only
+  // about a third of them candidates.
+  const nearCases: Array<{ threshold: number; found: Array<[similarity: number, pairs: number]> }> = [
+    { threshold: 0.6, found: [[0.7, 100], [0.65, 93], [0.45, 0]] },
+    { threshold: 0.9, found: [[0.95, 99], [0.8, 0]] },
+  ];
+  for (const { threshold, found } of nearCases) {
+    test(`NearDupIndex at threshold ${threshold}: ${found.map(([s, n]) => `${n} of 100 pairs at ${s}`).join(', ')}`, () => {
+      const random = rng(1);
+      const sets = found.map(([similarity]) => shinglePairs(random, 100, similarity));
+      for (const [i, set] of sets.entries()) assert.ok(Math.abs(shingleJaccard(...set.pairs[0]!) - found[i]![0]) < 0.005);
+      const index = new NearDupIndex({ threshold });
+      // Row 2k and 2k + 1 are a pair; pairs of each similarity take turns.
+      const pairs = sets[0]!.pairs.flatMap((_, k) => sets.map((set) => set.pairs[k]!));
+      pairs.forEach(([a, b], i) => {
+        index.add(2 * i, a);
+        index.add(2 * i + 1, b);
+      });
+      const clustered = new Set(index.clusters().map((c) => (assert.equal(c.rows.length, 2), c.rows[0]! / 2)));
+      const counts = sets.map((_, s) => pairs.filter((_, i) => i % sets.length === s && clustered.has(i)).length);
+      assert.deepEqual(counts, found.map(([, n]) => n));
+    });
+  }
 
   test('NearDupIndex pairs rows thousands apart (its signatures are kept in blocks of rows)', () => {
     const random = rng(5);

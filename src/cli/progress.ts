@@ -14,21 +14,28 @@ function bytes(n: number): string {
 /**
  * A one-line progress display on a terminal (rows, MB/s, ETA), redrawn at most 10 times a
  * second; silent when stderr is not a terminal or output is JSON. Phases (a job's milestones)
- * are printed as lines of their own whenever `phases` is on. `done` clears the line.
+ * are printed as lines of their own whenever `phases` is on. A report whose `done` is below the
+ * last one starts another pass over the data (clean's audits): its rate and ETA count from there.
+ * `done` clears the line.
  */
 export function terminalProgress(stream: NodeJS.WriteStream, enabled: boolean, phases = enabled) {
   const started = performance.now();
+  let passStarted = started;
+  let lastDone = 0;
   let last = 0;
   let shown = false;
   const report = (progress: Progress) => {
+    if (progress.done < lastDone) passStarted = performance.now();
+    lastDone = progress.done;
     if (progress.phase && phases) {
       stream.write(`${shown ? '\r\x1b[2K' : ''}${progress.phase}\n`);
       shown = false;
     }
     const now = performance.now();
-    if (!enabled || now - last < 100 || now - started < 1000) return;
+    // A pass's first quarter second gives no rate worth showing.
+    if (!enabled || now - last < 100 || now - started < 1000 || now - passStarted < 250) return;
     last = now;
-    const seconds = (now - started) / 1000;
+    const seconds = (now - passStarted) / 1000;
     const isBytes = progress.unit === 'bytes';
     const done = isBytes ? bytes(progress.done) : progress.done.toLocaleString('en-US');
     const total = progress.total ? ` / ${isBytes ? bytes(progress.total) : progress.total.toLocaleString('en-US')}` : '';

@@ -33,6 +33,13 @@ export interface CleanOptions {
   names?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (progress: RowProgress) => void;
+  /**
+   * Work that is part of the run but needs OUT complete, such as an audit of it and a manifest:
+   * called with the result and the finished output (a temp file, `staged`) before anything is
+   * renamed into place. The files it returns are committed with OUT; a cancel or an error in it
+   * leaves the previous OUT and files.
+   */
+  beforeCommit?: (result: CleanResult, staged: string) => Promise<ReadonlyArray<{ path: string; text: string }>>;
 }
 
 /** A dropped row: where it was and every rule it broke. */
@@ -61,7 +68,8 @@ export function parseRules(names: readonly string[]): CleanRule[] {
 
 /**
  * Concatenates the sources into `out`, dropping rows by the named rules. Kept rows are copied
- * as written; blank lines are left out and counted. The output is written all or nothing.
+ * as written; blank lines are left out and counted. The output (with the files `beforeCommit`
+ * gives) is written all or nothing: a run cancelled before it returns leaves the previous files.
  */
 export async function cleanFiles(paths: readonly string[], options: CleanOptions): Promise<CleanResult> {
   const drop = [...(options.drop ?? DEFAULT_DROP)];
@@ -71,7 +79,7 @@ export async function cleanFiles(paths: readonly string[], options: CleanOptions
   const sources = names.map((path) => ({ path, sha256: '', lines: 0, blank: 0, rows: 0, kept: 0, dropped: 0 }));
   const byRule = Object.fromEntries(CLEAN_RULES.map((r) => [r, 0])) as Record<CleanRule, number>;
   const dropped: DroppedRow[] = [];
-  const { outputs } = await withOutputs(async (open) => {
+  const { result } = await withOutputs(async ({ open, attach }) => {
     const out = open(options.out);
     for await (const row of readRows(paths, { signal: options.signal, onProgress: options.onProgress })) {
       const tally = sources[row.source]!;
@@ -91,9 +99,12 @@ export async function cleanFiles(paths: readonly string[], options: CleanOptions
       for (const reason of reasons) byRule[reason]++;
       dropped.push({ source: names[row.source]!, line: row.line, reasons });
     }
-  });
-  for (const [i, path] of paths.entries()) sources[i]!.sha256 = await sha256File(path, options.signal);
-  return { drop, sources, output: outputs[0]!, dropped_by_rule: byRule, dropped };
+    for (const [i, path] of paths.entries()) sources[i]!.sha256 = await sha256File(path, options.signal);
+    const result: CleanResult = { drop, sources, output: out.seal(), dropped_by_rule: byRule, dropped };
+    for (const file of (await options.beforeCommit?.(result, out.stagedPath)) ?? []) attach(file.path, file.text);
+    return result;
+  }, { signal: options.signal });
+  return result;
 }
 
 /** The enabled rules as one function from a row to the rules it breaks. */

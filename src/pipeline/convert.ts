@@ -59,7 +59,7 @@ export async function convertFile(path: string, options: ConvertOptions): Promis
     skipped.count++;
     if (skipped.first.length < keep) skipped.first.push({ line, reason });
   };
-  const { outputs } = await withOutputs(async (open) => {
+  const { result: report } = await withOutputs(async ({ open }) => {
     const out = open(options.out);
     for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress })) {
       lines++;
@@ -85,8 +85,10 @@ export async function convertFile(path: string, options: ConvertOptions): Promis
       converted++;
       out.write(JSON.stringify(result.row));
     }
-  });
-  return { to: options.to, input: { sha256: await sha256File(path, options.signal), lines, rows, formats }, output: outputs[0]!, converted, skipped, dropped };
+    const input = { sha256: await sha256File(path, options.signal), lines, rows, formats };
+    return { to: options.to, input, output: out.seal(), converted, skipped, dropped };
+  }, { signal: options.signal });
+  return report;
 }
 
 /**

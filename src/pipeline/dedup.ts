@@ -3,7 +3,7 @@ import { messagesHash, messagesText } from './canonical.ts';
 import { sha256File } from './digest.ts';
 import { PipelineError } from './errors.ts';
 import { HashIndex } from './hash-index.ts';
-import { NearDupIndex } from './minhash.ts';
+import { checkNearThreshold, DEFAULT_NEAR_THRESHOLD, NearDupIndex } from './minhash.ts';
 import { withOutputs } from './output.ts';
 import { fileSizes, readRows } from './rows.ts';
 import type { RowProgress, SourceRow } from './rows.ts';
@@ -52,7 +52,8 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
   const scope = options.scope ?? 'within-source';
   const plan = planDedup(paths, names, options.outDir, scope, options.groups ?? []);
   const near = options.near === true;
-  const threshold = options.threshold ?? 0.8;
+  const threshold = options.threshold ?? DEFAULT_NEAR_THRESHOLD;
+  if (near) checkNearThreshold(threshold);
   const keep = options.keep ?? 100;
   const sizes = await fileSizes(paths);
   const passBytes = sizes.reduce((a, b) => a + b, 0);
@@ -66,7 +67,7 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
   const nearOf = near ? await findNearDuplicates(read(0), plan, threshold) : null;
   cancelled(options.signal);
   const tallies = paths.map(() => new SourceTally());
-  const { result: hashes, outputs } = await withOutputs(async (open) => {
+  const { result: hashes, outputs } = await withOutputs(async ({ open }) => {
     const files = plan.outputs.map((path) => open(path));
     const exact = Array.from({ length: plan.domains }, () => new HashIndex());
     const numbering = new RowNumbering(paths.length);
@@ -92,9 +93,8 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
     }
     const inputHashes: string[] = [];
     for (const path of paths) inputHashes.push(await sha256File(path, options.signal));
-    cancelled(options.signal);
     return inputHashes;
-  });
+  }, { signal: options.signal });
 
   const sum = (pick: (t: SourceTally) => number) => tallies.reduce((n, t) => n + pick(t), 0);
   const groupOf = (i: number) => {

@@ -1,3 +1,4 @@
+import { PipelineError } from './errors.ts';
 import { wordCharTable } from './pretokenize.ts';
 import { CodeUnits } from './units.ts';
 
@@ -10,11 +11,15 @@ export interface NearDupOptions {
 
 /** Values in one row's MinHash signature. */
 export const PERMUTATIONS = 128;
+/** The threshold when none is given. */
+export const DEFAULT_NEAR_THRESHOLD = 0.8;
 const EMPTY = 0xffffffff;
-// 16 bands of 8 rows: a pair at Jaccard 0.8 becomes a candidate with probability 0.95, one at 0.5 with 0.06.
-const BANDS = 16;
-const ROWS_PER_BAND = PERMUTATIONS / BANDS;
 const REPRESENTATIVES = 8;
+/**
+ * How likely a pair at the threshold must be to become a candidate for a banding to qualify.
+ * 16 bands of 8 rows give 0.947 at the default 0.8 (the banding the audit's speed was measured with).
+ */
+const MIN_CANDIDATE_CHANCE = 0.94;
 /** Rows a block of signatures holds (2 MB): a power of two, so a row's block is a shift away. */
 const BLOCK_SHIFT = 12;
 const BLOCK_ROWS = 1 << BLOCK_SHIFT;
@@ -29,6 +34,45 @@ function fmix32(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** How LSH cuts a signature: `bands` bands of `rows` values each, `bands × rows = PERMUTATIONS`. */
+export interface Banding {
+  bands: number;
+  rows: number;
+}
+
+/** The probability that a pair at Jaccard `similarity` shares at least one band: 1 - (1 - s^r)^b. */
+export function candidateChance(similarity: number, { bands, rows }: Banding): number {
+  return 1 - (1 - similarity ** rows) ** bands;
+}
+
+/**
+ * The banding for a threshold: of those making a pair at the threshold a candidate with
+ * probability MIN_CANDIDATE_CHANCE or more, the one with the fewest candidates below it (the
+ * least area under its S-curve from 0 to the threshold); when none qualifies (thresholds near
+ * 0), the most likely. INVALID_ARGUMENT for a threshold outside (0, 1].
+ */
+export function bandingFor(threshold: number): Banding {
+  checkNearThreshold(threshold);
+  const choices: Banding[] = [];
+  for (let rows = 1; rows <= PERMUTATIONS; rows++) if (PERMUTATIONS % rows === 0) choices.push({ bands: PERMUTATIONS / rows, rows });
+  const qualifying = choices.filter((b) => candidateChance(threshold, b) >= MIN_CANDIDATE_CHANCE);
+  if (qualifying.length === 0) return choices.reduce((a, b) => (candidateChance(threshold, b) > candidateChance(threshold, a) ? b : a));
+  const below = (banding: Banding) => {
+    // The midpoint rule over 200 steps: exact enough to rank curves this far apart.
+    let area = 0;
+    for (let i = 0; i < 200; i++) area += candidateChance(((i + 0.5) / 200) * threshold, banding);
+    return area;
+  };
+  return qualifying.reduce((a, b) => (below(b) < below(a) ? b : a));
+}
+
+/** INVALID_ARGUMENT unless the threshold is a Jaccard similarity in (0, 1]. */
+export function checkNearThreshold(threshold: number): void {
+  if (!(threshold > 0 && threshold <= 1)) {
+    throw new PipelineError('INVALID_ARGUMENT', `near-duplicate threshold ${threshold}: expected a Jaccard similarity above 0 and at most 1 (default ${DEFAULT_NEAR_THRESHOLD})`);
+  }
 }
 
 const ASTRAL_WORD = /[\p{L}\p{N}]/u;
@@ -85,40 +129,23 @@ function hashWords(text: string): number {
 }
 
 /**
- * MinHash over word 5-shingles with LSH banding. Each row's signature is 512 bytes; band
- * buckets keep a few representatives each, so a pile of identical rows costs linear time.
+ * MinHash signatures of texts, `PERMUTATIONS` values each. Pure and independent of the
+ * threshold and banding: worker threads compute them, and the index on the main thread bands them.
  */
-export class NearDupIndex {
-  readonly threshold: number;
-  readonly #seeds: Uint32Array;
-  /**
-   * Signatures in blocks of BLOCK_ROWS rows, added as rows come: one growing array would be
-   * copied at each doubling, and for a moment hold three times what the rows need.
-   */
-  readonly #blocks: Uint32Array[] = [];
-  #rowIds: number[] = [];
-  readonly #buckets = Array.from({ length: BANDS }, () => new BandBuckets());
-  readonly #parent = new Map<number, number>();
-  readonly #similarity = new Map<number, number>();
-  readonly #scratch = new Uint32Array(PERMUTATIONS);
+export class MinHasher {
+  readonly #seed0: number;
+  readonly #seed1: number;
 
-  constructor(options: NearDupOptions = {}) {
-    this.threshold = options.threshold ?? 0.8;
-    const seed = options.seed ?? 1;
-    this.#seeds = new Uint32Array(PERMUTATIONS).map((_, i) => fmix32(seed * 0x9e3779b1 + i * 0x7f4a7c15));
-  }
-
-  /** Adds a row's text; rows must be added in increasing row order. */
-  add(row: number, text: string): void {
-    if (this.signature(text, this.#scratch, 0)) this.insert(row, this.#scratch, 0);
+  constructor(readonly seed = 1) {
+    this.#seed0 = fmix32(seed * 0x9e3779b1) | 0;
+    this.#seed1 = fmix32(seed * 0x9e3779b1 + 0x7f4a7c15) | 0;
   }
 
   /**
-   * Writes the MinHash signature of a text (`PERMUTATIONS` values) into `out` at `offset`;
-   * false when the text has no words. One permutation hashing: each 5-shingle is hashed once
-   * and kept as the minimum of one of the bins its hash picks, and empty bins borrow from the
-   * next filled one (rotation densification). A row costs one hash a shingle instead of 128.
-   * Pure: worker threads compute signatures, and the index inserts them in row order.
+   * Writes the MinHash signature of a text into `out` at `offset`; false when the text has no
+   * words. One permutation hashing: each 5-shingle is hashed once and kept as the minimum of
+   * one of the bins its hash picks, and empty bins borrow from the next filled one (rotation
+   * densification). A row costs one hash a shingle instead of 128.
    */
   signature(text: string, out: Uint32Array, offset: number): boolean {
     const count = hashWords(text);
@@ -126,8 +153,8 @@ export class NearDupIndex {
     const w = wordScratch;
     const end = offset + PERMUTATIONS;
     out.fill(EMPTY, offset, end);
-    const seed0 = this.#seeds[0]! | 0;
-    const seed1 = this.#seeds[1]! | 0;
+    const seed0 = this.#seed0;
+    const seed1 = this.#seed1;
     const span = Math.min(5, count);
     for (let i = 0; i + span <= count; i++) {
       // The shingle's words, each rotated by its place so order counts, mixed once.
@@ -150,8 +177,43 @@ export class NearDupIndex {
     }
     return true;
   }
+}
 
-  /** Adds a row by its signature (from `signature`); rows must be added in increasing row order. */
+/**
+ * Near duplicates by MinHash over word 5-shingles with LSH banding chosen for the threshold
+ * (`bandingFor`). Each row's signature is 512 bytes; band buckets keep a few representatives
+ * each, so a pile of identical rows costs linear time.
+ */
+export class NearDupIndex {
+  readonly threshold: number;
+  readonly banding: Banding;
+  /** Computes the signatures this index expects (the same seed); `insert` takes them from any thread. */
+  readonly hasher: MinHasher;
+  /**
+   * Signatures in blocks of BLOCK_ROWS rows, added as rows come: one growing array would be
+   * copied at each doubling, and for a moment hold three times what the rows need.
+   */
+  readonly #blocks: Uint32Array[] = [];
+  #rowIds: number[] = [];
+  readonly #buckets: BandBuckets[];
+  readonly #parent = new Map<number, number>();
+  readonly #similarity = new Map<number, number>();
+  readonly #scratch = new Uint32Array(PERMUTATIONS);
+
+  /** INVALID_ARGUMENT for a threshold outside (0, 1]. */
+  constructor(options: NearDupOptions = {}) {
+    this.threshold = options.threshold ?? DEFAULT_NEAR_THRESHOLD;
+    this.banding = bandingFor(this.threshold);
+    this.hasher = new MinHasher(options.seed ?? 1);
+    this.#buckets = Array.from({ length: this.banding.bands }, () => new BandBuckets());
+  }
+
+  /** Adds a row's text; rows must be added in increasing row order. */
+  add(row: number, text: string): void {
+    if (this.hasher.signature(text, this.#scratch, 0)) this.insert(row, this.#scratch, 0);
+  }
+
+  /** Adds a row by its signature (from `hasher`, or a MinHasher of the same seed); rows must be added in increasing row order. */
   insert(row: number, signatures: Uint32Array, offset: number): void {
     const index = this.#rowIds.length;
     this.#rowIds.push(row);
@@ -159,9 +221,10 @@ export class NearDupIndex {
     const all = this.#blocks[index >>> BLOCK_SHIFT]!;
     const base = (index & (BLOCK_ROWS - 1)) * PERMUTATIONS;
     all.set(signatures.subarray(offset, offset + PERMUTATIONS), base);
-    for (let band = 0; band < BANDS; band++) {
+    const { bands, rows } = this.banding;
+    for (let band = 0; band < bands; band++) {
       let key = band;
-      for (let r = 0; r < ROWS_PER_BAND; r++) key = fmix32(key ^ all[base + band * ROWS_PER_BAND + r]!);
+      for (let r = 0; r < rows; r++) key = fmix32(key ^ all[base + band * rows + r]!);
       const bucket = this.#buckets[band]!;
       bucket.reserve(index);
       const slot = bucket.slot(key | 0);

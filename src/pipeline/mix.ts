@@ -111,10 +111,13 @@ export async function mixFiles(options: MixOptions): Promise<MixReport> {
   const hashes: string[] = [];
   for (const path of paths) hashes.push(await sha256File(path, options.signal));
   if (options.signal?.aborted) throw new PipelineError('CANCELLED', `${options.out}: mix cancelled`);
-  const { outputs } = await withOutputs(async (open) => {
-    const out = open(options.out);
-    for (const text of picked) out.write(text);
-  });
+  const { outputs } = await withOutputs(
+    async ({ open }) => {
+      const out = open(options.out);
+      for (const text of picked) out.write(text);
+    },
+    { signal: options.signal },
+  );
   const output = outputs[0]!;
   const weightSum = sources.reduce((n, s) => n + s.weight, 0);
   return {

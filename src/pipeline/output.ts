@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { PipelineError } from './errors.ts';
 
 /** What a committed output holds: where it is, how many lines and bytes, and its sha256. */
 export interface OutputSummary {
@@ -13,6 +14,11 @@ export interface OutputSummary {
 
 const FLUSH_AT = 1 << 20;
 
+/** A temp file's name beside the file it will become. */
+function tempBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+}
+
 /**
  * A JSONL file written all or nothing: lines go to a temp file beside the target, and only
  * `commit()` renames it into place. `abort()` (on an error or Ctrl-C) removes the temp file,
@@ -23,6 +29,8 @@ export class JsonlOutput {
   private pending: string[] = [];
   private pendingLength = 0;
   private fd: number | null;
+  private sealed: OutputSummary | null = null;
+  private finished = false;
   rows = 0;
   bytes = 0;
 
@@ -36,20 +44,29 @@ export class JsonlOutput {
   /** Starts an output at `path`, creating its directory. */
   static open(path: string): JsonlOutput {
     mkdirSync(dirname(path), { recursive: true });
-    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
-    return new JsonlOutput(path, temp);
+    return new JsonlOutput(path, tempBeside(path));
+  }
+
+  /** The temp file the lines go to: complete once `seal()` has returned, gone after `commit()` or `abort()`. */
+  get stagedPath(): string {
+    return this.temp;
   }
 
   /** Appends one line (without its newline). */
   write(line: string): void {
+    if (this.fd === null) this.closed();
     this.pending.push(line);
     this.pendingLength += line.length + 1;
     this.rows++;
     if (this.pendingLength >= FLUSH_AT) this.flush();
   }
 
-  /** Writes what is buffered, fsyncs, and renames the file into place. */
-  commit(): OutputSummary {
+  /**
+   * Ends the writing: what is buffered is written and fsynced, and the summary (with the
+   * sha256) is final, while the file is still only at `stagedPath`. Again returns the same summary.
+   */
+  seal(): OutputSummary {
+    if (this.sealed) return this.sealed;
     this.flush();
     const fd = this.take();
     try {
@@ -57,14 +74,24 @@ export class JsonlOutput {
     } finally {
       closeSync(fd);
     }
+    this.sealed = { path: this.path, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
+    return this.sealed;
+  }
+
+  /** Seals the output and renames it into place. */
+  commit(): OutputSummary {
+    const summary = this.seal();
+    if (this.finished) this.closed();
     renameSync(this.temp, this.path);
-    return { path: this.path, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
+    this.finished = true;
+    return summary;
   }
 
   /** Drops the output: the temp file is removed and the target is left as it was. */
   abort(): void {
-    if (this.fd === null) return;
-    closeSync(this.take());
+    if (this.finished) return;
+    this.finished = true;
+    if (this.fd !== null) closeSync(this.take());
     try {
       unlinkSync(this.temp);
     } catch {
@@ -90,25 +117,71 @@ export class JsonlOutput {
   }
 
   private closed(): never {
-    throw new Error(`${this.path}: output already committed or aborted`);
+    throw new Error(`${this.path}: output already sealed, committed or aborted`);
   }
 }
 
+/** What a run's body gets from `withOutputs`. */
+export interface Outputs {
+  /** Starts a JSONL output at `path`, written to a temp file beside it until the commit. */
+  open(path: string): JsonlOutput;
+  /**
+   * A text file committed with the outputs, once they are in place: a manifest that describes
+   * them. A previous file at `path` is removed before any output is renamed, so a manifest
+   * beside an output is never one written for other bytes.
+   */
+  attach(path: string, text: string): void;
+}
+
 /**
- * Runs `body` with outputs opened by `open`, committing them all when it returns and aborting
- * them all when it throws (an error or a cancellation), so no half-written file is left.
+ * Runs `body` with outputs, then commits them all; when it throws (an error or a
+ * cancellation) it aborts them all, so no half-written file is left and the previous files
+ * stay. The commit point is right after `body` returns: a `signal` aborted by then rejects
+ * with CANCELLED and changes nothing on disk; from there on the renames run without a pause,
+ * so a later cancel finds the run complete. The body does everything that may be cancelled
+ * (reading, hashing the inputs, auditing a sealed output) before it returns.
  */
-export async function withOutputs<T>(body: (open: (path: string) => JsonlOutput) => Promise<T>): Promise<{ result: T; outputs: OutputSummary[] }> {
+export async function withOutputs<T>(body: (outputs: Outputs) => Promise<T>, options: { signal?: AbortSignal | undefined } = {}): Promise<{ result: T; outputs: OutputSummary[] }> {
   const opened: JsonlOutput[] = [];
+  const attached: Array<{ path: string; text: string }> = [];
+  const staged: string[] = [];
   try {
-    const result = await body((path) => {
-      const output = JsonlOutput.open(path);
-      opened.push(output);
-      return output;
+    const result = await body({
+      open: (path) => {
+        const output = JsonlOutput.open(path);
+        opened.push(output);
+        return output;
+      },
+      attach: (path, text) => void attached.push({ path, text }),
     });
-    return { result, outputs: opened.map((output) => output.commit()) };
+    if (options.signal?.aborted) throw new PipelineError('CANCELLED', `${opened[0]?.path ?? attached[0]?.path ?? 'output'}: cancelled; nothing was replaced`);
+    // From here on nothing awaits: the outputs are sealed and the attached files written
+    // beside their targets, then everything is renamed, the attached files last.
+    for (const output of opened) output.seal();
+    for (const file of attached) {
+      mkdirSync(dirname(file.path), { recursive: true });
+      staged.push(tempBeside(file.path));
+      writeNew(staged.at(-1)!, file.text);
+    }
+    for (const file of attached) rmSync(file.path, { force: true });
+    const outputs = opened.map((output) => output.commit());
+    attached.forEach((file, i) => renameSync(staged[i]!, file.path));
+    return { result, outputs };
   } catch (error) {
     for (const output of opened) output.abort();
+    for (const temp of staged) rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/** Writes and fsyncs `text` to a file that must not exist yet. */
+function writeNew(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o644);
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -26,7 +26,10 @@ export interface RowProgress {
   rows: number;
 }
 
-/** Reads sources one after another, each line parsed and tagged with its source and line number. */
+/**
+ * Reads sources one after another, each line parsed and tagged with its source and line number.
+ * Progress comes as bytes are read, and once more when every row has been taken: all the bytes, all the rows.
+ */
 export async function* readRows(
   paths: readonly string[],
   options: { signal?: AbortSignal | undefined; onProgress?: ((progress: RowProgress) => void) | undefined } = {},
@@ -45,6 +48,7 @@ export async function* readRows(
     }
     before += sizes[source]!;
   }
+  options.onProgress?.({ bytes: totalBytes, totalBytes, rows });
 }
 
 /** Parses one line: blank and unparsable lines come back with no value. */

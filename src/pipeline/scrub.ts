@@ -39,7 +39,7 @@ export async function scrubFile(path: string, options: ScrubOptions): Promise<Sc
   let changed = 0;
   let unparsed = 0;
   let blank = 0;
-  const { outputs } = await withOutputs(async (open) => {
+  const { result } = await withOutputs(async ({ open }) => {
     const out = open(options.out);
     for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress })) {
       lines++;
@@ -62,15 +62,16 @@ export async function scrubFile(path: string, options: ScrubOptions): Promise<Sc
       changed++;
       out.write(JSON.stringify(scrubbed));
     }
-  });
-  return {
-    input: { sha256: await sha256File(path, options.signal), lines, rows },
-    output: outputs[0]!,
-    replaced: { ...scrubber.counts },
-    rows_changed: changed,
-    unparsed_copied: unparsed,
-    blank_lines: blank,
-  };
+    return {
+      input: { sha256: await sha256File(path, options.signal), lines, rows },
+      output: out.seal(),
+      replaced: { ...scrubber.counts },
+      rows_changed: changed,
+      unparsed_copied: unparsed,
+      blank_lines: blank,
+    };
+  }, { signal: options.signal });
+  return result;
 }
 
 function total(counts: Record<PiiKind, number>): number {

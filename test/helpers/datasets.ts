@@ -181,3 +181,39 @@ export function taggedDataset(source: string, counts: { rows: number; parseError
   }
   return lines.map((line) => `${line}\n`).join('');
 }
+
+/**
+ * `count` pairs of texts whose word 5-shingle sets have a known Jaccard similarity (the nearest
+ * to `similarity` whole shingles allow, returned as `jaccard`). Each text is `words` distinct
+ * random words; the second shares the first's first k words and has new ones after, so the two
+ * share k - 4 of their `words - 4` shingles each. No word is in two pairs.
+ */
+export function shinglePairs(random: () => number, count: number, similarity: number, words = 204): { pairs: Array<[string, string]>; jaccard: number } {
+  const shingles = words - 4;
+  const shared = Math.round((2 * shingles * similarity) / (1 + similarity));
+  const word = () => `w${Math.floor(random() * 2 ** 48).toString(36)}`;
+  const pairs = Array.from({ length: count }, (): [string, string] => {
+    const first = Array.from({ length: words }, word);
+    const second = [...first.slice(0, shared + 4), ...Array.from({ length: words - shared - 4 }, word)];
+    return [first.join(' '), second.join(' ')];
+  });
+  return { pairs, jaccard: shared / (2 * shingles - shared) };
+}
+
+/** Word 5-shingle Jaccard similarity of two texts of space-separated words (to check `shinglePairs`). */
+export function shingleJaccard(a: string, b: string): number {
+  const shingles = (text: string) => {
+    const words = text.split(' ');
+    return new Set(words.slice(4).map((_, i) => words.slice(i, i + 5).join(' ')));
+  };
+  const [x, y] = [shingles(a), shingles(b)];
+  const both = [...x].filter((s) => y.has(s)).length;
+  return both / (x.size + y.size - both);
+}
+
+/** A chat row holding a text: the first half of its words the user's, the rest the assistant's. */
+export function textRow(text: string): { messages: Array<{ role: string; content: string }> } {
+  const words = text.split(' ');
+  const half = Math.floor(words.length / 2);
+  return { messages: [{ role: 'user', content: words.slice(0, half).join(' ') }, { role: 'assistant', content: `${words.slice(half).join(' ')}.` }] };
+}

@@ -1,6 +1,6 @@
 import { messagesHash, messagesText } from '../canonical.ts';
 import { readJsonl } from '../jsonl.ts';
-import { NearDupIndex, PERMUTATIONS } from '../minhash.ts';
+import { MinHasher, PERMUTATIONS } from '../minhash.ts';
 import { TokenCounter } from '../tokens.ts';
 import type { TokenEncoding } from '../tokens.ts';
 import { AuditAccumulator } from './accumulator.ts';
@@ -22,7 +22,11 @@ export interface RangeTask {
   endsAtEof: boolean;
   settings: AuditSettings;
   encoding: TokenEncoding;
-  near: { threshold: number } | null;
+  /**
+   * The near-duplicate index's MinHash seed, when near duplicates are wanted. Only signatures are
+   * computed here; the threshold and the banding it picks apply where they are inserted (`NearDupIndex.insert`).
+   */
+  near: { seed: number } | null;
 }
 
 /** A range's tallies, and per parsed row (in order) its line within the range, hash and signature. */
@@ -43,7 +47,7 @@ export interface RangeResult {
  */
 export async function auditRange(task: RangeTask, onBytes: (bytes: number) => void, signal?: AbortSignal): Promise<RangeResult> {
   const tally = new AuditAccumulator(task.settings, TokenCounter.shared(task.encoding));
-  const near = task.near ? new NearDupIndex({ threshold: task.near.threshold }) : null;
+  const near = task.near ? new MinHasher(task.near.seed) : null;
   let rowLines = new Int32Array(1024);
   let hashes = new Uint32Array(2048);
   let signatures = near ? new Uint32Array(1024 * PERMUTATIONS) : null;

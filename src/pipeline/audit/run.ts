@@ -2,7 +2,7 @@ import { messagesHash, messagesText } from '../canonical.ts';
 import { PipelineError } from '../errors.ts';
 import { HashIndex } from '../hash-index.ts';
 import { isGzipFile, readJsonl } from '../jsonl.ts';
-import { NearDupIndex, PERMUTATIONS } from '../minhash.ts';
+import { DEFAULT_NEAR_THRESHOLD, NearDupIndex, PERMUTATIONS } from '../minhash.ts';
 import { splitRanges } from '../ranges.ts';
 import { fileSizes } from '../rows.ts';
 import { fineTuneSpec } from '../models.ts';
@@ -61,12 +61,12 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
     keep: options.keep ?? 10,
   };
   const counter = TokenCounter.shared(encoding);
+  const near = options.near === false ? null : new NearDupIndex({ threshold: options.nearThreshold ?? DEFAULT_NEAR_THRESHOLD });
   const sizes = await fileSizes(paths);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const places = new RowPlaces();
   const exact = new HashIndex();
   const groups = new Map<number, number>();
-  const near = options.near === false ? null : new NearDupIndex({ threshold: options.nearThreshold ?? 0.8 });
 
   const perSource: AuditAccumulator[] = [];
   const threads = Math.max(1, options.threads ?? defaultThreads());
@@ -199,7 +199,7 @@ async function auditRanges(
   // Ranges of about RANGE_BYTES, taken by whichever thread is free: at least one a thread.
   const ranges = await splitRanges(path, Math.min(64, Math.max(threads, Math.ceil(size / RANGE_BYTES))));
   let done = 0;
-  const near = context.near ? { threshold: context.near.threshold } : null;
+  const near = context.near ? { seed: context.near.hasher.seed } : null;
   const tasks = ranges.map((range, i) => ({ path, source, ...range, endsAtEof: i === ranges.length - 1, settings: context.settings, encoding: context.encoding, near }));
   try {
     return await runRanges(tasks, threads, context.signal, (bytes) => context.report((done += bytes)));

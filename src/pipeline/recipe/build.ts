@@ -107,7 +107,7 @@ async function countRows(path: string, signal: AbortSignal | undefined): Promise
 }
 
 async function concatenate(parts: readonly string[], out: string): Promise<void> {
-  await withOutputs(async (open) => {
+  await withOutputs(async ({ open }) => {
     const output = open(out);
     for (const part of parts) for await (const batch of readJsonl(part)) for (const line of batch) if (line.issue !== 'blank') output.write(line.text);
   });

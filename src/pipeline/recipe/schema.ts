@@ -19,7 +19,7 @@ const common = { name: Name, expect: Expect.optional() };
 /** One step of a recipe: what it does, what it reads (sources or earlier steps), what it should yield. */
 export const RecipeStep = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('clean'), inputs: z.array(Name).min(1), drop: z.array(z.enum(CLEAN_RULES)).optional(), model: z.string().optional() }).strict(),
-  z.object({ ...common, kind: z.literal('dedup'), inputs: z.array(Name).min(1), scope: z.enum(DEDUP_SCOPES).default('cross-source'), near: z.boolean().default(false), threshold: z.number().min(0).max(1).default(0.8) }).strict(),
+  z.object({ ...common, kind: z.literal('dedup'), inputs: z.array(Name).min(1), scope: z.enum(DEDUP_SCOPES).default('cross-source'), near: z.boolean().default(false), threshold: z.number().gt(0).max(1).default(0.8) }).strict(),
   z.object({ ...common, kind: z.literal('scrub'), input: Name, consistent: z.boolean().default(false) }).strict(),
   z.object({ ...common, kind: z.literal('convert'), input: Name, to: z.enum(FORMATS) }).strict(),
   z

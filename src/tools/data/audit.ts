@@ -17,7 +17,7 @@ export const dataAudit = defineTool({
     files: z.array(z.string().min(1)).min(1).describe('JSONL files'),
     report: z.string().optional().describe('also write the audit as Markdown to this file'),
     near: z.boolean().default(true).describe('near-duplicate pass (MinHash)'),
-    threshold: z.number().min(0).max(1).default(0.8).describe('near-duplicate Jaccard threshold'),
+    threshold: z.number().gt(0).max(1).default(0.8).describe('near-duplicate Jaccard threshold, above 0 and at most 1'),
     field: z.string().default('difficulty').describe('metadata field whose values to count'),
     model: z.string().default('gpt-4o-mini').describe('fine-tuning model for context limit and cost'),
     epochs: z.number().int().positive().default(3).describe('epochs for the cost estimate'),

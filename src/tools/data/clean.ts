@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { writeFileAtomic } from '../../board/index.ts';
 import { auditFiles, CLEAN_RULES, cleanFiles, DEFAULT_DROP, parseRules } from '../../pipeline/index.ts';
 import type { AuditReport } from '../../pipeline/index.ts';
 import { defineTool } from '../tool.ts';
@@ -45,12 +44,16 @@ export const dataClean = defineTool({
     const models = context.fineTuneModels ? { models: context.fineTuneModels } : {};
     const inputs = input.inputs.map(context.resolvePath);
     const out = context.resolvePath(input.out);
-    const auditOf = async (paths: string[]): Promise<z.infer<typeof AuditCounts>> => {
-      const report: AuditReport = await auditFiles(paths, { near: false, signal: context.signal, model: input.model, ...models });
+    const auditOf = async (paths: string[], pass: string): Promise<z.infer<typeof AuditCounts>> => {
+      const report: AuditReport = await auditFiles(paths, { near: false, signal: context.signal, model: input.model, ...models, onProgress: rowProgress(context, pass) });
       return { rows: report.rows, counts: Object.fromEntries(KEY_COUNTS.map((name) => [name, report.counts[name].count])) };
     };
-    const before = await auditOf(inputs);
-    const result = await cleanFiles(inputs, {
+    const before = await auditOf(inputs, 'auditing the inputs');
+    const manifest = `${input.out}.manifest.json`;
+    // The after-audit reads OUT before it is renamed into place, and the manifest is committed
+    // with it: a Ctrl-C at any point before leaves the previous OUT and manifest, none after is seen.
+    let summary: z.infer<typeof Output> | undefined;
+    await cleanFiles(inputs, {
       out,
       drop,
       weightRange: [input.weightMin, input.weightMax],
@@ -58,14 +61,15 @@ export const dataClean = defineTool({
       ...models,
       names: input.inputs,
       signal: context.signal,
-      onProgress: rowProgress(context),
+      onProgress: rowProgress(context, 'cleaning'),
+      beforeCommit: async (result, staged) => {
+        const after = await auditOf([staged], `auditing ${input.out}`);
+        const { dropped, ...counts } = result;
+        summary = { ...counts, output: { ...result.output, path: input.out }, dropped_rows: dropped.length, before, after, manifest };
+        return [{ path: context.resolvePath(manifest), text: `${JSON.stringify({ ...summary, dropped }, null, 2)}\n` }];
+      },
     });
-    const after = await auditOf([out]);
-    const manifest = `${input.out}.manifest.json`;
-    const summary = { ...result, output: { ...result.output, path: input.out }, dropped_rows: result.dropped.length, before, after, manifest };
-    writeFileAtomic(context.resolvePath(manifest), `${JSON.stringify({ ...summary, dropped: result.dropped }, null, 2)}\n`);
-    const { dropped: _, ...output } = summary;
-    return output;
+    return summary!;
   },
   summarize(o) {
     const n = (x: number) => x.toLocaleString('en-US');

@@ -21,7 +21,7 @@ export const dataDedup = defineTool({
     files: z.array(z.string().min(1)).min(1).describe('JSONL files, in priority order (the first occurrence wins)'),
     outDir: z.string().min(1).describe('directory for the deduplicated files and the manifest'),
     near: z.boolean().default(false).describe('also drop near duplicates (MinHash; a second pass)'),
-    threshold: z.number().min(0).max(1).default(0.8).describe('near-duplicate Jaccard threshold'),
+    threshold: z.number().gt(0).max(1).default(0.8).describe('near-duplicate Jaccard threshold, above 0 and at most 1'),
     scope: z.enum(DEDUP_SCOPES).default('within-source').describe('dedup each file against itself, or all files together'),
     group: z
       .array(z.string().min(1))
