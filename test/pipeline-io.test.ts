@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { readRows, sha256File, withOutputs } from '../src/pipeline/index.ts';
+import { gzipSync } from 'node:zlib';
+import { readJsonl, readRows, sha256File, withOutputs } from '../src/pipeline/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-io-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -125,5 +127,43 @@ describe('readRows', () => {
   test('a missing source is FILE_NOT_FOUND before anything is read', async () => {
     await assert.rejects(readRows([join(dir, 'nope.jsonl')]).next(), (e: { code?: string }) => e.code === 'FILE_NOT_FOUND');
     assert.equal(existsSync(join(dir, 'nope.jsonl')), false);
+  });
+});
+
+describe('reading a pipe', () => {
+  test('a pipe streams (gzip told from its first bytes), each source hashed in the same pass', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `q ${i} ${'x'.repeat(500)}?` }] })).join('\n') + '\n';
+    const plain = join(dir, 'plain.jsonl');
+    writeFileSync(plain, rows);
+    const gz = join(dir, 'rows.jsonl.gz');
+    writeFileSync(gz, gzipSync(rows));
+    assert.ok(rows.length > 1 << 20, 'more than one read of the pipe');
+    for (const file of [plain, gz]) {
+      const fifo = join(dir, `fifo-${createHash('sha1').update(file).digest('hex').slice(0, 6)}`);
+      spawnSync('mkfifo', [fifo]);
+      const writer = createWriteStream(fifo);
+      writer.end(readFileSync(file));
+      const hashes: string[] = [];
+      let count = 0;
+      for await (const row of readRows([fifo], { onSha256: (_, sha256) => hashes.push(sha256) })) if (row.chat) count++;
+      assert.equal(count, 3000);
+      // The bytes as they came, compressed or not.
+      assert.deepEqual(hashes, [createHash('sha256').update(readFileSync(file)).digest('hex')]);
+    }
+  });
+
+  test('a cancel ends the read at once, even one waiting on a pipe nobody writes', { timeout: 5000 }, async () => {
+    const fifo = join(dir, 'silent');
+    spawnSync('mkfifo', [fifo]);
+    const writer = createWriteStream(fifo);
+    writer.write('{"messages":[]}\n');
+    const controller = new AbortController();
+    const started = performance.now();
+    const read = (async () => {
+      for await (const batch of readJsonl(fifo, { signal: controller.signal })) if (batch.length) setTimeout(() => controller.abort(), 50);
+    })();
+    await assert.rejects(read, (error: Error & { code?: string }) => error.code === 'CANCELLED');
+    assert.ok(performance.now() - started < 2000, 'not waiting for the writer');
+    writer.destroy(); // releases the read left waiting in the thread pool
   });
 });

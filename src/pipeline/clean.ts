@@ -1,6 +1,5 @@
 import { hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, rowTokens, rowWeights } from './audit/checks.ts';
 import { messagesHash } from './canonical.ts';
-import { sha256File } from './digest.ts';
 import { PipelineError } from './errors.ts';
 import { cookbookErrors } from './formats.ts';
 import type { ChatRow } from './formats.ts';
@@ -81,7 +80,8 @@ export async function cleanFiles(paths: readonly string[], options: CleanOptions
   const dropped: DroppedRow[] = [];
   const { result } = await withOutputs(async ({ open, attach }) => {
     const out = open(options.out);
-    for await (const row of readRows(paths, { signal: options.signal, onProgress: options.onProgress })) {
+    const onSha256 = (source: number, sha256: string) => (sources[source]!.sha256 = sha256);
+    for await (const row of readRows(paths, { signal: options.signal, onProgress: options.onProgress, onSha256 })) {
       const tally = sources[row.source]!;
       tally.lines++;
       if (row.issue === 'blank') {
@@ -99,7 +99,6 @@ export async function cleanFiles(paths: readonly string[], options: CleanOptions
       for (const reason of reasons) byRule[reason]++;
       dropped.push({ source: names[row.source]!, line: row.line, reasons });
     }
-    for (const [i, path] of paths.entries()) sources[i]!.sha256 = await sha256File(path, options.signal);
     const result: CleanResult = { drop, sources, output: out.seal(), dropped_by_rule: byRule, dropped };
     for (const file of (await options.beforeCommit?.(result, out.stagedPath)) ?? []) attach(file.path, file.text);
     return result;

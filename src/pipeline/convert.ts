@@ -1,4 +1,3 @@
-import { sha256File } from './digest.ts';
 import { AlpacaRow, CHAT_ROLES, isRecord, OpenAIMessage, OpenAIRow, ShareGptRow, UnslothRow } from './formats.ts';
 import type { ChatRow, Format } from './formats.ts';
 import { withOutputs } from './output.ts';
@@ -61,7 +60,8 @@ export async function convertFile(path: string, options: ConvertOptions): Promis
   };
   const { result: report } = await withOutputs(async ({ open }) => {
     const out = open(options.out);
-    for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress })) {
+    let sha256 = '';
+    for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress, onSha256: (_, hex) => (sha256 = hex) })) {
       lines++;
       if (row.issue === 'blank') continue;
       rows++;
@@ -85,7 +85,7 @@ export async function convertFile(path: string, options: ConvertOptions): Promis
       converted++;
       out.write(JSON.stringify(result.row));
     }
-    const input = { sha256: await sha256File(path, options.signal), lines, rows, formats };
+    const input = { sha256, lines, rows, formats };
     return { to: options.to, input, output: out.seal(), converted, skipped, dropped };
   }, { signal: options.signal });
   return report;

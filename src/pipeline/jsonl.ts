@@ -26,6 +26,8 @@ export interface JsonlLine {
 export interface ReadOptions {
   signal?: AbortSignal | undefined;
   onBytes?: ((bytesRead: number) => void) | undefined;
+  /** The bytes as read from the file (before gunzip), to hash them in the same pass. */
+  onRead?: ((chunk: Buffer) => void) | undefined;
   bufferSize?: number;
   /** Read only `[start, end)` of an uncompressed file (cut at line starts); line numbers then count from the range. */
   start?: number;
@@ -48,12 +50,15 @@ export async function* readJsonl(path: string, options: ReadOptions = {}): Async
     ...(start > 0 ? { start } : {}),
     ...(options.end !== undefined ? { end: options.end - 1 } : {}),
   });
+  // After a cancel the stream may still fail (the file removed while it opened): no one is left to tell.
+  file.on('error', () => {});
   const atEof = options.endsAtEof ?? options.end === undefined;
   const latin1 = options.latin1 ?? false;
   let bytesRead = 0;
   const counted = (async function* () {
-    for await (const chunk of file as AsyncIterable<Buffer>) {
+    for await (const chunk of untilAborted(file as AsyncIterable<Buffer>, options.signal)) {
       bytesRead += chunk.length;
+      options.onRead?.(chunk);
       options.onBytes?.(bytesRead);
       yield chunk;
     }
@@ -111,6 +116,29 @@ function parses(text: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The chunks, until the signal aborts: then at once, even while a read waits (on a pipe nobody
+ * writes), which destroying the stream would only end when the read returns.
+ */
+async function* untilAborted(chunks: AsyncIterable<Buffer>, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  if (!signal) return yield* chunks;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => (onAbort = () => reject(signal.reason)));
+  aborted.catch(() => {});
+  signal.addEventListener('abort', onAbort, { once: true });
+  const iterator = chunks[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { PipelineError } from './errors.ts';
 import { toChatRow } from './formats.ts';
@@ -32,7 +33,12 @@ export interface RowProgress {
  */
 export async function* readRows(
   paths: readonly string[],
-  options: { signal?: AbortSignal | undefined; onProgress?: ((progress: RowProgress) => void) | undefined } = {},
+  options: {
+    signal?: AbortSignal | undefined;
+    onProgress?: ((progress: RowProgress) => void) | undefined;
+    /** Told each source's sha256 once it is read whole: hashed in the same pass, not read again (a pipe cannot be). */
+    onSha256?: (source: number, sha256: string) => void;
+  } = {},
 ): AsyncGenerator<SourceRow> {
   const sizes = await fileSizes(paths);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
@@ -40,12 +46,14 @@ export async function* readRows(
   let rows = 0;
   for (const [source, path] of paths.entries()) {
     const onBytes = (bytes: number) => options.onProgress?.({ bytes: before + bytes, totalBytes, rows });
-    for await (const batch of readJsonl(path, { signal: options.signal, onBytes })) {
+    const hash = options.onSha256 ? createHash('sha256') : null;
+    for await (const batch of readJsonl(path, { signal: options.signal, onBytes, ...(hash ? { onRead: (chunk: Buffer) => hash.update(chunk) } : {}) })) {
       for (const line of batch) {
         rows++;
         yield parseLine(source, line);
       }
     }
+    if (hash) options.onSha256?.(source, hash.digest('hex'));
     before += sizes[source]!;
   }
   options.onProgress?.({ bytes: totalBytes, totalBytes, rows });

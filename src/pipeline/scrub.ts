@@ -1,4 +1,3 @@
-import { sha256File } from './digest.ts';
 import { mapRowTexts } from './formats.ts';
 import { withOutputs } from './output.ts';
 import type { OutputSummary } from './output.ts';
@@ -41,7 +40,8 @@ export async function scrubFile(path: string, options: ScrubOptions): Promise<Sc
   let blank = 0;
   const { result } = await withOutputs(async ({ open }) => {
     const out = open(options.out);
-    for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress })) {
+    let sha256 = '';
+    for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress, onSha256: (_, hex) => (sha256 = hex) })) {
       lines++;
       if (row.issue === 'blank') {
         blank++;
@@ -63,7 +63,7 @@ export async function scrubFile(path: string, options: ScrubOptions): Promise<Sc
       out.write(JSON.stringify(scrubbed));
     }
     return {
-      input: { sha256: await sha256File(path, options.signal), lines, rows },
+      input: { sha256, lines, rows },
       output: out.seal(),
       replaced: { ...scrubber.counts },
       rows_changed: changed,
