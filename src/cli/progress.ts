@@ -18,20 +18,20 @@ function bytes(n: number): string {
  * last one starts another pass over the data (clean's audits): its rate and ETA count from there.
  * `done` clears the line.
  */
-export function terminalProgress(stream: NodeJS.WriteStream, enabled: boolean, phases = enabled) {
-  const started = performance.now();
+export function terminalProgress(stream: Pick<NodeJS.WriteStream, 'write'>, enabled: boolean, phases = enabled, clock: () => number = () => performance.now()) {
+  const started = clock();
   let passStarted = started;
   let lastDone = 0;
   let last = 0;
   let shown = false;
   const report = (progress: Progress) => {
-    if (progress.done < lastDone) passStarted = performance.now();
+    if (progress.done < lastDone) passStarted = clock();
     lastDone = progress.done;
     if (progress.phase && phases) {
       stream.write(`${shown ? '\r\x1b[2K' : ''}${progress.phase}\n`);
       shown = false;
     }
-    const now = performance.now();
+    const now = clock();
     // A pass's first quarter second gives no rate worth showing.
     if (!enabled || now - last < 100 || now - started < 1000 || now - passStarted < 250) return;
     last = now;
