@@ -1,6 +1,5 @@
 import { basename } from 'node:path';
 import { messagesHash, messagesText } from './canonical.ts';
-import { sha256File } from './digest.ts';
 import { PipelineError } from './errors.ts';
 import { HashIndex } from './hash-index.ts';
 import { checkNearThreshold, DEFAULT_NEAR_THRESHOLD, NearDupIndex } from './minhash.ts';
@@ -58,10 +57,11 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
   const sizes = await fileSizes(paths);
   const passBytes = sizes.reduce((a, b) => a + b, 0);
   const totalBytes = passBytes * (near ? 2 : 1);
-  const read = (bytesBefore: number) =>
+  const read = (bytesBefore: number, onSha256?: (source: number, sha256: string) => void) =>
     readRows(paths, {
       signal: options.signal,
       onProgress: (p) => options.onProgress?.({ bytes: bytesBefore + p.bytes, totalBytes, rows: p.rows }),
+      ...(onSha256 ? { onSha256 } : {}),
     });
 
   const nearOf = near ? await findNearDuplicates(read(0), plan, threshold) : null;
@@ -71,7 +71,9 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
     const files = plan.outputs.map((path) => open(path));
     const exact = Array.from({ length: plan.domains }, () => new HashIndex());
     const numbering = new RowNumbering(paths.length);
-    for await (const row of read(near ? passBytes : 0)) {
+    // The inputs are hashed in this pass: the last progress report comes once all is read.
+    const hashes = paths.map(() => '');
+    for await (const row of read(near ? passBytes : 0, (source, sha256) => (hashes[source] = sha256))) {
       const id = numbering.next(row.source);
       const tally = tallies[row.source]!;
       tally.rowsIn++;
@@ -91,9 +93,7 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
       files[row.source]!.write(row.text);
       tally.rowsOut++;
     }
-    const inputHashes: string[] = [];
-    for (const path of paths) inputHashes.push(await sha256File(path, options.signal));
-    return inputHashes;
+    return hashes;
   }, { signal: options.signal });
 
   const sum = (pick: (t: SourceTally) => number) => tallies.reduce((n, t) => n + pick(t), 0);

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { sha256File } from './digest.ts';
 import { PipelineError } from './errors.ts';
 import { readJsonl } from './jsonl.ts';
 import { checkMixSources, ON_SHORT, planCounts } from './mix-plan.ts';
@@ -88,7 +87,9 @@ export async function mixFiles(options: MixOptions): Promise<MixReport> {
   const eligible = paths.map(() => new LineList());
   const blank = paths.map(() => 0);
   const ineligible = paths.map(() => 0);
-  for await (const row of readRows(paths, { signal: options.signal, onProgress: (p) => progress(p.bytes, p.rows) })) {
+  const hashes = paths.map(() => '');
+  const onSha256 = (source: number, sha256: string) => (hashes[source] = sha256);
+  for await (const row of readRows(paths, { signal: options.signal, onProgress: (p) => progress(p.bytes, p.rows), onSha256 })) {
     if (row.issue === 'blank') blank[row.source]!++;
     else if (row.chat) eligible[row.source]!.push(row.line);
     else ineligible[row.source]!++;
@@ -107,9 +108,9 @@ export async function mixFiles(options: MixOptions): Promise<MixReport> {
     await copyLines(path, lines, picked, options.signal, (bytes) => progress(bytesBefore + bytes, picked.length));
     bytesBefore += sizes[i]!;
   }
+  // The copy stops at each file's last chosen line; the last report says all is read.
+  progress(passBytes * 2, picked.length);
   shuffleInPlace(picked, seededRandom(`${seed}\u0000shuffle`));
-  const hashes: string[] = [];
-  for (const path of paths) hashes.push(await sha256File(path, options.signal));
   if (options.signal?.aborted) throw new PipelineError('CANCELLED', `${options.out}: mix cancelled`);
   const { outputs } = await withOutputs(
     async ({ open }) => {
