@@ -10,6 +10,7 @@ import { silentLogger } from '../src/log.ts';
 import { findTool, parseToolCommand, runTool, ToolError, TOOLS, workspaceResolver } from '../src/tools/index.ts';
 import type { Progress, ToolContext } from '../src/tools/index.ts';
 import { cleanRow, jsonl, nearCopy, rng, shinglePairs, taggedDataset, textRow } from './helpers/datasets.ts';
+import { fileTree } from './helpers/files.ts';
 
 let dir = '';
 before(() => (dir = mkdtempSync(join(tmpdir(), 'quimbot-dedupmix-'))));
@@ -178,6 +179,51 @@ describe('data dedup', () => {
     assert.equal(progress.at(-1)!.unit, 'bytes');
     assert.equal(progress.at(-1)!.done, progress.at(-1)!.total);
     assert.match(tool.summarize(output), /52 rows in, 38 out \(exact duplicates 12, near 2\)/);
+  });
+  test('data_dedup commits the outputs and the manifest together: a cancel at each progress report leaves both as they were', async () => {
+    const { out } = dedupFixture('commit');
+    const workspace = join(out, '..');
+    const tool = findTool('data_dedup');
+    const files = ['a.jsonl', 'b.jsonl', 'c.jsonl'];
+    const args = { files, outDir: 'out', near: true, scope: 'cross-source' };
+    await runTool(tool, { files, outDir: 'out' }, context(workspace));
+    const previous = fileTree(out);
+    assert.deepEqual(Object.keys(previous).sort(), [...files, 'dedup.manifest.json']);
+    const reports: Progress[] = [];
+    await runTool(tool, { ...args, outDir: 'dry-run' }, context(workspace, (p) => reports.push(p)));
+    assert.ok(reports.length >= 4, 'progress from both passes');
+    for (let at = 1; at <= reports.length; at++) {
+      const controller = new AbortController();
+      let seen = 0;
+      const cancelled = runTool(tool, args, context(workspace, () => ++seen === at && controller.abort(), controller.signal));
+      await assert.rejects(cancelled, hasCode('CANCELLED'), `report ${at} of ${reports.length}`);
+      assert.deepEqual(fileTree(out), previous, `cancelled at report ${at} of ${reports.length}`);
+    }
+    // Run to the end: the outputs and the manifest are both new, the manifest describing these bytes.
+    const finished = new AbortController();
+    const output = (await runTool(tool, args, context(workspace, () => {}, finished.signal))) as DedupReport;
+    finished.abort();
+    const manifest = DedupReport.parse(JSON.parse(readFileSync(join(out, 'dedup.manifest.json'), 'utf8')));
+    assert.deepEqual([manifest.scope, manifest.near, manifest.rows_out], ['cross-source', true, output.rows_out]);
+    assert.notDeepEqual(fileTree(out), previous);
+    for (const source of manifest.sources) {
+      assert.equal(source.output_sha256, sha256(join(out, source.output)));
+      assert.equal(source.output_sha256, sha256(join(workspace, 'dry-run', source.output)));
+    }
+    assert.deepEqual(Object.keys(fileTree(out)).sort(), [...files, 'dedup.manifest.json']);
+  });
+
+  test('data_dedup: when the manifest cannot be committed, no output is replaced', async () => {
+    const { out } = dedupFixture('stuck');
+    const workspace = join(out, '..');
+    const args = { files: ['a.jsonl', 'b.jsonl', 'c.jsonl'], outDir: 'out' };
+    await runTool(findTool('data_dedup'), args, context(workspace));
+    // A directory where the manifest goes: the commit fails when it comes to the manifest.
+    rmSync(join(out, 'dedup.manifest.json'));
+    mkdirSync(join(out, 'dedup.manifest.json'));
+    const previous = fileTree(out);
+    await assert.rejects(runTool(findTool('data_dedup'), { ...args, scope: 'cross-source' }, context(workspace)));
+    assert.deepEqual(fileTree(out), previous);
   });
 });
 
@@ -363,6 +409,50 @@ describe('data mix', () => {
     await assert.rejects(runTool(tool, { ...args, source: ['lmsys=lmsys.jsonl'] }, context(workspace)), hasCode('INVALID_ARGUMENT', /--source "lmsys=lmsys.jsonl": expected NAME=PATH:RATIO/));
     await assert.rejects(runTool(tool, { ...args, total: 10 }, context(workspace)), (e: unknown) => e instanceof ToolError && /exactly one of --total N and --max/.test(e.message));
     await assert.rejects(runTool(tool, { ...args, source: ['x=../../etc/passwd:1'] }, context(workspace)), hasCode('PATH_OUTSIDE_WORKSPACE'));
+  });
+
+  test('data_mix commits OUT and its manifest together: a cancel at each progress report leaves both as they were', async () => {
+    const workspace = join(dir, 'mix');
+    const folder = join(workspace, 'commit');
+    const tool = findTool('data_mix');
+    const source = Object.keys(AVAILABLE).map((name) => `${name}=${name}.jsonl:${RATIOS[name as keyof typeof RATIOS]}`);
+    const args = { source, total: 100, onShort: 'fill', seed: 'new', out: 'commit/mix.jsonl' };
+    await runTool(tool, { ...args, seed: 'old' }, context(workspace));
+    const previous = fileTree(folder);
+    assert.deepEqual(Object.keys(previous).sort(), ['mix.jsonl', 'mix.jsonl.manifest.json']);
+    const reports: Progress[] = [];
+    await runTool(tool, { ...args, out: 'commit-dry-run/mix.jsonl' }, context(workspace, (p) => reports.push(p)));
+    assert.ok(reports.length >= 4, 'progress from both passes');
+    for (let at = 1; at <= reports.length; at++) {
+      const controller = new AbortController();
+      let seen = 0;
+      const cancelled = runTool(tool, args, context(workspace, () => ++seen === at && controller.abort(), controller.signal));
+      await assert.rejects(cancelled, hasCode('CANCELLED'), `report ${at} of ${reports.length}`);
+      assert.deepEqual(fileTree(folder), previous, `cancelled at report ${at} of ${reports.length}`);
+    }
+    // Run to the end: OUT and the manifest are both new, the manifest describing these bytes.
+    const finished = new AbortController();
+    await runTool(tool, args, context(workspace, () => {}, finished.signal));
+    finished.abort();
+    const manifest = MixReport.parse(JSON.parse(readFileSync(join(folder, 'mix.jsonl.manifest.json'), 'utf8')));
+    assert.deepEqual([manifest.seed, manifest.rows], ['new', 100]);
+    assert.equal(manifest.sha256, sha256(join(folder, 'mix.jsonl')));
+    assert.equal(manifest.sha256, sha256(join(workspace, 'commit-dry-run/mix.jsonl')));
+    assert.notEqual(manifest.sha256, (JSON.parse(previous['mix.jsonl.manifest.json']!) as MixReport).sha256);
+    assert.deepEqual(Object.keys(fileTree(folder)).sort(), ['mix.jsonl', 'mix.jsonl.manifest.json']);
+  });
+
+  test('data_mix: when the manifest cannot be committed, OUT is not replaced', async () => {
+    const workspace = join(dir, 'mix');
+    const folder = join(workspace, 'stuck');
+    const args = { source: ['lmsys=lmsys.jsonl:1', 'magpie=magpie.jsonl:1'], total: 20, seed: 'old', out: 'stuck/mix.jsonl' };
+    await runTool(findTool('data_mix'), args, context(workspace));
+    // A directory where the manifest goes: the commit fails when it comes to the manifest.
+    rmSync(join(folder, 'mix.jsonl.manifest.json'));
+    mkdirSync(join(folder, 'mix.jsonl.manifest.json'));
+    const previous = fileTree(folder);
+    await assert.rejects(runTool(findTool('data_mix'), { ...args, seed: 'new' }, context(workspace)));
+    assert.deepEqual(fileTree(folder), previous);
   });
 
   test('the CLI words for both tools', () => {

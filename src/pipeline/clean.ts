@@ -7,7 +7,7 @@ import { HashIndex } from './hash-index.ts';
 import { fineTuneModel } from './models.ts';
 import type { FineTuneModels } from './models.ts';
 import { withOutputs } from './output.ts';
-import type { OutputSummary } from './output.ts';
+import type { AttachedFile, OutputSummary } from './output.ts';
 import { scanPii } from './pii.ts';
 import { readRows } from './rows.ts';
 import type { RowProgress, SourceRow } from './rows.ts';
@@ -38,7 +38,7 @@ export interface CleanOptions {
    * renamed into place. The files it returns are committed with OUT; a cancel or an error in it
    * leaves the previous OUT and files.
    */
-  beforeCommit?: (result: CleanResult, staged: string) => Promise<ReadonlyArray<{ path: string; text: string }>>;
+  beforeCommit?: (result: CleanResult, staged: string) => Promise<readonly AttachedFile[]>;
 }
 
 /** A dropped row: where it was and every rule it broke. */

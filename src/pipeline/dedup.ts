@@ -4,6 +4,7 @@ import { PipelineError } from './errors.ts';
 import { HashIndex } from './hash-index.ts';
 import { checkNearThreshold, DEFAULT_NEAR_THRESHOLD, NearDupIndex } from './minhash.ts';
 import { withOutputs } from './output.ts';
+import type { AttachedFile, OutputSummary } from './output.ts';
 import { fileSizes, readRows } from './rows.ts';
 import type { RowProgress, SourceRow } from './rows.ts';
 import { planDedup } from './dedup-plan.ts';
@@ -25,6 +26,12 @@ export interface DedupOptions {
   keep?: number;
   signal?: AbortSignal;
   onProgress?: (progress: RowProgress) => void;
+  /**
+   * Files committed with the outputs, such as the manifest: called with the report once every
+   * output is complete (still temp files) and the inputs are hashed, before anything is renamed
+   * into place. A cancel or an error before the commit leaves the previous outputs and files.
+   */
+  beforeCommit?: (report: DedupReport) => Promise<readonly AttachedFile[]>;
 }
 
 type Removed = DedupReport['sources'][number]['removed'][number];
@@ -42,8 +49,9 @@ class SourceTally {
 /**
  * Drops exact duplicates (the canonical `messages`, as the audit compares them) and, with
  * `near`, near duplicates, keeping the first occurrence in input order. Writes one file per
- * input into `outDir`, all or nothing; kept lines are copied as read (line endings become LF, a
- * BOM is dropped), blank and unparsable lines included. Memory: 24 bytes a row for the exact
+ * input into `outDir`, all or nothing and together with the files `beforeCommit` gives (a run
+ * cancelled before it returns leaves the previous ones); kept lines are copied as read (line
+ * endings become LF, a BOM is dropped), blank and unparsable lines included. Memory: 24 bytes a row for the exact
  * index, plus the MinHash index (512-byte signatures and band buckets) when `near` is on.
  */
 export async function dedupFiles(paths: readonly string[], options: DedupOptions): Promise<DedupReport> {
@@ -67,7 +75,7 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
   const nearOf = near ? await findNearDuplicates(read(0), plan, threshold) : null;
   cancelled(options.signal);
   const tallies = paths.map(() => new SourceTally());
-  const { result: hashes, outputs } = await withOutputs(async ({ open }) => {
+  const { result } = await withOutputs(async ({ open, attach }) => {
     const files = plan.outputs.map((path) => open(path));
     const exact = Array.from({ length: plan.domains }, () => new HashIndex());
     const numbering = new RowNumbering(paths.length);
@@ -93,21 +101,36 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
       files[row.source]!.write(row.text);
       tally.rowsOut++;
     }
-    return hashes;
+    const outputs = files.map((file) => file.seal());
+    const settings = { outDir: options.outDirName ?? options.outDir, scope, near, threshold: near ? threshold : null, keep };
+    const report = dedupReport(settings, plan, names, tallies, hashes, outputs);
+    for (const file of (await options.beforeCommit?.(report)) ?? []) attach(file.path, file.text);
+    return report;
   }, { signal: options.signal });
+  return result;
+}
 
+/** The manifest of a dedup whose outputs are sealed. */
+function dedupReport(
+  settings: Pick<DedupReport, 'scope' | 'near' | 'threshold'> & { outDir: string; keep: number },
+  plan: DedupPlan,
+  names: readonly string[],
+  tallies: readonly SourceTally[],
+  hashes: readonly string[],
+  outputs: readonly OutputSummary[],
+): DedupReport {
   const sum = (pick: (t: SourceTally) => number) => tallies.reduce((n, t) => n + pick(t), 0);
   const groupOf = (i: number) => {
     const group = plan.groups.findIndex((members) => members.includes(i));
     return group === -1 ? null : group;
   };
   return {
-    out_dir: options.outDirName ?? options.outDir,
-    scope,
+    out_dir: settings.outDir,
+    scope: settings.scope,
     groups: plan.groups.map((members) => members.map((i) => names[i]!)),
-    near,
-    threshold: near ? threshold : null,
-    listed_per_source: keep,
+    near: settings.near,
+    threshold: settings.threshold,
+    listed_per_source: settings.keep,
     rows_in: sum((t) => t.rowsIn),
     rows_out: sum((t) => t.rowsOut),
     exact_removed: sum((t) => t.exact),

@@ -20,7 +20,7 @@ export { TokenCounter } from './tokens.ts';
 export type { TokenEncoding } from './tokens.ts';
 export { sha256File } from './digest.ts';
 export { JsonlOutput, withOutputs } from './output.ts';
-export type { Outputs, OutputSummary } from './output.ts';
+export type { AttachedFile, Outputs, OutputSummary } from './output.ts';
 export { fileSizes, parseLine, readRows } from './rows.ts';
 export type { RowProgress, SourceRow } from './rows.ts';
 export { dedupFiles } from './dedup.ts';

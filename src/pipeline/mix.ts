@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { PipelineError } from './errors.ts';
 import { readJsonl } from './jsonl.ts';
 import { checkMixSources, ON_SHORT, planCounts } from './mix-plan.ts';
-import type { MixSourceSpec, OnShort } from './mix-plan.ts';
+import type { MixCounts, MixSourceSpec, OnShort } from './mix-plan.ts';
 import { withOutputs } from './output.ts';
+import type { AttachedFile, OutputSummary } from './output.ts';
 import { seededRandom, shuffleInPlace } from './random.ts';
 import type { Random } from './random.ts';
 import { fileSizes, parseLine, readRows } from './rows.ts';
@@ -63,13 +64,20 @@ export interface MixOptions {
   outName?: string;
   signal?: AbortSignal;
   onProgress?: (progress: RowProgress) => void;
+  /**
+   * Files committed with the output, such as the manifest: called with the report once the
+   * output is complete (still a temp file), before it is renamed into place. A cancel or an
+   * error before the commit leaves the previous output and files.
+   */
+  beforeCommit?: (report: MixReport) => Promise<readonly AttachedFile[]>;
 }
 
 /**
  * Mixes sources by ratio into one shuffled JSONL file, the same bytes for the same inputs and
  * seed. Two passes: the first records the line numbers of rows that parse into a chat row
- * (4 bytes each), the second copies the chosen lines; the chosen rows' text is held in memory
- * for the final shuffle, so memory is about the size of the output.
+ * (4 bytes each) and hashes each input, the second copies the chosen lines; the chosen rows'
+ * text is held in memory for the final shuffle, so memory is about the size of the output.
+ * The output is written all or nothing, together with the files `beforeCommit` gives.
  */
 export async function mixFiles(options: MixOptions): Promise<MixReport> {
   const { sources, seed, total } = options;
@@ -78,7 +86,6 @@ export async function mixFiles(options: MixOptions): Promise<MixReport> {
   const onShort = checkRule(options, replacement);
   if (total !== 'max' && !(Number.isInteger(total) && total > 0)) throw new PipelineError('INVALID_ARGUMENT', `--total ${total}: expected a positive whole number`);
   const paths = sources.map((s) => s.path);
-  const names = options.names ?? paths;
   if (paths.some((path) => resolve(path) === resolve(options.out))) throw new PipelineError('INVALID_ARGUMENT', `--out ${options.out} is one of the sources; choose another output`);
   const sizes = await fileSizes(paths);
   const passBytes = sizes.reduce((a, b) => a + b, 0);
@@ -111,15 +118,30 @@ export async function mixFiles(options: MixOptions): Promise<MixReport> {
   // The copy stops at each file's last chosen line; the last report says all is read.
   progress(passBytes * 2, picked.length);
   shuffleInPlace(picked, seededRandom(`${seed}\u0000shuffle`));
-  if (options.signal?.aborted) throw new PipelineError('CANCELLED', `${options.out}: mix cancelled`);
-  const { outputs } = await withOutputs(
-    async ({ open }) => {
+  const { result } = await withOutputs(
+    async ({ open, attach }) => {
       const out = open(options.out);
       for (const text of picked) out.write(text);
+      const report = mixReport(options, { replacement, onShort, ratios }, plan, { eligible, blank, ineligible, sizes, hashes }, out.seal());
+      for (const file of (await options.beforeCommit?.(report)) ?? []) attach(file.path, file.text);
+      return report;
     },
     { signal: options.signal },
   );
-  const output = outputs[0]!;
+  return result;
+}
+
+/** The manifest of a mix whose output is sealed. */
+function mixReport(
+  options: MixOptions,
+  rules: { replacement: boolean; onShort: OnShort | undefined; ratios: MixReport['ratios'] },
+  plan: MixCounts,
+  read: { eligible: readonly LineList[]; blank: readonly number[]; ineligible: readonly number[]; sizes: readonly number[]; hashes: readonly string[] },
+  output: OutputSummary,
+): MixReport {
+  const { sources, seed, total } = options;
+  const { replacement, onShort, ratios } = rules;
+  const names = options.names ?? sources.map((s) => s.path);
   const weightSum = sources.reduce((n, s) => n + s.weight, 0);
   return {
     out: options.outName ?? options.out,
@@ -141,11 +163,11 @@ export async function mixFiles(options: MixOptions): Promise<MixReport> {
       requested: plan.requested?.[i] ?? null,
       achieved: plan.counts[i]!,
       achieved_share: output.rows ? plan.counts[i]! / output.rows : 0,
-      available: eligible[i]!.length,
-      blank_lines: blank[i]!,
-      ineligible_lines: ineligible[i]!,
-      input_bytes: sizes[i]!,
-      input_sha256: hashes[i]!,
+      available: read.eligible[i]!.length,
+      blank_lines: read.blank[i]!,
+      ineligible_lines: read.ineligible[i]!,
+      input_bytes: read.sizes[i]!,
+      input_sha256: read.hashes[i]!,
     })),
   };
 }

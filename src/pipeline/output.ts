@@ -121,6 +121,12 @@ export class JsonlOutput {
   }
 }
 
+/** A small text file committed with a run's outputs, such as the manifest that describes them. */
+export interface AttachedFile {
+  path: string;
+  text: string;
+}
+
 /** What a run's body gets from `withOutputs`. */
 export interface Outputs {
   /** Starts a JSONL output at `path`, written to a temp file beside it until the commit. */
@@ -143,7 +149,7 @@ export interface Outputs {
  */
 export async function withOutputs<T>(body: (outputs: Outputs) => Promise<T>, options: { signal?: AbortSignal | undefined } = {}): Promise<{ result: T; outputs: OutputSummary[] }> {
   const opened: JsonlOutput[] = [];
-  const attached: Array<{ path: string; text: string }> = [];
+  const attached: AttachedFile[] = [];
   const staged: string[] = [];
   try {
     const result = await body({

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEDUP_SCOPES, DedupReport, dedupFiles } from '../../pipeline/index.ts';
-import { writeFileAtomic } from '../../board/index.ts';
 import { defineTool } from '../tool.ts';
 import { rowProgress } from './progress.ts';
 
@@ -42,8 +41,9 @@ export const dataDedup = defineTool({
       names: input.files,
       signal: context.signal,
       onProgress: rowProgress(context),
+      // Committed with the outputs: a manifest never sits beside outputs it does not describe.
+      beforeCommit: async (report) => [{ path: join(outDir, MANIFEST), text: `${JSON.stringify(report, null, 2)}\n` }],
     });
-    writeFileAtomic(join(outDir, MANIFEST), `${JSON.stringify(report, null, 2)}\n`);
     return { ...report, manifest: join(input.outDir, MANIFEST) };
   },
   summarize(report) {

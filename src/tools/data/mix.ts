@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { MixReport, mixFiles, ON_SHORT, parseMixSource } from '../../pipeline/index.ts';
-import { writeFileAtomic } from '../../board/index.ts';
 import { ToolError } from '../errors.ts';
 import { defineTool } from '../tool.ts';
 import { rowProgress } from './progress.ts';
@@ -28,6 +27,7 @@ export const dataMix = defineTool({
   async run(input, context) {
     if ((input.total === undefined) === !input.max) throw new ToolError('INVALID_ARGUMENT', 'data mix: give exactly one of --total N and --max');
     const specs = input.source.map(parseMixSource);
+    const manifest = `${input.out}.manifest.json`;
     const report = await mixFiles({
       sources: specs.map((spec) => ({ ...spec, path: context.resolvePath(spec.path) })),
       names: specs.map((spec) => spec.path),
@@ -39,9 +39,9 @@ export const dataMix = defineTool({
       ...(input.onShort ? { onShort: input.onShort } : {}),
       signal: context.signal,
       onProgress: rowProgress(context),
+      // Committed with OUT: a manifest never sits beside an output it does not describe.
+      beforeCommit: async (report) => [{ path: context.resolvePath(manifest), text: `${JSON.stringify(report, null, 2)}\n` }],
     });
-    const manifest = `${input.out}.manifest.json`;
-    writeFileAtomic(context.resolvePath(manifest), `${JSON.stringify(report, null, 2)}\n`);
     return { ...report, manifest };
   },
   summarize(report) {
