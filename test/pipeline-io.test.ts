@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { readJsonl, readRows, sha256File, withOutputs } from '../src/pipeline/index.ts';
+import { fileTree } from './helpers/files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-io-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,6 +90,40 @@ describe('withOutputs', () => {
     );
     assert.deepEqual(readdirSync(sub), ['m.json']);
     assert.equal(readFileSync(manifest, 'utf8'), 'first');
+  });
+
+  test('placed files and removals are part of the commit: a cancel or a failing removal changes nothing; a commit does all of it', async () => {
+    const sub = join(dir, 'place');
+    const staging = join(sub, '.staging');
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(join(sub, 'old.jsonl'), 'old\n');
+    writeFileSync(join(sub, 'kept.jsonl'), 'kept 1\n');
+    writeFileSync(join(sub, 'manifest.json'), 'lists old, kept 1');
+    const previous = fileTree(sub);
+    const run = (signal: AbortSignal, abort: () => void, gone = join(sub, 'old.jsonl')) =>
+      withOutputs(
+        async ({ place, remove, attach }) => {
+          writeFileSync(join(staging, 'kept.jsonl'), 'kept 2\n');
+          writeFileSync(join(staging, 'new.jsonl'), 'new\n');
+          place(join(staging, 'kept.jsonl'), join(sub, 'kept.jsonl'));
+          place(join(staging, 'new.jsonl'), join(sub, 'tier', 'new.jsonl'));
+          remove(gone);
+          attach(join(sub, 'manifest.json'), 'lists kept 2, new');
+          abort();
+        },
+        { signal },
+      );
+    const staged = { '.staging/': '', '.staging/kept.jsonl': 'kept 2\n', '.staging/new.jsonl': 'new\n' };
+    const controller = new AbortController();
+    await assert.rejects(run(controller.signal, () => controller.abort()), { code: 'CANCELLED', message: /kept\.jsonl: cancelled; nothing was replaced/ });
+    assert.deepEqual(fileTree(sub), { ...previous, ...staged });
+    // A removal that fails comes before the previous manifest goes or anything is renamed.
+    mkdirSync(join(sub, 'a-directory'));
+    await assert.rejects(run(new AbortController().signal, () => {}, join(sub, 'a-directory')));
+    assert.deepEqual(fileTree(sub), { ...previous, ...staged, 'a-directory/': '' });
+    rmSync(join(sub, 'a-directory'), { recursive: true });
+    await run(new AbortController().signal, () => {});
+    assert.deepEqual(fileTree(sub), { '.staging/': '', 'kept.jsonl': 'kept 2\n', 'manifest.json': 'lists kept 2, new', 'tier/': '', 'tier/new.jsonl': 'new\n' });
   });
 
   test('a large output is flushed in chunks and hashed whole', async () => {

@@ -137,19 +137,32 @@ export interface Outputs {
    * beside an output is never one written for other bytes.
    */
   attach(path: string, text: string): void;
+  /**
+   * A file already complete at `finished` (built in a staging directory on the same file
+   * system) renamed to `path` with the outputs. Until the commit `finished` is the caller's.
+   */
+  place(finished: string, path: string): void;
+  /**
+   * A file removed at the commit: an earlier output the attached manifest no longer lists.
+   * It goes before the previous attached files do, so a run stopped in between still has the
+   * previous manifest naming every file of its own that is left.
+   */
+  remove(path: string): void;
 }
 
 /**
- * Runs `body` with outputs, then commits them all; when it throws (an error or a
- * cancellation) it aborts them all, so no half-written file is left and the previous files
- * stay. The commit point is right after `body` returns: a `signal` aborted by then rejects
- * with CANCELLED and changes nothing on disk; from there on the renames run without a pause,
- * so a later cancel finds the run complete. The body does everything that may be cancelled
+ * Runs `body` with outputs, then commits them all (with the files it placed, removed and
+ * attached); when it throws (an error or a cancellation) it aborts them all, so no
+ * half-written file is left and the previous files stay. The commit point is right after
+ * `body` returns: a `signal` aborted by then rejects with CANCELLED and changes nothing on
+ * disk; from there on the renames run without a pause, so a later cancel finds the run complete. The body does everything that may be cancelled
  * (reading, hashing the inputs, auditing a sealed output) before it returns.
  */
 export async function withOutputs<T>(body: (outputs: Outputs) => Promise<T>, options: { signal?: AbortSignal | undefined } = {}): Promise<{ result: T; outputs: OutputSummary[] }> {
   const opened: JsonlOutput[] = [];
   const attached: AttachedFile[] = [];
+  const placed: Array<{ finished: string; path: string }> = [];
+  const removed: string[] = [];
   const staged: string[] = [];
   try {
     const result = await body({
@@ -159,18 +172,25 @@ export async function withOutputs<T>(body: (outputs: Outputs) => Promise<T>, opt
         return output;
       },
       attach: (path, text) => void attached.push({ path, text }),
+      place: (finished, path) => void placed.push({ finished, path }),
+      remove: (path) => void removed.push(path),
     });
-    if (options.signal?.aborted) throw new PipelineError('CANCELLED', `${opened[0]?.path ?? attached[0]?.path ?? 'output'}: cancelled; nothing was replaced`);
+    const first = opened[0]?.path ?? placed[0]?.path ?? attached[0]?.path ?? 'output';
+    if (options.signal?.aborted) throw new PipelineError('CANCELLED', `${first}: cancelled; nothing was replaced`);
     // From here on nothing awaits: the outputs are sealed and the attached files written
-    // beside their targets, then everything is renamed, the attached files last.
+    // beside their targets; then the files no longer wanted go, the previous attached files
+    // go, everything is renamed, the attached files last.
     for (const output of opened) output.seal();
     for (const file of attached) {
       mkdirSync(dirname(file.path), { recursive: true });
       staged.push(tempBeside(file.path));
       writeNew(staged.at(-1)!, file.text);
     }
+    for (const path of removed) rmSync(path, { force: true });
     for (const file of attached) rmSync(file.path, { force: true });
     const outputs = opened.map((output) => output.commit());
+    for (const file of placed) mkdirSync(dirname(file.path), { recursive: true });
+    for (const file of placed) renameSync(file.finished, file.path);
     attached.forEach((file, i) => renameSync(staged[i]!, file.path));
     return { result, outputs };
   } catch (error) {
