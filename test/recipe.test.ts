@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { silentLogger } from '../src/log.ts';
 import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
+import { fileTree } from './helpers/files.ts';
 import { workspace } from './helpers/workspace.ts';
+import type { Progress } from '../src/tools/index.ts';
 
 const TOEFL = plantedDataset({ clean: 30, parseErrors: 2, missingMessages: 0, emptyAssistant: 3, alternation: 1, exactDuplicates: 2, emails: 2, phones: 0, ips: 0, noFinalPunct: 0, weightOutOfRange: 0, blankLines: 1 }).text;
 const random = rng(77);
@@ -43,14 +46,44 @@ steps:
     expect: 20
 `;
 
+// Two more steps, appended to the recipe's steps: one per tier they write to.
+const OLD_STEPS = `
+  - name: old-mix
+    kind: mix
+    sources: { pilot: 1 }
+    total: 5
+  - name: old-clean
+    kind: clean
+    inputs: [pilot]
+`;
+
+interface Built {
+  steps: Array<{ name: string; rows: number; tier: string; output: string; sha256: string }>;
+  manifest: string;
+  seed: string;
+  removed: string[];
+  left: string[];
+}
+
 function setUp(t: TestContext, text = recipe(52)) {
   const ws = workspace(t);
   ws.write('data/toefl.jsonl', TOEFL);
   ws.write('data/pilot.jsonl', PILOT);
   ws.write('recipe.yaml', text);
-  const context = { workspace: ws.dir, resolvePath: workspaceResolver(ws.dir, true), signal: new AbortController().signal, progress: () => {}, log: silentLogger };
-  return { ws, run: (tool: string, recipePath = 'recipe.yaml') => runTool(findTool(tool), { recipe: recipePath }, context) };
+  const context = (progress: (p: Progress) => void = () => {}, signal = new AbortController().signal) => ({
+    workspace: ws.dir,
+    resolvePath: workspaceResolver(ws.dir, true),
+    signal,
+    progress,
+    log: silentLogger,
+  });
+  return {
+    ws,
+    run: (tool: string, recipePath = 'recipe.yaml', progress?: (p: Progress) => void, signal?: AbortSignal) => runTool(findTool(tool), { recipe: recipePath }, context(progress, signal)),
+  };
 }
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('data recipe', () => {
   test('build writes the three tiers with the expected counts and a manifest with sha256, seed and version', async (t) => {
@@ -90,6 +123,81 @@ describe('data recipe', () => {
     assert.equal(ws.read('build/combined/superset.jsonl'), before);
     assert.equal(ws.read('build/manifest.json'), manifest);
     assert.deepEqual(readdirSync(join(ws.dir, 'build')).filter((n) => n.startsWith('.staging')), []);
+  });
+
+  test('the outputs and the manifest are committed together: a cancel at each progress report leaves the out directory as it was', async (t) => {
+    const { ws, run } = setUp(t, recipe(52) + OLD_STEPS);
+    await run('data_recipe_build');
+    const build = join(ws.dir, 'build');
+    const previous = fileTree(build);
+    assert.ok('mixes/old-mix.jsonl' in previous && 'sources/old-clean.jsonl' in previous);
+    // The next build: another seed (another mix), and the two old steps gone.
+    const next = recipe(52).replace('seed: 7', 'seed: 8');
+    ws.write('dry-run.yaml', next.replace('out: build', 'out: dry-run'));
+    const reports: Progress[] = [];
+    await run('data_recipe_build', 'dry-run.yaml', (p) => reports.push(p));
+    assert.deepEqual(
+      reports.map((p) => [p.done, p.message]),
+      [[0, 'toefl-clean'], [1, 'toefl-scrubbed'], [2, 'toefl-openai'], [3, 'superset'], [4, 'stage1-mix'], [5, 'all steps done']],
+    );
+    ws.write('recipe.yaml', next);
+    for (let at = 1; at <= reports.length; at++) {
+      const controller = new AbortController();
+      let seen = 0;
+      const cancelled = run('data_recipe_build', 'recipe.yaml', () => ++seen === at && controller.abort(), controller.signal);
+      await assert.rejects(cancelled, { code: 'CANCELLED' }, `report ${at} of ${reports.length}`);
+      assert.deepEqual(fileTree(build), previous, `cancelled at report ${at} of ${reports.length}`);
+    }
+    // Run to the end: every output and the manifest new, the manifest describing these bytes, the old steps' outputs gone.
+    const finished = new AbortController();
+    const built = (await run('data_recipe_build', 'recipe.yaml', () => {}, finished.signal)) as Built;
+    finished.abort();
+    const manifest = JSON.parse(ws.read('build/manifest.json')) as Built;
+    assert.equal(manifest.seed, '8');
+    assert.deepEqual(Object.keys(fileTree(build)).filter((name) => !name.endsWith('/')).sort(), ['manifest.json', ...manifest.steps.map((s) => `${s.tier}/${s.name}.jsonl`)].sort());
+    for (const step of manifest.steps) {
+      assert.equal(step.sha256, sha256(step.output), step.name);
+      assert.equal(step.sha256, sha256(join(ws.dir, 'dry-run', step.tier, `${step.name}.jsonl`)), step.name);
+    }
+    assert.notEqual(ws.read('build/mixes/stage1-mix.jsonl'), previous['mixes/stage1-mix.jsonl']);
+    assert.deepEqual([built.removed, built.left], [[join(build, 'mixes/old-mix.jsonl'), join(build, 'sources/old-clean.jsonl')], []]);
+  });
+
+  test('a build removes only what the previous manifest listed, and only while it holds the bytes that build wrote', async (t) => {
+    const { ws, run } = setUp(t, recipe(52) + OLD_STEPS);
+    await run('data_recipe_build');
+    const build = join(ws.dir, 'build');
+    // Files the build did not write: one beside the outputs, one that an old step wrote and a person changed since.
+    ws.write('build/mixes/mine.jsonl', '{"by":"hand"}\n');
+    ws.write('build/sources/old-clean.jsonl', `${ws.read('build/sources/old-clean.jsonl')}{"by":"hand"}\n`);
+    // A manifest that names a file outside the layout (as a hand edit could): its bytes match, it still stays.
+    const previous = JSON.parse(ws.read('build/manifest.json')) as { steps: Array<Record<string, unknown>> };
+    previous.steps.push({ name: 'pilot', kind: 'clean', tier: 'sources', output: join(ws.dir, 'data/pilot.jsonl'), rows: 21, sha256: sha256(join(ws.dir, 'data/pilot.jsonl')), expected: null });
+    ws.write('build/manifest.json', JSON.stringify(previous));
+    ws.write('recipe.yaml', recipe(52));
+    const built = (await run('data_recipe_build')) as Built;
+    assert.deepEqual(built.removed, [join(build, 'mixes/old-mix.jsonl')]);
+    assert.deepEqual(built.left, [join(build, 'sources/old-clean.jsonl')]);
+    assert.equal(existsSync(join(build, 'mixes/old-mix.jsonl')), false);
+    assert.equal(ws.read('build/mixes/mine.jsonl'), '{"by":"hand"}\n');
+    assert.match(ws.read('build/sources/old-clean.jsonl'), /"by":"hand"/);
+    assert.equal(ws.read('data/pilot.jsonl'), PILOT);
+    assert.match(findTool('data_recipe_build').summarize!(built as never), /removed .*old-mix\.jsonl[^]*left .*old-clean\.jsonl: the recipe no longer has its step, but it changed/);
+    // Built again: nothing is stale any more.
+    const again = (await run('data_recipe_build')) as Built;
+    assert.deepEqual([again.removed, again.left], [[], []]);
+  });
+
+  test('when the manifest cannot be committed, no output is replaced', async (t) => {
+    const { ws, run } = setUp(t, recipe(52) + OLD_STEPS);
+    await run('data_recipe_build');
+    // A directory where the manifest goes: the commit fails when it comes to the manifest.
+    rmSync(join(ws.dir, 'build/manifest.json'));
+    mkdirSync(join(ws.dir, 'build/manifest.json'));
+    const previous = fileTree(join(ws.dir, 'build'));
+    ws.write('recipe.yaml', recipe(52).replace('seed: 7', 'seed: 8'));
+    await assert.rejects(run('data_recipe_build'));
+    assert.deepEqual(fileTree(join(ws.dir, 'build')), previous);
   });
 
   test('plan lists what a build would write, and missing inputs and unknown names as problems', async (t) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { cleanFiles } from '../clean.ts';
 import { convertFile } from '../convert.ts';
 import { dedupFiles } from '../dedup.ts';
@@ -11,26 +11,37 @@ import { mixFiles } from '../mix.ts';
 import { withOutputs } from '../output.ts';
 import { readJsonl } from '../jsonl.ts';
 import { scrubFile } from '../scrub.ts';
+import { MANIFEST_FILE, staleOutputs } from './manifest.ts';
+import type { BuildManifest } from './manifest.ts';
 import { meets } from './plan.ts';
 import type { RecipePlan } from './plan.ts';
+import type { RecipeStep } from './schema.ts';
 
-/** The record of a build: what went in, what came out, and each step's count against its expectation. */
-export interface BuildManifest {
-  recipe: string;
-  seed: string;
-  tool_version: string;
-  built_at: string;
-  inputs: Array<{ name: string; path: string; sha256: string; rows: number }>;
-  steps: Array<{ name: string; kind: string; tier: string; output: string; rows: number; sha256: string; expected: string | null }>;
+/** What a build did: its manifest and where it is, and the previous build's outputs it removed or left. */
+export interface BuildResult {
+  manifest: BuildManifest;
+  /** `out/manifest.json`. */
+  path: string;
+  /** Outputs of the previous build that this recipe no longer has, removed with the commit. */
+  removed: string[];
+  /** Such outputs changed since that build (not the bytes Quimbot wrote), left in place. */
+  left: string[];
 }
 
 /**
  * Runs a planned recipe. Every output is built in a staging directory beside the final
  * layout; each step's row count is checked as it finishes. Only when all steps pass are the
- * files moved into `sources/`, `combined/` and `mixes/`: a count that is off (or an error, or
- * a cancel) fails loudly and leaves the previous outputs as they were.
+ * files moved into `sources/`, `combined/` and `mixes/`, with `manifest.json` and at one
+ * commit point (withOutputs): a count that is off (or an error, or a cancel) fails loudly and
+ * leaves the previous outputs and manifest as they were. Outputs the previous manifest lists
+ * and this build does not write go in the same commit, so the out directory holds what the
+ * manifest lists (see `staleOutputs`). `onStep` is told before each step, and once more (no
+ * name, all steps done) when only the commit is left.
  */
-export async function buildRecipe(plan: RecipePlan, options: { toolVersion: string; signal?: AbortSignal; onStep?: (name: string, index: number, total: number) => void }): Promise<BuildManifest> {
+export async function buildRecipe(
+  plan: RecipePlan,
+  options: { toolVersion: string; signal?: AbortSignal; onStep?: (name: string | null, index: number, total: number) => void },
+): Promise<BuildResult> {
   if (plan.problems.length) throw new PipelineError('INVALID_RECIPE', `recipe "${plan.recipe}" cannot be built: ${plan.problems.join('; ')}`);
   // Staging left by a build that was killed is never promoted: it goes.
   for (const old of leftoverStaging(plan.out)) rmSync(old, { recursive: true, force: true });
@@ -38,59 +49,77 @@ export async function buildRecipe(plan: RecipePlan, options: { toolVersion: stri
   const paths = new Map(plan.inputs.map((input) => [input.name, input.path]));
   const signal = options.signal;
   try {
-    const inputs: BuildManifest['inputs'] = [];
-    for (const input of plan.inputs) {
-      const rows = await countRows(input.path, signal);
-      if (input.expect !== null) check(`source "${input.name}"`, rows, input.expect);
-      inputs.push({ name: input.name, path: input.path, sha256: await sha256File(input.path, signal), rows });
-    }
-    const steps: BuildManifest['steps'] = [];
-    for (const [index, planned] of plan.steps.entries()) {
-      options.onStep?.(planned.name, index, plan.steps.length);
-      const out = join(staging, planned.tier, `${planned.name}.jsonl`);
-      mkdirSync(dirname(out), { recursive: true });
-      const reads = planned.reads.map((name) => paths.get(name)!);
-      const step = planned.step;
-      switch (step.kind) {
-        case 'clean':
-          await cleanFiles(reads, { out, ...(step.drop ? { drop: step.drop } : {}), ...(step.model ? { model: step.model } : {}), ...(signal ? { signal } : {}) });
-          break;
-        case 'scrub':
-          await scrubFile(reads[0]!, { out, consistent: step.consistent, ...(signal ? { signal } : {}) });
-          break;
-        case 'convert':
-          await convertFile(reads[0]!, { out, to: step.to, ...(signal ? { signal } : {}) });
-          break;
-        case 'dedup': {
-          const work = join(staging, '.work', step.name);
-          const report = await dedupFiles(reads, { outDir: work, scope: step.scope, near: step.near, threshold: step.threshold, ...(signal ? { signal } : {}) });
-          await concatenate(report.sources.map((s) => join(work, s.output)), out);
-          break;
+    const { result } = await withOutputs(
+      async ({ place, remove, attach }) => {
+        const inputs: BuildManifest['inputs'] = [];
+        for (const input of plan.inputs) {
+          const rows = await countRows(input.path, signal);
+          if (input.expect !== null) check(`source "${input.name}"`, rows, input.expect);
+          inputs.push({ name: input.name, path: input.path, sha256: await sha256File(input.path, signal), rows });
         }
-        case 'mix':
-          await mixFiles({
-            sources: Object.entries(step.sources).map(([name, ratio]) => parseMixSource(`${name}=${paths.get(name)}:${ratio}`)),
-            total: step.total,
-            seed: String(step.seed ?? plan.seed),
-            out,
-            replacement: step.replacement,
-            ...(step.onShort ? { onShort: step.onShort } : {}),
-            ...(signal ? { signal } : {}),
-          });
-          break;
-      }
-      const rows = await countRows(out, signal);
-      if (planned.expect !== null) check(`step "${planned.name}"`, rows, planned.expect);
-      steps.push({ name: planned.name, kind: planned.kind, tier: planned.tier, output: planned.output, rows, sha256: await sha256File(out, signal), expected: planned.expect === null ? null : meets(rows, planned.expect).wanted });
-      paths.set(planned.name, out);
-    }
-    for (const step of steps) {
-      mkdirSync(dirname(step.output), { recursive: true });
-      renameSync(join(staging, step.tier, basename(step.output)), step.output);
-    }
-    return { recipe: plan.recipe, seed: plan.seed, tool_version: options.toolVersion, built_at: new Date().toISOString(), inputs, steps };
+        const steps: BuildManifest['steps'] = [];
+        for (const [index, planned] of plan.steps.entries()) {
+          options.onStep?.(planned.name, index, plan.steps.length);
+          const out = join(staging, planned.tier, `${planned.name}.jsonl`);
+          mkdirSync(dirname(out), { recursive: true });
+          const reads = planned.reads.map((name) => paths.get(name)!);
+          await runStep(planned.step, reads, out, { work: join(staging, '.work', planned.name), seed: plan.seed, paths, signal });
+          const rows = await countRows(out, signal);
+          if (planned.expect !== null) check(`step "${planned.name}"`, rows, planned.expect);
+          steps.push({ name: planned.name, kind: planned.kind, tier: planned.tier, output: planned.output, rows, sha256: await sha256File(out, signal), expected: planned.expect === null ? null : meets(rows, planned.expect).wanted });
+          paths.set(planned.name, out);
+          place(out, planned.output);
+        }
+        const stale = await staleOutputs(plan.out, new Set(steps.map((step) => step.output)), signal);
+        for (const path of stale.remove) remove(path);
+        const manifest: BuildManifest = { recipe: plan.recipe, seed: plan.seed, tool_version: options.toolVersion, built_at: new Date().toISOString(), inputs, steps };
+        const path = join(plan.out, MANIFEST_FILE);
+        attach(path, `${JSON.stringify(manifest, null, 2)}\n`);
+        options.onStep?.(null, plan.steps.length, plan.steps.length);
+        return { manifest, path, removed: stale.remove, left: stale.leave };
+      },
+      { signal },
+    );
+    return result;
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Runs one step over the files it reads into `out` (in the staging directory); `work` is its scratch directory. */
+async function runStep(
+  step: RecipeStep,
+  reads: readonly string[],
+  out: string,
+  { work, seed, paths, signal }: { work: string; seed: string; paths: ReadonlyMap<string, string>; signal: AbortSignal | undefined },
+): Promise<void> {
+  const cancel = signal ? { signal } : {};
+  switch (step.kind) {
+    case 'clean':
+      await cleanFiles(reads, { out, ...(step.drop ? { drop: step.drop } : {}), ...(step.model ? { model: step.model } : {}), ...cancel });
+      return;
+    case 'scrub':
+      await scrubFile(reads[0]!, { out, consistent: step.consistent, ...cancel });
+      return;
+    case 'convert':
+      await convertFile(reads[0]!, { out, to: step.to, ...cancel });
+      return;
+    case 'dedup': {
+      const report = await dedupFiles(reads, { outDir: work, scope: step.scope, near: step.near, threshold: step.threshold, ...cancel });
+      await concatenate(report.sources.map((s) => join(work, s.output)), out);
+      return;
+    }
+    case 'mix':
+      await mixFiles({
+        sources: Object.entries(step.sources).map(([name, ratio]) => parseMixSource(`${name}=${paths.get(name)}:${ratio}`)),
+        total: step.total,
+        seed: String(step.seed ?? seed),
+        out,
+        replacement: step.replacement,
+        ...(step.onShort ? { onShort: step.onShort } : {}),
+        ...cancel,
+      });
+      return;
   }
 }
 

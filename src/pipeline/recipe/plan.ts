@@ -4,8 +4,10 @@ import { readRecipeFile } from '../recipe-file.ts';
 import { Recipe } from './schema.ts';
 import type { Expect, RecipeStep } from './schema.ts';
 
+/** The output directories of a build, the seed board's three tiers. */
+export const TIERS = ['sources', 'combined', 'mixes'] as const;
 /** Where a step's output goes: one source's rows, several sources combined, or a mix. */
-export type Tier = 'sources' | 'combined' | 'mixes';
+export type Tier = (typeof TIERS)[number];
 
 /** A recipe with its names resolved: inputs with their files, steps with their outputs. */
 export interface RecipePlan {

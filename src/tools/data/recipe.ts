@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { writeFileAtomic } from '../../board/index.ts';
-import { buildRecipe, planRecipe, readRecipe } from '../../pipeline/index.ts';
+import { BuildManifest, buildRecipe, planRecipe, readRecipe } from '../../pipeline/index.ts';
 import { VERSION } from '../../version.ts';
 import { defineTool } from '../tool.ts';
 
@@ -46,35 +45,32 @@ export const dataRecipeBuild = defineTool({
   title: 'Build a dataset recipe',
   description:
     'Runs a build recipe (clean, dedup, scrub, convert, mix steps) into sources/, combined/ and mixes/ under its out directory, checking each ' +
-    "step's row count against its expectation; writes out/manifest.json (inputs and outputs with sha256, counts, seed, tool version). " +
-    'A count that is off fails the build and keeps the previous outputs.',
+    "step's row count against its expectation; writes out/manifest.json (inputs and outputs with sha256, counts, seed, tool version) " +
+    'with the outputs at one commit point, removing the outputs of steps the recipe no longer has (those the previous manifest lists, ' +
+    'unchanged since). A count that is off, an error or a cancel fails the build and keeps the previous outputs and manifest.',
   positionals: ['recipe'],
   input: Input,
-  output: z.object({
-    recipe: z.string(),
-    seed: z.string(),
-    tool_version: z.string(),
-    built_at: z.string(),
-    inputs: z.array(z.object({ name: z.string(), path: z.string(), sha256: z.string(), rows: z.number().int() })),
-    steps: z.array(z.object({ name: z.string(), kind: z.string(), tier: z.string(), output: z.string(), rows: z.number().int(), sha256: z.string(), expected: z.string().nullable() })),
+  output: BuildManifest.extend({
     manifest: z.string(),
+    removed: z.array(z.string()).describe('outputs of the previous build that the recipe no longer has, removed'),
+    left: z.array(z.string()).describe('such outputs changed since that build, left in place'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   async run(input, context) {
     const plan = planRecipe(readRecipe(context.resolvePath(input.recipe)), context.resolvePath);
-    const manifest = await buildRecipe(plan, {
+    const built = await buildRecipe(plan, {
       toolVersion: VERSION,
       signal: context.signal,
-      onStep: (name, index, total) => context.progress({ done: index, total, unit: 'steps', message: name }),
+      onStep: (name, index, total) => context.progress({ done: index, total, unit: 'steps', message: name ?? 'all steps done' }),
     });
-    const path = `${plan.out}/manifest.json`;
-    writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
-    return { ...manifest, manifest: path };
+    return { ...built.manifest, manifest: built.path, removed: built.removed, left: built.left };
   },
   summarize(m) {
     return [
       `recipe ${m.recipe} built (seed ${m.seed}, quimbot ${m.tool_version})`,
       ...m.steps.map((s) => `  ${s.kind.padEnd(7)} ${s.name}: ${s.rows.toLocaleString('en-US')} rows${s.expected ? ` (expected ${s.expected})` : ''} -> ${s.output}`),
+      ...m.removed.map((path) => `  removed ${path} (the recipe no longer has its step)`),
+      ...m.left.map((path) => `  left ${path}: the recipe no longer has its step, but it changed since the last build`),
       `  manifest: ${m.manifest}`,
     ].join('\n');
   },
