@@ -200,6 +200,50 @@ describe('data recipe', () => {
     assert.deepEqual(fileTree(join(ws.dir, 'build')), previous);
   });
 
+  // a: ten rows; b: five of them and five more; c: a copy of b.
+  const groupRecipe = (dedup: string) => `
+recipe: groups
+out: build
+sources: { a: a.jsonl, b: b.jsonl, c: c.jsonl }
+steps:
+  - { name: deduped, kind: dedup, inputs: [a, b, c]${dedup} }
+`;
+  const groupCases: Array<[string, string, number]> = [
+    ['no scope and no groups: cross-source', '', 15],
+    ['scope within-source', ', scope: within-source', 30],
+    ['groups [[a, b]]: a and b together, c against itself', ', groups: [[a, b]]', 25],
+    ['groups [[b, c]] with scope within-source', ', scope: within-source, groups: [[b, c]]', 20],
+  ];
+  for (const [name, dedup, rows] of groupCases) {
+    test(`a dedup step's groups: ${name}`, async (t) => {
+      const { ws, run } = setUp(t, groupRecipe(dedup));
+      const random = rng(3);
+      const rowsOf = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => JSON.stringify(cleanRow(random, from + i)));
+      const a = rowsOf(0, 10);
+      const b = [...a.slice(5), ...rowsOf(10, 15)];
+      ws.write('a.jsonl', `${a.join('\n')}\n`);
+      ws.write('b.jsonl', `${b.join('\n')}\n`);
+      ws.write('c.jsonl', `${b.join('\n')}\n`);
+      const built = (await run('data_recipe_build')) as Built;
+      assert.equal(built.steps[0]!.rows, rows);
+    });
+  }
+
+  const groupErrors: Array<[string, string, RegExp]> = [
+    ['names an unknown input', ', groups: [[a, z]]', /recipe\.yaml: steps\.0\.groups\.0\.1: "z" is not one of this step's inputs \(a, b, c\)$/],
+    ['has one input', ', groups: [[a, a]]', /steps\.0\.groups\.0: expected two or more of the step's inputs/],
+    ['shares an input with another', ', groups: [[a, b], [b, c]]', /steps\.0\.groups\.1\.0: "b" is already in group 0; an input may be in one group only$/],
+    ['comes with scope cross-source', ', scope: cross-source, groups: [[a, b]]', /steps\.0\.groups: groups apply with scope within-source/],
+  ];
+  for (const [name, dedup, message] of groupErrors) {
+    test(`a dedup group that ${name} is a recipe error naming the field`, async (t) => {
+      const { ws, run } = setUp(t, groupRecipe(dedup));
+      for (const file of ['a.jsonl', 'b.jsonl', 'c.jsonl']) ws.write(file, '');
+      for (const tool of ['data_recipe_plan', 'data_recipe_build']) await assert.rejects(run(tool), { code: 'INVALID_RECIPE', message });
+      assert.equal(existsSync(join(ws.dir, 'build')), false);
+    });
+  }
+
   test('plan lists what a build would write, and missing inputs and unknown names as problems', async (t) => {
     const { ws, run } = setUp(t, recipe(52).replace('data/pilot.jsonl', 'data/nope.jsonl').replace('input: toefl-clean', 'input: toefl-cleaned'));
     const plan = (await run('data_recipe_plan')) as { steps: Array<{ output: string }>; problems: string[] };

@@ -15,6 +15,7 @@ import { MANIFEST_FILE, staleOutputs } from './manifest.ts';
 import type { BuildManifest } from './manifest.ts';
 import { meets } from './plan.ts';
 import type { RecipePlan } from './plan.ts';
+import { dedupScope } from './schema.ts';
 import type { RecipeStep } from './schema.ts';
 
 /** What a build did: its manifest and where it is, and the previous build's outputs it removed or left. */
@@ -105,7 +106,8 @@ async function runStep(
       await convertFile(reads[0]!, { out, to: step.to, ...cancel });
       return;
     case 'dedup': {
-      const report = await dedupFiles(reads, { outDir: work, scope: step.scope, near: step.near, threshold: step.threshold, ...cancel });
+      const groups = (step.groups ?? []).map((group) => group.join(','));
+      const report = await dedupFiles(reads, { outDir: work, names: step.inputs, scope: dedupScope(step), groups, near: step.near, threshold: step.threshold, ...cancel });
       await concatenate(report.sources.map((s) => join(work, s.output)), out);
       return;
     }
