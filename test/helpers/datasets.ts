@@ -217,3 +217,53 @@ export function textRow(text: string): { messages: Array<{ role: string; content
   const half = Math.floor(words.length / 2);
   return { messages: [{ role: 'user', content: words.slice(0, half).join(' ') }, { role: 'assistant', content: `${words.slice(half).join(' ')}.` }] };
 }
+
+/** Words of several scripts for length fixtures: ASCII, accented, CJK, emoji, punctuation (no digits, `@` or `::`, so no PII). */
+const MIXED_WORDS = ['the', 'answer', 'is', 'élève', 'straße', 'студент', '学生', '回答问题', 'مرحبا', '😀', "don't", '¿qué?', 'well,', 'end.', 'x'.repeat(70)];
+/** White space a plain `split(/\s+/)` cuts at and the audit counts words between: ASCII only. */
+const MIXED_SPACES = [' ', ' ', ' ', '  ', '\n', '\t', ' \n '];
+/** Word counts a fixture text has, in turn: every word histogram bin up to 500. */
+const TEXT_WORDS = [0, 1, 3, 7, 12, 30, 60, 130, 300];
+
+/** A text of `n` words of MIXED_WORDS, white space between, sometimes before and after. */
+export function mixedText(random: () => number, n: number): string {
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const words = Array.from({ length: n }, () => pick(MIXED_WORDS));
+  const around = () => (random() < 0.2 ? pick(MIXED_SPACES) : '');
+  return n === 0 ? around() : around() + words.map((w, i) => (i ? pick(MIXED_SPACES) : '') + w).join('') + around();
+}
+
+/**
+ * Rows of every format whose lengths, weights and metadata a test can measure itself: OpenAI
+ * rows of 1 to 10 messages (a system message in some), Unsloth rows with a row weight (2 of 30
+ * at 1.0, the rest 0.2 to 0.8: the seed's "6.7% native, 93.3% cross-agent"), ShareGPT and
+ * Alpaca rows; `difficulty` and `topic` set to strings, a number, an object, null or left out.
+ */
+export function lengthRows(seed: number): Array<Record<string, unknown>> {
+  const random = rng(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const text = () => mixedText(random, pick(TEXT_WORDS));
+  const meta = () => {
+    const out: Record<string, unknown> = {};
+    const difficulty = pick<unknown>(['easy', 'easy', 'medium', 'hard', 'très dur', 3, { level: 'hard' }, null, undefined]);
+    if (difficulty !== undefined) out.difficulty = difficulty;
+    if (random() < 0.7) out.topic = pick(['grammar', 'essay', 'speaking']);
+    return out;
+  };
+  const chat = (turns: number) => {
+    const system = random() < 0.3;
+    return Array.from({ length: turns }, (_, i) => ({ role: system && i === 0 ? 'system' : (i - (system ? 1 : 0)) % 2 ? 'assistant' : 'user', content: text() }));
+  };
+  const rows: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < 30; i++) rows.push({ messages: chat(1 + (i % 10)) });
+  for (let i = 0; i < 30; i++) rows.push({ messages: chat(2 + (i % 4)), weight: i < 2 ? 1 : pick([0.2, 0.4, 0.6, 0.8]), ...meta() });
+  for (let i = 0; i < 8; i++) {
+    rows.push({ conversations: [{ from: 'human', value: text() }, { from: 'gpt', value: text() }], ...(i % 2 ? { system: text() } : {}), ...meta() });
+  }
+  for (let i = 0; i < 8; i++) rows.push({ instruction: text(), input: i % 2 ? text() : '', output: text(), ...meta() });
+  for (let k = rows.length - 1; k > 0; k--) {
+    const j = Math.floor(random() * (k + 1));
+    [rows[k], rows[j]] = [rows[j]!, rows[k]!];
+  }
+  return rows;
+}

@@ -6,7 +6,7 @@ import { decodedIfNeeded, decodeUtf8, utf8Bytes } from '../utf8.ts';
 import type { TokenCounter } from '../tokens.ts';
 import { hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, messageTokens, ROW_TOKENS_BASE, rowWeights } from './checks.ts';
 import type { CountName } from './report.ts';
-import { NumberStats, Occurrences, TOKEN_EDGES, TURN_EDGES, ValueCounts, WORD_EDGES } from './stats.ts';
+import { NumberStats, Occurrences, TOKEN_EDGES, TURN_EDGES, ValueCounts, WEIGHT_EDGES, WORD_EDGES } from './stats.ts';
 import type { NumberStatsData, Place } from './stats.ts';
 
 /** What the audit checks against: the allowed weight range, the metadata field, the model's limits. */
@@ -59,7 +59,7 @@ export class AuditAccumulator {
   billedTokens = 0;
   readonly counts = new Map<CountName, Occurrences>();
   readonly formats = new ValueCounts(8);
-  readonly weightStats = new NumberStats([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.0000001]);
+  readonly weightStats = new NumberStats(WEIGHT_EDGES);
   readonly weightValues = new ValueCounts(1000);
   readonly words = new Map<string, NumberStats>();
   readonly tokens = new Map<string, NumberStats>();
