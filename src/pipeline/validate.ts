@@ -92,7 +92,7 @@ export async function validateFile(
       flag('invalid_weight', row.line);
     }
     const chat = toChatRow(row.value);
-    const length = chat ? rowTokens(chat.messages, counter) : 0;
+    const length = chat ? rowTokens(chat, counter) : 0;
     tokens += length;
     if (length > model.contextLimit) flag('too_many_tokens', row.line);
   }
