@@ -12,7 +12,9 @@ export { rng };
  * `messageMissingKey` rows have a user message without `content` (the cookbook then counts
  * `missing_content` as well); `unrecognizedKey` rows have a user message with a `metadata` key;
  * `unrecognizedRole` rows have a `moderator` message between the user and the assistant (no
- * alternation violation). These four are optional (0 when left out).
+ * alternation violation). These four are optional (0 when left out), as is `ipv6s`: rows with an
+ * IPv6 address in the answer, written in turn in full, compressed, link-local, as loopback
+ * and in brackets with a port.
  */
 export interface PlantedCounts {
   clean: number;
@@ -31,6 +33,7 @@ export interface PlantedCounts {
   messageMissingKey?: number;
   unrecognizedKey?: number;
   unrecognizedRole?: number;
+  ipv6s?: number;
 }
 
 /** A planted dataset: its text, its rows (non-blank lines), and the 1-based lines each kind of row landed on, ascending. */
@@ -47,6 +50,15 @@ const PHONE_FORMATS: ReadonlyArray<(last4: string) => string> = [
   (last4) => `+1555123${last4}`,
   (last4) => `+1 555123${last4}`,
   (last4) => `+44 20 7946 ${last4}`,
+];
+
+/** How planted IPv6 addresses are written, in turn (`last` a hex group). */
+const IPV6_FORMATS: ReadonlyArray<(last: string) => string> = [
+  (last) => `2001:0db8:85a3:0000:0000:8a2e:0370:${last}`,
+  (last) => `2001:db8::${last}`,
+  (last) => `fe80::1ff:fe23:4567:${last}`,
+  () => '::1',
+  (last) => `[2001:db8::${last}]:8080`,
 ];
 
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(' ');
@@ -113,6 +125,11 @@ export function plantedDataset(counts: PlantedCounts, seed = 1, eol = '\n'): Pla
     r.messages[1]!.content = `The server at 10.0.${n % 250}.7 is down.`;
     plant('ips', JSON.stringify(r));
   }
+  for (let n = 0; n < (counts.ipv6s ?? 0); n++) {
+    const r = row();
+    r.messages[2]!.content = `Connect to ${IPV6_FORMATS[n % IPV6_FORMATS.length]!((n % 0xffff).toString(16))} first.`;
+    plant('ipv6s', JSON.stringify(r));
+  }
   for (let n = 0; n < counts.noFinalPunct; n++) {
     const r = row();
     r.messages[2]!.content = `${sentence(random, 8, `Trailing ${i}`).slice(0, -1)}  `;
@@ -147,7 +164,7 @@ export function plantedDataset(counts: PlantedCounts, seed = 1, eol = '\n'): Pla
   }
   const where: Record<keyof PlantedCounts, number[]> = {
     clean: [], parseErrors: [], missingMessages: [], emptyAssistant: [], alternation: [], exactDuplicates: [], emails: [], phones: [], ips: [],
-    noFinalPunct: [], weightOutOfRange: [], blankLines: [], dataType: [], messageMissingKey: [], unrecognizedKey: [], unrecognizedRole: [],
+    noFinalPunct: [], weightOutOfRange: [], blankLines: [], dataType: [], messageMissingKey: [], unrecognizedKey: [], unrecognizedRole: [], ipv6s: [],
   };
   kinds.forEach((kind, at) => where[kind].push(at + 1));
   return { text: lines.join(eol) + eol, rows: lines.length - counts.blankLines, lines: where };
