@@ -12,7 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 // About 10 MB (over the threshold for threads): planted flaws, duplicates of the first row all
 // through the file (so across range cuts), a BOM, CRLF, and a truncated last line.
-const COUNTS = { clean: 22_000, parseErrors: 40, missingMessages: 10, emptyAssistant: 60, alternation: 30, exactDuplicates: 300, emails: 25, phones: 25, ips: 10, noFinalPunct: 50, weightOutOfRange: 20, blankLines: 30, dataType: 6, messageMissingKey: 7, unrecognizedKey: 8, unrecognizedRole: 9 };
+const COUNTS = { clean: 22_000, parseErrors: 40, missingMessages: 10, emptyAssistant: 60, alternation: 30, exactDuplicates: 300, emails: 25, phones: 25, ips: 10, noFinalPunct: 50, weightOutOfRange: 20, blankLines: 30, dataType: 6, messageMissingKey: 7, unrecognizedKey: 8, unrecognizedRole: 9, ipv6s: 15 };
 const big = join(dir, 'big.jsonl');
 writeFileSync(big, `\ufeff${plantedDataset(COUNTS, 3, '\r\n').text}{"messages": [{"role": "user", "content": "cut off`);
 const second = join(dir, 'second.jsonl');
@@ -39,6 +39,7 @@ describe('threaded audit', () => {
     const single = comparable(await auditFiles([big, second], { ...options, threads: 1 }));
     assert.equal(single.counts.exact_duplicate_rows.count, 2 * COUNTS.exactDuplicates);
     assert.equal(single.counts.truncated_lines.count, 1);
+    assert.equal(single.counts.rows_with_ip.count, 2 * (COUNTS.ips + COUNTS.ipv6s));
     const cookbook = (['data_type', 'message_missing_key', 'message_unrecognized_key', 'unrecognized_role'] as const).map((name) => single.counts[name].count);
     assert.deepEqual(cookbook, [2 * COUNTS.dataType, 2 * COUNTS.messageMissingKey, 2 * COUNTS.unrecognizedKey, 2 * COUNTS.unrecognizedRole]);
     for (const threads of [2, 3]) {

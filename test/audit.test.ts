@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { lacksFinalPunctuation } from '../src/pipeline/audit/checks.ts';
-import { AuditReport, auditFiles, auditMarkdown } from '../src/pipeline/index.ts';
+import { AuditReport, auditFiles, auditMarkdown, toChatRow } from '../src/pipeline/index.ts';
 import { cleanRow, plantedDataset, rng, shinglePairs, textRow } from './helpers/datasets.ts';
+import type { PlantedCounts } from './helpers/datasets.ts';
 
 const PLANTED = {
   clean: 40,
@@ -26,7 +27,37 @@ const PLANTED = {
   messageMissingKey: 8,
   unrecognizedKey: 9,
   unrecognizedRole: 11,
+  ipv6s: 7,
 };
+
+/** The audit's count of every check for a planted dataset (near duplicates: only its exact duplicates). */
+function plantedCounts(planted: PlantedCounts) {
+  const { dataType = 0, messageMissingKey = 0, unrecognizedKey = 0, unrecognizedRole = 0, ipv6s = 0 } = planted;
+  return {
+    parse_errors: planted.parseErrors + planted.missingMessages + dataType, // JSON, but no message list
+    data_type: dataType,
+    missing_messages_list: planted.missingMessages,
+    message_missing_key: messageMissingKey,
+    message_unrecognized_key: unrecognizedKey,
+    unrecognized_role: unrecognizedRole,
+    // The cookbook counts "" but not "   " (planted in turn), and a message without content as missing a key and its content.
+    missing_content: Math.floor(planted.emptyAssistant / 2) + messageMissingKey,
+    example_missing_assistant_message: 0,
+    empty_assistant_rows: planted.emptyAssistant,
+    alternation_violation_rows: planted.alternation,
+    exact_duplicate_rows: planted.exactDuplicates,
+    near_duplicate_rows: planted.exactDuplicates,
+    rows_with_email: planted.emails,
+    rows_with_phone: planted.phones,
+    rows_with_ip: planted.ips + ipv6s,
+    no_final_punct_rows: planted.noFinalPunct,
+    weight_out_of_range_rows: planted.weightOutOfRange,
+    over_context_rows: 0,
+    blank_lines: planted.blankLines,
+    invalid_utf8_lines: 0,
+    truncated_lines: 0,
+  };
+}
 
 let dir = '';
 const file = (name: string, text: string | Uint8Array) => {
@@ -34,7 +65,7 @@ const file = (name: string, text: string | Uint8Array) => {
   writeFileSync(path, text);
   return path;
 };
-const counts = (report: AuditReport) => Object.fromEntries(Object.entries(report.counts).map(([k, v]) => [k, v.count]));
+const counts = (report: Pick<AuditReport, 'counts'>) => Object.fromEntries(Object.entries(report.counts).map(([k, v]) => [k, v.count]));
 
 describe('data audit', () => {
   before(() => (dir = mkdtempSync(join(tmpdir(), 'quimbot-audit-'))));
@@ -46,30 +77,7 @@ describe('data audit', () => {
       const report = AuditReport.parse(await auditFiles([file(`planted-${name}.jsonl`, text)]));
       assert.equal(report.rows, rows);
       assert.equal(report.lines, rows + PLANTED.blankLines);
-      assert.deepEqual(counts(report), {
-        parse_errors: PLANTED.parseErrors + PLANTED.missingMessages + PLANTED.dataType, // JSON, but no message list
-        data_type: PLANTED.dataType,
-        missing_messages_list: PLANTED.missingMessages,
-        message_missing_key: PLANTED.messageMissingKey,
-        message_unrecognized_key: PLANTED.unrecognizedKey,
-        unrecognized_role: PLANTED.unrecognizedRole,
-        // The cookbook counts "" but not "   ", and a message without content as missing a key and its content.
-        missing_content: PLANTED.emptyAssistant / 2 + PLANTED.messageMissingKey,
-        example_missing_assistant_message: 0,
-        empty_assistant_rows: PLANTED.emptyAssistant,
-        alternation_violation_rows: PLANTED.alternation,
-        exact_duplicate_rows: PLANTED.exactDuplicates,
-        near_duplicate_rows: PLANTED.exactDuplicates,
-        rows_with_email: PLANTED.emails,
-        rows_with_phone: PLANTED.phones,
-        rows_with_ip: PLANTED.ips,
-        no_final_punct_rows: PLANTED.noFinalPunct,
-        weight_out_of_range_rows: PLANTED.weightOutOfRange,
-        over_context_rows: 0,
-        blank_lines: PLANTED.blankLines,
-        invalid_utf8_lines: 0,
-        truncated_lines: 0,
-      });
+      assert.deepEqual(counts(report), plantedCounts(PLANTED));
       assert.deepEqual(report.duplicate_groups[0], { count: 1 + PLANTED.exactDuplicates, lines: [{ source: join(dir, `planted-${name}.jsonl`), line: 1 }] });
       // The first lines of every count are the lines the flaws were planted at.
       const lines = text.split(eol);
@@ -90,7 +98,7 @@ describe('data audit', () => {
         near_duplicate_rows: at.exactDuplicates,
         rows_with_email: at.emails,
         rows_with_phone: at.phones,
-        rows_with_ip: at.ips,
+        rows_with_ip: merged(at.ips, at.ipv6s),
         no_final_punct_rows: at.noFinalPunct,
         weight_out_of_range_rows: at.weightOutOfRange,
         over_context_rows: [],
@@ -116,6 +124,80 @@ describe('data audit', () => {
     assert.deepEqual(report.counts.invalid_utf8_lines.lines, [{ source: bad, line: 2 }]);
     assert.equal(report.counts.exact_duplicate_rows.count, 0);
     assert.equal(report.near_duplicate_clusters, null);
+  });
+
+  test('several sources, one gzipped: each source\'s own exact counts, lines and formats; the totals their sum', async () => {
+    const a = { ...PLANTED, clean: 30, exactDuplicates: 2, blankLines: 1 };
+    const b = { ...PLANTED, clean: 25, parseErrors: 1, emails: 0, ipv6s: 3, exactDuplicates: 4 };
+    const [first, second] = [plantedDataset(a, 21), plantedDataset(b, 22)];
+    const paths = [file('multi-a.jsonl', first.text), file('multi-b.jsonl.gz', gzipSync(second.text))];
+    const report = await auditFiles(paths, { keep: 100 });
+    const summary = (source: AuditReport['sources'][number]) => ({ path: source.path, lines: source.lines, rows: source.rows, counts: counts(source) });
+    assert.deepEqual(report.sources.map(summary), [
+      { path: paths[0], lines: first.rows + a.blankLines, rows: first.rows, counts: plantedCounts(a) },
+      { path: paths[1], lines: second.rows + b.blankLines, rows: second.rows, counts: plantedCounts(b) },
+    ]);
+    assert.deepEqual(report.sources.map((s) => s.bytes), paths.map((path) => statSync(path).size), 'the gzipped file by its size on disk');
+    // Rows with a weight are Unsloth's; rows with a message list and nothing else OpenAI's.
+    const formats = ({ lines, rows }: typeof first) => {
+      const unsloth = lines.clean.length + lines.weightOutOfRange.length;
+      const openai = rows - unsloth - lines.parseErrors.length - lines.missingMessages.length - lines.dataType.length;
+      return [['openai', openai], ['unsloth', unsloth]].sort((x, y) => Number(y[1]) - Number(x[1]));
+    };
+    assert.deepEqual(report.sources.map((s) => s.formats.map((f) => [f.value, f.count])), [formats(first), formats(second)]);
+    const sum = plantedCounts(a);
+    for (const [name, n] of Object.entries(plantedCounts(b))) sum[name as keyof typeof sum] += n;
+    assert.deepEqual(counts(report), sum);
+    // Each finding's lines name the source they are in.
+    const at = (source: string, lines: number[]) => lines.map((line) => ({ source, line }));
+    assert.deepEqual(report.counts.rows_with_ip.lines, [...at(paths[0]!, [...first.lines.ips, ...first.lines.ipv6s].sort((x, y) => x - y)), ...at(paths[1]!, [...second.lines.ips, ...second.lines.ipv6s].sort((x, y) => x - y))]);
+    assert.deepEqual(report.counts.exact_duplicate_rows.lines, [...at(paths[0]!, first.lines.exactDuplicates), ...at(paths[1]!, second.lines.exactDuplicates)]);
+    assert.deepEqual(report.duplicate_groups.map((g) => [g.count, g.lines]), [[5, at(paths[1]!, [1])], [3, at(paths[0]!, [1])]]);
+  });
+
+  test('IPv6 addresses: rows with one are counted, colons that are not one are not', async () => {
+    // Each text and whether it holds an IP address; every one a row's user message, then a ShareGPT row's system field.
+    const texts: Array<[string, boolean]> = [
+      ['Ping 2001:0db8:85a3:0000:0000:8a2e:0370:7334 now.', true],
+      ['Ping 2001:db8::ff00:42:8329.', true],
+      ['Loopback is ::1, always.', true],
+      ['Link-local fe80::1ff:fe23:4567:890a%eth0 here.', true],
+      ['Open [2001:db8::1]:8080 in a browser.', true],
+      ['Mapped ::ffff:192.0.2.128 too.', true],
+      ['Use std::vector<int> in C++.', false],
+      ['At 12:30:45 the clock said so.', false],
+      ['The MAC 00:1a:2b:3c:4d:5e is not an IP.', false],
+      ['Note:: a colon pair, a::b, and ratio 3:2.', false],
+    ];
+    const rows = texts.flatMap(([text], i) => [
+      { messages: [{ role: 'user', content: `${i} ${text}` }, { role: 'assistant', content: 'Understood.' }] },
+      { conversations: [{ from: 'human', value: `Row ${i}?` }, { from: 'gpt', value: 'Yes.' }], system: `${i} ${text}` },
+    ]);
+    const report = await auditFiles([file('ipv6.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'))], { near: false, keep: 100 });
+    const expected = texts.flatMap(([, ip], i) => (ip ? [2 * i + 1, 2 * i + 2] : []));
+    assert.deepEqual(report.counts.rows_with_ip.lines.map((p) => p.line), expected);
+    assert.equal(report.counts.rows_with_ip.count, 12);
+  });
+
+  test("ShareGPT's system field and system turns are system messages, first, outside the alternation", async () => {
+    const human = { from: 'human', value: 'What is a noun?' };
+    const gpt = { from: 'gpt', value: 'A naming word.' };
+    const cases: Array<[string, Record<string, unknown>, Array<[string, string]>]> = [
+      ['the system field', { conversations: [human, gpt], system: 'You teach grammar.' }, [['system', 'You teach grammar.'], ['user', human.value], ['assistant', gpt.value]]],
+      ['a system turn', { conversations: [{ from: 'system', value: 'Be brief.' }, human, gpt] }, [['system', 'Be brief.'], ['user', human.value], ['assistant', gpt.value]]],
+      ['a SYSTEM turn (any case)', { conversations: [{ from: 'SYSTEM', value: 'Be kind.' }, human, gpt] }, [['system', 'Be kind.'], ['user', human.value], ['assistant', gpt.value]]],
+      ['both', { conversations: [{ from: 'system', value: 'Two.' }, human, gpt], system: 'One.' }, [['system', 'One.'], ['system', 'Two.'], ['user', human.value], ['assistant', gpt.value]]],
+      ['an empty system field: none', { conversations: [human, gpt], system: '' }, [['user', human.value], ['assistant', gpt.value]]],
+      ['a system field that is not text: none', { conversations: [human, gpt], system: 7 }, [['user', human.value], ['assistant', gpt.value]]],
+    ];
+    for (const [name, row, messages] of cases) assert.deepEqual(toChatRow(row)?.messages.map((m) => [m.role, m.content]), messages, name);
+    const report = await auditFiles([file('sharegpt-system.jsonl', cases.map(([, row]) => JSON.stringify(row)).join('\n'))], { near: false });
+    const systemWords = cases.flatMap(([, , messages]) => messages.filter(([role]) => role === 'system').map(([, text]) => text.split(' ').length));
+    const { count, mean, max } = report.lengths.words.system!;
+    assert.deepEqual([count, mean, max], [5, systemWords.reduce((a, b) => a + b, 0) / 5, Math.max(...systemWords)]);
+    assert.deepEqual(report.lengths.turns.histogram.filter((bin) => bin.count > 0).map((bin) => [bin.from, bin.count]), [[2, 2], [3, 3], [4, 1]]);
+    assert.equal(report.counts.alternation_violation_rows.count, 0);
+    assert.equal(report.counts.missing_content.count + report.counts.unrecognized_role.count, 0);
   });
 
   test('formats: ShareGPT and Alpaca rows are read as chat; weights and a metadata field are counted', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLogger } from '../src/log.ts';
-import { fineTuneModel, validateFile } from '../src/pipeline/index.ts';
+import { fineTuneModel, OPENAI_FILE_RULES, validateFile } from '../src/pipeline/index.ts';
 import type { AuditReport, ValidationReport } from '../src/pipeline/index.ts';
 import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
@@ -79,6 +79,26 @@ describe('data validate --target openai', () => {
     const report = await validateFile(file('long.jsonl', [...clean(10), long]), { model: 'gpt-3.5-turbo' });
     assert.deepEqual(counts(report).too_many_tokens, [1, [11]]);
     assert.equal((await validateFile(join(dir, 'long.jsonl'), { model: 'gpt-4o-mini' })).valid, true);
+  });
+
+  test("a file over OpenAI's 512 MB is rejected for its size, before a row is read", { timeout: 10_000 }, async () => {
+    // Sparse: 512 MB and one byte of which only twelve rows are written, the rest a hole (no disk, and zeros if read).
+    const path = file('huge.jsonl', clean(12));
+    truncateSync(path, OPENAI_FILE_RULES.maxBytes + 1);
+    assert.equal(OPENAI_FILE_RULES.maxBytes, 512 * 1024 * 1024);
+    const started = performance.now();
+    const report = await validateFile(path);
+    assert.ok(performance.now() - started < 1000, 'not read');
+    assert.deepEqual(report, {
+      valid: false,
+      target: 'openai',
+      model: 'gpt-4o-mini-2024-07-18',
+      bytes: 512 * 1024 * 1024 + 1,
+      rows: 0,
+      tokens: 0,
+      checks: [{ name: 'file_size', message: "the file is over OpenAI's 512 MB upload limit (its rows were not read: split it first)", count: 1, lines: [] }],
+    });
+    rmSync(path);
   });
 
   test('through the registry, the exit status says whether it would be rejected', async () => {

@@ -11,6 +11,12 @@ export type Format = (typeof FORMATS)[number];
 /** Roles an OpenAI chat fine-tuning row may use. */
 export const CHAT_ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;
 const MESSAGE_KEYS = new Set(['role', 'content', 'name', 'weight', 'function_call', 'tool_calls', 'tool_call_id']);
+/**
+ * The message keys OpenAI accepts and bills beyond role and content (audit/tool-tokens.ts
+ * counts them). `weight` is a training setting, not text the model reads; a key OpenAI does not
+ * accept makes it refuse the file, so it is never billed.
+ */
+export const BILLED_MESSAGE_KEYS = ['name', 'tool_call_id', 'tool_calls', 'function_call'] as const;
 
 /** A chat message in the common shape every format is read into. */
 export interface ChatMessage {
@@ -19,6 +25,11 @@ export interface ChatMessage {
   weight?: number;
   /** The message makes a tool or function call (a non-empty `tool_calls`, or a `function_call`): it needs no text. */
   calls?: true;
+  /**
+   * The message as written, when it has keys OpenAI bills beyond role and content (a `name`, a
+   * `tool_call_id`, a call): rare, so counting them costs other rows nothing.
+   */
+  written?: Record<string, unknown>;
 }
 
 /** A row read into the common shape: its messages, row-level weight, and other fields. */
@@ -27,6 +38,8 @@ export interface ChatRow {
   messages: ChatMessage[];
   weight: number | null;
   meta: Record<string, unknown>;
+  /** An OpenAI or Unsloth row's tool definitions (`tools`, then legacy `functions`), when it has any: billed with the row. */
+  tools?: unknown[];
 }
 
 const SHAREGPT_ROLES: Record<string, string> = {
@@ -68,12 +81,17 @@ export function toChatRow(value: unknown): ChatRow | null {
     case 'openai':
     case 'unsloth': {
       const { messages, weight, ...meta } = value;
-      return {
+      const row: ChatRow = {
         format,
         messages: (messages as unknown[]).map(readMessage),
         weight: typeof weight === 'number' ? weight : null,
         meta: format === 'openai' ? {} : meta,
       };
+      if (value.tools !== undefined || value.functions !== undefined) {
+        const tools = [...(Array.isArray(value.tools) ? value.tools : []), ...(Array.isArray(value.functions) ? value.functions : [])];
+        if (tools.length > 0) row.tools = tools;
+      }
+      return row;
     }
     case 'sharegpt': {
       const { conversations, system, weight, ...meta } = value;
@@ -142,7 +160,10 @@ function readMessage(message: unknown): ChatMessage {
   const content = typeof message.content === 'string' ? message.content : textOfParts(message.content);
   const out: ChatMessage = { role: typeof message.role === 'string' ? message.role : '', content };
   if (typeof message.weight === 'number') out.weight = message.weight;
-  if (makesCall(message)) out.calls = true;
+  const calls = makesCall(message);
+  if (calls) out.calls = true;
+  // Kept when it has billed keys (BILLED_MESSAGE_KEYS): two more lookups a message, nothing else, for rows without them.
+  if (calls || message.name !== undefined || message.tool_call_id !== undefined) out.written = message;
   return out;
 }
 

@@ -122,7 +122,7 @@ function ruleChecks(enabled: ReadonlySet<CleanRule>, options: CleanOptions): (ro
     ['no-final-punct', (chat) => lacksFinalPunctuation(chat.messages)],
     ['weight', (chat) => rowWeights(chat.weight, chat.messages).some((w) => !(w >= low && w <= high))],
     ['pii', (chat) => chat.messages.some(({ content }) => Object.values(scanPii(content)).some(Boolean))],
-    ['over-context', (chat) => rowTokens(chat.messages, counter!) > model!.contextLimit],
+    ['over-context', (chat) => rowTokens(chat, counter!) > model!.contextLimit],
   ];
   const active = rules.filter(([rule]) => enabled.has(rule));
   return (row) => {

@@ -47,7 +47,8 @@ export function findPii(text: string): PiiMatch[] {
     if (kind !== 'email' && !/[\d:]/.test(text)) continue;
     for (const m of text.matchAll(pattern)) {
       const value = m[0];
-      // An IPv6 match needs a digit or two colons: "ace:" or "Note::" is prose, not an address.
+      // An IPv6 match needs a digit and two colons or more: "ace::" or "add::be" is prose, not an address
+      // (so an address written without a digit, such as "dead:beef::cafe", is not counted).
       if (pattern === IPV6 && !(/\d/.test(value) && value.split(':').length > 2)) continue;
       all.push({ kind, start: m.index, end: m.index + value.length, value });
     }

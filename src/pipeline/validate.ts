@@ -1,10 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { rowTokens } from './audit/checks.ts';
 import { PipelineError } from './errors.ts';
 import { COOKBOOK_ERRORS, cookbookErrors, OpenAIRow, toChatRow } from './formats.ts';
 import { fineTuneModel } from './models.ts';
 import type { FineTuneModels } from './models.ts';
-import { readRows } from './rows.ts';
+import { fileSizes, readRows } from './rows.ts';
 import type { RowProgress } from './rows.ts';
 import { TokenCounter } from './tokens.ts';
 
@@ -39,7 +38,7 @@ export interface ValidationReport {
 const MESSAGES: Record<string, string> = {
   not_json: 'the line is not JSON',
   min_examples: `OpenAI needs at least ${OPENAI_FILE_RULES.minExamples} examples`,
-  file_size: `the file is over OpenAI's ${OPENAI_FILE_RULES.maxBytes / 1024 / 1024} MB upload limit`,
+  file_size: `the file is over OpenAI's ${OPENAI_FILE_RULES.maxBytes / 1024 / 1024} MB upload limit (its rows were not read: split it first)`,
   unrecognized_row_key: 'a key OpenAI does not accept beside messages (e.g. a row weight or metadata)',
   invalid_weight: 'weight must be 0 or 1, and only on assistant messages',
   too_many_tokens: "the example is longer than the model's training context",
@@ -55,7 +54,8 @@ const MESSAGES: Record<string, string> = {
 /**
  * Checks a JSONL file against what OpenAI's fine-tuning accepts: the cookbook's format checks,
  * the strict row schema (no row weight, no metadata), weights only 0/1 on assistant turns,
- * the model's per-example token limit, at least 10 examples and the file size limit.
+ * the model's per-example token limit, at least 10 examples and the file size limit (checked
+ * first: a file over it is reported without reading its rows).
  */
 export async function validateFile(
   path: string,
@@ -64,6 +64,14 @@ export async function validateFile(
   const modelName = options.model ?? 'gpt-4o-mini';
   const model = fineTuneModel(modelName, options.models);
   if (!model) throw new PipelineError('INVALID_ARGUMENT', `unknown model "${modelName}"; known: gpt-4o-mini, gpt-4o, gpt-4.1, gpt-4.1-mini, gpt-4.1-nano, gpt-3.5-turbo, or one the configuration's fineTune section gives a context limit and price`);
+  const target = options.target ?? 'openai';
+  // The size first: OpenAI refuses a file over it whole, whatever its rows, so they are not read
+  // (a file that size needs splitting before anything else, and reading it would take a while).
+  const [bytes] = await fileSizes([path]);
+  if (bytes! > OPENAI_FILE_RULES.maxBytes) {
+    const check = { name: 'file_size', message: MESSAGES.file_size!, count: 1, lines: [] };
+    return { valid: false, target, model: model.name, bytes: bytes!, rows: 0, tokens: 0, checks: [check] };
+  }
   const keep = options.keep ?? 10;
   const counter = new TokenCounter(model.encoding);
   const found = new Map<string, ValidationCheck>();
@@ -92,14 +100,12 @@ export async function validateFile(
       flag('invalid_weight', row.line);
     }
     const chat = toChatRow(row.value);
-    const length = chat ? rowTokens(chat.messages, counter) : 0;
+    const length = chat ? rowTokens(chat, counter) : 0;
     tokens += length;
     if (length > model.contextLimit) flag('too_many_tokens', row.line);
   }
-  const bytes = (await stat(path)).size;
   if (rows < OPENAI_FILE_RULES.minExamples) flag('min_examples', 0);
-  if (bytes > OPENAI_FILE_RULES.maxBytes) flag('file_size', 0);
-  const order = ['not_json', ...COOKBOOK_ERRORS, 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples', 'file_size'];
+  const order = ['not_json', ...COOKBOOK_ERRORS, 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
   const checks = order.flatMap((name) => found.get(name) ?? []);
-  return { valid: checks.length === 0, target: options.target ?? 'openai', model: model.name, bytes, rows, tokens, checks };
+  return { valid: checks.length === 0, target, model: model.name, bytes: bytes!, rows, tokens, checks };
 }

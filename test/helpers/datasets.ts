@@ -12,7 +12,9 @@ export { rng };
  * `messageMissingKey` rows have a user message without `content` (the cookbook then counts
  * `missing_content` as well); `unrecognizedKey` rows have a user message with a `metadata` key;
  * `unrecognizedRole` rows have a `moderator` message between the user and the assistant (no
- * alternation violation). These four are optional (0 when left out).
+ * alternation violation). These four are optional (0 when left out), as is `ipv6s`: rows with an
+ * IPv6 address in the answer, written in turn in full, compressed, link-local, as loopback
+ * and in brackets with a port.
  */
 export interface PlantedCounts {
   clean: number;
@@ -31,6 +33,7 @@ export interface PlantedCounts {
   messageMissingKey?: number;
   unrecognizedKey?: number;
   unrecognizedRole?: number;
+  ipv6s?: number;
 }
 
 /** A planted dataset: its text, its rows (non-blank lines), and the 1-based lines each kind of row landed on, ascending. */
@@ -47,6 +50,15 @@ const PHONE_FORMATS: ReadonlyArray<(last4: string) => string> = [
   (last4) => `+1555123${last4}`,
   (last4) => `+1 555123${last4}`,
   (last4) => `+44 20 7946 ${last4}`,
+];
+
+/** How planted IPv6 addresses are written, in turn (`last` a hex group). */
+const IPV6_FORMATS: ReadonlyArray<(last: string) => string> = [
+  (last) => `2001:0db8:85a3:0000:0000:8a2e:0370:${last}`,
+  (last) => `2001:db8::${last}`,
+  (last) => `fe80::1ff:fe23:4567:${last}`,
+  () => '::1',
+  (last) => `[2001:db8::${last}]:8080`,
 ];
 
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(' ');
@@ -113,6 +125,11 @@ export function plantedDataset(counts: PlantedCounts, seed = 1, eol = '\n'): Pla
     r.messages[1]!.content = `The server at 10.0.${n % 250}.7 is down.`;
     plant('ips', JSON.stringify(r));
   }
+  for (let n = 0; n < (counts.ipv6s ?? 0); n++) {
+    const r = row();
+    r.messages[2]!.content = `Connect to ${IPV6_FORMATS[n % IPV6_FORMATS.length]!((n % 0xffff).toString(16))} first.`;
+    plant('ipv6s', JSON.stringify(r));
+  }
   for (let n = 0; n < counts.noFinalPunct; n++) {
     const r = row();
     r.messages[2]!.content = `${sentence(random, 8, `Trailing ${i}`).slice(0, -1)}  `;
@@ -147,7 +164,7 @@ export function plantedDataset(counts: PlantedCounts, seed = 1, eol = '\n'): Pla
   }
   const where: Record<keyof PlantedCounts, number[]> = {
     clean: [], parseErrors: [], missingMessages: [], emptyAssistant: [], alternation: [], exactDuplicates: [], emails: [], phones: [], ips: [],
-    noFinalPunct: [], weightOutOfRange: [], blankLines: [], dataType: [], messageMissingKey: [], unrecognizedKey: [], unrecognizedRole: [],
+    noFinalPunct: [], weightOutOfRange: [], blankLines: [], dataType: [], messageMissingKey: [], unrecognizedKey: [], unrecognizedRole: [], ipv6s: [],
   };
   kinds.forEach((kind, at) => where[kind].push(at + 1));
   return { text: lines.join(eol) + eol, rows: lines.length - counts.blankLines, lines: where };
@@ -216,4 +233,54 @@ export function textRow(text: string): { messages: Array<{ role: string; content
   const words = text.split(' ');
   const half = Math.floor(words.length / 2);
   return { messages: [{ role: 'user', content: words.slice(0, half).join(' ') }, { role: 'assistant', content: `${words.slice(half).join(' ')}.` }] };
+}
+
+/** Words of several scripts for length fixtures: ASCII, accented, CJK, emoji, punctuation (no digits, `@` or `::`, so no PII). */
+const MIXED_WORDS = ['the', 'answer', 'is', 'élève', 'straße', 'студент', '学生', '回答问题', 'مرحبا', '😀', "don't", '¿qué?', 'well,', 'end.', 'x'.repeat(70)];
+/** White space a plain `split(/\s+/)` cuts at and the audit counts words between: ASCII only. */
+const MIXED_SPACES = [' ', ' ', ' ', '  ', '\n', '\t', ' \n '];
+/** Word counts a fixture text has, in turn: every word histogram bin up to 500. */
+const TEXT_WORDS = [0, 1, 3, 7, 12, 30, 60, 130, 300];
+
+/** A text of `n` words of MIXED_WORDS, white space between, sometimes before and after. */
+export function mixedText(random: () => number, n: number): string {
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const words = Array.from({ length: n }, () => pick(MIXED_WORDS));
+  const around = () => (random() < 0.2 ? pick(MIXED_SPACES) : '');
+  return n === 0 ? around() : around() + words.map((w, i) => (i ? pick(MIXED_SPACES) : '') + w).join('') + around();
+}
+
+/**
+ * Rows of every format whose lengths, weights and metadata a test can measure itself: OpenAI
+ * rows of 1 to 10 messages (a system message in some), Unsloth rows with a row weight (2 of 30
+ * at 1.0, the rest 0.2 to 0.8: the seed's "6.7% native, 93.3% cross-agent"), ShareGPT and
+ * Alpaca rows; `difficulty` and `topic` set to strings, a number, an object, null or left out.
+ */
+export function lengthRows(seed: number): Array<Record<string, unknown>> {
+  const random = rng(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const text = () => mixedText(random, pick(TEXT_WORDS));
+  const meta = () => {
+    const out: Record<string, unknown> = {};
+    const difficulty = pick<unknown>(['easy', 'easy', 'medium', 'hard', 'très dur', 3, { level: 'hard' }, null, undefined]);
+    if (difficulty !== undefined) out.difficulty = difficulty;
+    if (random() < 0.7) out.topic = pick(['grammar', 'essay', 'speaking']);
+    return out;
+  };
+  const chat = (turns: number) => {
+    const system = random() < 0.3;
+    return Array.from({ length: turns }, (_, i) => ({ role: system && i === 0 ? 'system' : (i - (system ? 1 : 0)) % 2 ? 'assistant' : 'user', content: text() }));
+  };
+  const rows: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < 30; i++) rows.push({ messages: chat(1 + (i % 10)) });
+  for (let i = 0; i < 30; i++) rows.push({ messages: chat(2 + (i % 4)), weight: i < 2 ? 1 : pick([0.2, 0.4, 0.6, 0.8]), ...meta() });
+  for (let i = 0; i < 8; i++) {
+    rows.push({ conversations: [{ from: 'human', value: text() }, { from: 'gpt', value: text() }], ...(i % 2 ? { system: text() } : {}), ...meta() });
+  }
+  for (let i = 0; i < 8; i++) rows.push({ instruction: text(), input: i % 2 ? text() : '', output: text(), ...meta() });
+  for (let k = rows.length - 1; k > 0; k--) {
+    const j = Math.floor(random() * (k + 1));
+    [rows[k], rows[j]] = [rows[j]!, rows[k]!];
+  }
+  return rows;
 }

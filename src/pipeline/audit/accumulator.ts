@@ -5,8 +5,9 @@ import { scanPii } from '../pii.ts';
 import { decodedIfNeeded, decodeUtf8, utf8Bytes } from '../utf8.ts';
 import type { TokenCounter } from '../tokens.ts';
 import { hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation, messageTokens, ROW_TOKENS_BASE, rowWeights } from './checks.ts';
+import { messageKeyTokens, toolsTokens } from './tool-tokens.ts';
 import type { CountName } from './report.ts';
-import { NumberStats, Occurrences, TOKEN_EDGES, TURN_EDGES, ValueCounts, WORD_EDGES } from './stats.ts';
+import { NumberStats, Occurrences, TOKEN_EDGES, TURN_EDGES, ValueCounts, WEIGHT_EDGES, WORD_EDGES } from './stats.ts';
 import type { NumberStatsData, Place } from './stats.ts';
 
 /** What the audit checks against: the allowed weight range, the metadata field, the model's limits. */
@@ -59,7 +60,7 @@ export class AuditAccumulator {
   billedTokens = 0;
   readonly counts = new Map<CountName, Occurrences>();
   readonly formats = new ValueCounts(8);
-  readonly weightStats = new NumberStats([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.0000001]);
+  readonly weightStats = new NumberStats(WEIGHT_EDGES);
   readonly weightValues = new ValueCounts(1000);
   readonly words = new Map<string, NumberStats>();
   readonly tokens = new Map<string, NumberStats>();
@@ -83,6 +84,9 @@ export class AuditAccumulator {
       return tokens;
     },
   };
+
+  readonly #countText = (text: string): number => this.counter.count(text);
+  readonly #countBytes = (bytes: string): number => this.counter.measureUtf8(bytes).tokens;
 
   constructor(
     private readonly settings: AuditSettings,
@@ -133,7 +137,7 @@ export class AuditAccumulator {
     if (hasAlternationViolation(messages)) this.flag('alternation_violation_rows', source, line.line);
     if (lacksFinalPunctuation(messages, utf8)) this.flag('no_final_punct_rows', source, line.line);
     this.checkWeights(row.weight, messages, source, line.line);
-    this.measure(messages, utf8, source, line.line);
+    this.measure(row, utf8, source, line.line);
     const field = row.meta[utf8 ? this.#fieldBytes : this.settings.field];
     if (field !== undefined && field !== null) {
       this.rowsWithField++;
@@ -231,16 +235,22 @@ export class AuditAccumulator {
     if (outside) this.flag('weight_out_of_range_rows', source, line);
   }
 
-  /** Tokens, words and PII of the row's messages: one pass over each text, the tokenizer's. */
-  private measure(messages: readonly ChatMessage[], utf8: boolean, source: number, line: number): void {
+  /**
+   * Tokens, words and PII of the row's messages: one pass over each text, the tokenizer's. The
+   * row's tokens also count what OpenAI bills beside the texts (names, calls, tool definitions:
+   * tool-tokens.ts), for the few rows that have any; words and tokens per role are the texts'.
+   */
+  private measure(row: ChatRow, utf8: boolean, source: number, line: number): void {
+    const { messages } = row;
     let rowTokens = ROW_TOKENS_BASE;
     let email = false;
     let phone = false;
     let ip = false;
-    for (const { role, content } of messages) {
+    for (const { role, content, written } of messages) {
       // PII patterns are ASCII: they find the same in a text held as bytes.
       const { tokens, words, maybePii } = utf8 ? this.counter.measureUtf8(content) : this.counter.measure(content);
       rowTokens += messageTokens(role, tokens, this.#roleCounter);
+      if (written !== undefined) rowTokens += messageKeyTokens(written, utf8 ? this.#countBytes : this.#countText);
       statsFor(this.tokens, role, TOKEN_EDGES).add(tokens);
       statsFor(this.words, role, WORD_EDGES).add(words);
       if (maybePii) {
@@ -250,6 +260,7 @@ export class AuditAccumulator {
         ip ||= found.ip;
       }
     }
+    if (row.tools !== undefined) rowTokens += toolsTokens(row.tools, this.counter.encoding, utf8 ? this.#countBytes : this.#countText);
     this.turns.add(messages.length);
     this.rowTokens.add(rowTokens);
     this.totalTokens += rowTokens;

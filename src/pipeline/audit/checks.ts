@@ -1,5 +1,7 @@
-import type { ChatMessage } from '../chat-rows.ts';
+import type { ChatMessage, ChatRow } from '../chat-rows.ts';
+import type { TokenEncoding } from '../tokens.ts';
 import { isBlankUtf8, lastNonSpaceUtf8 } from '../utf8.ts';
+import { messageKeyTokens, toolsTokens } from './tool-tokens.ts';
 
 // The issue's list, exactly (the team compares the count with its Python scripts): no typographic
 // or CJK forms, so an answer ending in `…`, `”` or `。` is counted.
@@ -57,15 +59,23 @@ export function rowWeights(weight: number | null, messages: readonly ChatMessage
 const MESSAGE_FRAMING = 3;
 const REPLY_PRIMING = 3;
 
-/** Tokens one message costs in a fine-tuning row, given its content's count. */
+/** Tokens one message costs in a fine-tuning row, given its content's count (its other keys apart: tool-tokens.ts). */
 export function messageTokens(role: string, contentTokens: number, counter: { count(text: string): number }): number {
   return MESSAGE_FRAMING + counter.count(role) + contentTokens;
 }
 
-/** Tokens a whole row costs for fine-tuning, counted the way OpenAI does. */
-export function rowTokens(messages: readonly ChatMessage[], counter: { count(text: string): number }): number {
+/**
+ * Tokens a whole row costs for fine-tuning, counted the way OpenAI does: its messages, their
+ * names and calls, its tool definitions (see tool-tokens.ts).
+ */
+export function rowTokens(row: Pick<ChatRow, 'messages' | 'tools'>, counter: { count(text: string): number; readonly encoding: TokenEncoding }): number {
+  const count = (text: string) => counter.count(text);
   let total = REPLY_PRIMING;
-  for (const { role, content } of messages) total += messageTokens(role, counter.count(content), counter);
+  for (const { role, content, written } of row.messages) {
+    total += messageTokens(role, counter.count(content), counter);
+    if (written) total += messageKeyTokens(written, count);
+  }
+  if (row.tools) total += toolsTokens(row.tools, counter.encoding, count);
   return total;
 }
 

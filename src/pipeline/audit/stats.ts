@@ -52,7 +52,10 @@ export class NumberStats {
   max = Number.NEGATIVE_INFINITY;
   readonly bins: number[];
 
-  /** `edges` are the lower bounds of each bin, ascending, starting at 0 or below. */
+  /**
+   * `edges` are the lower bounds of each bin, ascending. A value below the first edge is counted
+   * in the first bin, which then reports the smallest value as its lower bound.
+   */
   constructor(readonly edges: readonly number[]) {
     this.bins = new Array<number>(edges.length).fill(0);
   }
@@ -107,7 +110,7 @@ export class NumberStats {
       max: empty ? 0 : this.max,
       p50_at_most: this.quantileBound(0.5) ?? 0,
       p90_at_most: this.quantileBound(0.9) ?? 0,
-      histogram: this.edges.map((from, i) => ({ from, to: this.edges[i + 1] ?? null, count: this.bins[i]! })),
+      histogram: this.edges.map((from, i) => ({ from: i === 0 && !empty ? Math.min(from, this.min) : from, to: this.edges[i + 1] ?? null, count: this.bins[i]! })),
     };
   }
 }
@@ -155,5 +158,10 @@ export class ValueCounts {
 export const WORD_EDGES = [0, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 /** Histogram edges for token counts. */
 export const TOKEN_EDGES = [0, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
+/**
+ * Histogram edges for weights: tenths of the default range 0-1, exactly 1 apart from above it,
+ * and negative weights apart from 0-0.1 (both out of the default range).
+ */
+export const WEIGHT_EDGES = [-1, 0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.0000001];
 /** Histogram edges for turns (messages) per row. */
 export const TURN_EDGES = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64];
