@@ -150,11 +150,11 @@ describe('quimbot CLI', () => {
 
   test("data audit and validate take fine-tuning prices and limits from the config's fineTune section", () => {
     writeFileSync(join(workspace, 'ft.jsonl'), `${JSON.stringify({ messages: [{ role: 'user', content: 'Hi?' }, { role: 'assistant', content: 'Hello there, how are you today?' }] })}\n`);
-    const audit = () => JSON.parse(quimbot('data', 'audit', 'ft.jsonl', '--model', 'tiny', '--json').stdout) as { tokens: { price_per_million: number; context_limit: number }; counts: { over_context_rows: { count: number } } };
     assert.match(quimbot('data', 'audit', 'ft.jsonl', '--model', 'tiny').stderr, /unknown model "tiny".*fineTune/);
     writeFileSync(join(workspace, 'quimbot.config.json'), JSON.stringify({ fineTune: { tiny: { contextLimit: 5, pricePerMillion: 1000 } } }));
     try {
-      assert.deepEqual([audit().tokens.price_per_million, audit().tokens.context_limit, audit().counts.over_context_rows.count], [1000, 5, 1]);
+      const audit = JSON.parse(quimbot('data', 'audit', 'ft.jsonl', '--model', 'tiny', '--json').stdout) as { tokens: { price_per_million: number; context_limit: number }; counts: { over_context_rows: { count: number } } };
+      assert.deepEqual([audit.tokens.price_per_million, audit.tokens.context_limit, audit.counts.over_context_rows.count], [1000, 5, 1]);
       const validation = JSON.parse(quimbot('data', 'validate', 'ft.jsonl', '--model', 'tiny', '--json').stdout) as { checks: Array<{ name: string; count: number }> };
       assert.equal(validation.checks.find((c) => c.name === 'too_many_tokens')?.count, 1);
       writeFileSync(join(workspace, 'quimbot.config.json'), JSON.stringify({ fineTune: { tiny: { pricePerMillion: -1 } } }));
