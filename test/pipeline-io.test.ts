@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { readJsonl, readRows, sha256File, withOutputs } from '../src/pipeline/index.ts';
+import { dedupFiles, mixFiles, readJsonl, readRows, sha256File, withOutputs } from '../src/pipeline/index.ts';
 import { fileTree } from './helpers/files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-io-'));
@@ -185,6 +185,20 @@ describe('reading a pipe', () => {
       // The bytes as they came, compressed or not.
       assert.deepEqual(hashes, [createHash('sha256').update(readFileSync(file)).digest('hex')]);
     }
+  });
+
+  test('a tool that reads its inputs twice refuses a pipe by name; one that reads them once takes it', async () => {
+    const fifo = join(dir, 'twice');
+    spawnSync('mkfifo', [fifo]);
+    // Refused before any read (a device stands in for the pipe: reading it would not wait, were it read).
+    await assert.rejects(dedupFiles(['/dev/null'], { outDir: join(dir, 'dedup-near'), near: true }), { code: 'INVALID_ARGUMENT', message: /^\/dev\/null: not a regular file \(a pipe\?\): near-duplicate dedup reads its inputs twice/ });
+    const source = { name: 'a', path: '/dev/null', ratio: '100%', weight: 100, percent: true };
+    await assert.rejects(mixFiles({ sources: [source], total: 1, seed: 's', out: join(dir, 'mix.jsonl') }), { code: 'INVALID_ARGUMENT', message: /mix reads its sources twice/ });
+    const writer = createWriteStream(fifo);
+    writer.end('{"messages":[{"role":"user","content":"hi"}]}\n{"messages":[{"role":"user","content":"hi"}]}\n');
+    const report = await dedupFiles([fifo], { outDir: join(dir, 'dedup-exact') });
+    assert.equal(readFileSync(join(dir, 'dedup-exact', 'twice'), 'utf8'), '{"messages":[{"role":"user","content":"hi"}]}\n');
+    assert.equal(report.sources[0]?.input_sha256, createHash('sha256').update('{"messages":[{"role":"user","content":"hi"}]}\n'.repeat(2)).digest('hex'));
   });
 
   test('a cancel ends the read at once, even one waiting on a pipe nobody writes', { timeout: 5000 }, async () => {

@@ -62,7 +62,7 @@ export async function dedupFiles(paths: readonly string[], options: DedupOptions
   const threshold = options.threshold ?? DEFAULT_NEAR_THRESHOLD;
   if (near) checkNearThreshold(threshold);
   const keep = options.keep ?? 100;
-  const sizes = await fileSizes(paths);
+  const sizes = await fileSizes(paths, near ? 'near-duplicate dedup reads its inputs twice' : undefined);
   const passBytes = sizes.reduce((a, b) => a + b, 0);
   const totalBytes = passBytes * (near ? 2 : 1);
   const read = (bytesBefore: number, onSha256?: (source: number, sha256: string) => void) =>

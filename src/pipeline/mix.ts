@@ -87,7 +87,7 @@ export async function mixFiles(options: MixOptions): Promise<MixReport> {
   if (total !== 'max' && !(Number.isInteger(total) && total > 0)) throw new PipelineError('INVALID_ARGUMENT', `--total ${total}: expected a positive whole number`);
   const paths = sources.map((s) => s.path);
   if (paths.some((path) => resolve(path) === resolve(options.out))) throw new PipelineError('INVALID_ARGUMENT', `--out ${options.out} is one of the sources; choose another output`);
-  const sizes = await fileSizes(paths);
+  const sizes = await fileSizes(paths, 'mix reads its sources twice (to count, then to copy)');
   const passBytes = sizes.reduce((a, b) => a + b, 0);
   const progress = (bytes: number, rows: number) => options.onProgress?.({ bytes, totalBytes: passBytes * 2, rows });
 

@@ -72,15 +72,22 @@ export function parseLine(source: number, line: JsonlLine): SourceRow {
   return { source, line: line.line, text: line.text, issue: line.issue, value, chat: value === undefined ? null : toChatRow(value) };
 }
 
-/** The size of every file, or FILE_NOT_FOUND naming the first one missing. */
-export async function fileSizes(paths: readonly string[]): Promise<number[]> {
+/**
+ * The size of every file, or FILE_NOT_FOUND naming the first one missing. With `rereads` (why
+ * the caller reads its inputs twice), a pipe is refused: it can be read only once, and a second
+ * open would wait for a writer that is gone.
+ */
+export async function fileSizes(paths: readonly string[], rereads?: string): Promise<number[]> {
   return Promise.all(
     paths.map(async (path) => {
+      let info;
       try {
-        return (await stat(path)).size;
+        info = await stat(path);
       } catch {
         throw new PipelineError('FILE_NOT_FOUND', `${path}: no such file`, { path });
       }
+      if (rereads && !info.isFile()) throw new PipelineError('INVALID_ARGUMENT', `${path}: not a regular file (a pipe?): ${rereads}; save it to a file first`, { path });
+      return info.size;
     }),
   );
 }
