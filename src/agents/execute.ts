@@ -81,6 +81,8 @@ export async function execute(options: ExecuteOptions): Promise<Execution> {
   for (;;) {
     attempt++;
     await options.onAttempt(attempt, null);
+    // Cancelled while the attempt was being recorded (a person moved the card just as it was claimed).
+    if (signal.aborted) return { ok: false, error: new RunError('CANCELLED', String(signal.reason ?? 'cancelled'), false), attempts: attempt };
     try {
       const result = await options.backend.run(context);
       return { ok: true, result, attempts: attempt };

@@ -37,6 +37,8 @@ function runCli(context: RunContext, cwd: string): Promise<RunResult> {
   const fill: Record<string, string> = { prompt: context.prompt, card: context.card.id, title: context.card.title };
   const [program, ...args] = splitWords(template).map((word) => word.replace(/\{(prompt|card|title)\}/g, (_, key: string) => fill[key]!));
   if (!program) return Promise.reject(new RunError('CLI_FAILED', `agent ${context.agent.name}: empty command template`, false));
+  // A cancel that came while the run was starting: an abort listener added now would never fire.
+  if (context.signal.aborted) return Promise.reject(new RunError('CANCELLED', String(context.signal.reason ?? 'cancelled'), false));
   return new Promise((resolve, reject) => {
     // Its own process group, so a cancel stops the agent and everything it started.
     const child = spawn(program, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
