@@ -221,6 +221,22 @@ describe('data scrub', () => {
     assert.equal(unchanged.filter((l) => text.includes(l)).length, unchanged.length);
   });
 
+  test("a tool call's arguments are scrubbed too, and stay JSON", async () => {
+    const input = join(dir, 'pii-calls.jsonl');
+    const call = { id: 'c1', type: 'function', function: { name: 'send_mail', arguments: JSON.stringify({ to: 'ann@example.com', host: '10.1.2.3' }) } };
+    writeFileSync(
+      input,
+      `${JSON.stringify({ messages: [{ role: 'user', content: 'Mail Ann.' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'c1', content: 'sent' }, { role: 'assistant', content: 'Sent.' }] })}\n` +
+        `${JSON.stringify({ messages: [{ role: 'user', content: 'Call Bob.' }, { role: 'assistant', content: '', function_call: { name: 'dial', arguments: '{"number":"+15551234567"}' } }] })}\n`,
+    );
+    const out = join(dir, 'pii-calls-out.jsonl');
+    const result = await scrubFile(input, { out });
+    assert.deepEqual(result.replaced, { email: 1, phone: 1, ip: 1 });
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { messages: Array<{ tool_calls?: Array<{ function: { arguments: string } }>; function_call?: { arguments: string } }> });
+    assert.deepEqual(JSON.parse(rows[0]!.messages[1]!.tool_calls![0]!.function.arguments), { to: '[EMAIL]', host: '[IP]' });
+    assert.deepEqual(JSON.parse(rows[1]!.messages[1]!.function_call!.arguments), { number: '[PHONE]' });
+  });
+
   test('--consistent gives one value one numbered placeholder, across formats', async () => {
     const input = join(dir, 'pii-formats.jsonl');
     writeFileSync(

@@ -203,7 +203,14 @@ export function mapRowTexts(value: unknown, fn: (text: string) => string): unkno
           const content = Array.isArray(m.content)
             ? m.content.map((part) => (isRecord(part) && typeof part.text === 'string' ? { ...part, text: fn(part.text) } : part))
             : text(m.content);
-          return { ...m, content };
+          // A call's arguments are text the model wrote too (JSON in a string: the placeholders keep it JSON).
+          const call = (c: unknown) => (isRecord(c) && typeof c.arguments === 'string' ? { ...c, arguments: fn(c.arguments) } : c);
+          return {
+            ...m,
+            content,
+            ...(Array.isArray(m.tool_calls) ? { tool_calls: m.tool_calls.map((c) => (isRecord(c) && isRecord(c.function) ? { ...c, function: call(c.function) } : c)) } : {}),
+            ...(isRecord(m.function_call) ? { function_call: call(m.function_call) } : {}),
+          };
         }),
       };
     case 'sharegpt':
