@@ -11,6 +11,7 @@ import { findTool, parseToolCommand, runTool, ToolError, TOOLS, workspaceResolve
 import type { Progress, ToolContext } from '../src/tools/index.ts';
 import { cleanRow, jsonl, nearCopy, rng, shinglePairs, taggedDataset, textRow } from './helpers/datasets.ts';
 import { fileTree } from './helpers/files.ts';
+import { cancelAtEachReport } from './helpers/cancel.ts';
 
 let dir = '';
 before(() => (dir = mkdtempSync(join(tmpdir(), 'quimbot-dedupmix-'))));
@@ -192,13 +193,11 @@ describe('data dedup', () => {
     const reports: Progress[] = [];
     await runTool(tool, { ...args, outDir: 'dry-run' }, context(workspace, (p) => reports.push(p)));
     assert.ok(reports.length >= 4, 'progress from both passes');
-    for (let at = 1; at <= reports.length; at++) {
-      const controller = new AbortController();
-      let seen = 0;
-      const cancelled = runTool(tool, args, context(workspace, () => ++seen === at && controller.abort(), controller.signal));
-      await assert.rejects(cancelled, hasCode('CANCELLED'), `report ${at} of ${reports.length}`);
-      assert.deepEqual(fileTree(out), previous, `cancelled at report ${at} of ${reports.length}`);
-    }
+    await cancelAtEachReport(
+      reports.length,
+      (onProgress, signal) => runTool(tool, args, context(workspace, onProgress, signal)),
+      (why) => assert.deepEqual(fileTree(out), previous, why),
+    );
     // Run to the end: the outputs and the manifest are both new, the manifest describing these bytes.
     const finished = new AbortController();
     const output = (await runTool(tool, args, context(workspace, () => {}, finished.signal))) as DedupReport;
@@ -423,13 +422,11 @@ describe('data mix', () => {
     const reports: Progress[] = [];
     await runTool(tool, { ...args, out: 'commit-dry-run/mix.jsonl' }, context(workspace, (p) => reports.push(p)));
     assert.ok(reports.length >= 4, 'progress from both passes');
-    for (let at = 1; at <= reports.length; at++) {
-      const controller = new AbortController();
-      let seen = 0;
-      const cancelled = runTool(tool, args, context(workspace, () => ++seen === at && controller.abort(), controller.signal));
-      await assert.rejects(cancelled, hasCode('CANCELLED'), `report ${at} of ${reports.length}`);
-      assert.deepEqual(fileTree(folder), previous, `cancelled at report ${at} of ${reports.length}`);
-    }
+    await cancelAtEachReport(
+      reports.length,
+      (onProgress, signal) => runTool(tool, args, context(workspace, onProgress, signal)),
+      (why) => assert.deepEqual(fileTree(folder), previous, why),
+    );
     // Run to the end: OUT and the manifest are both new, the manifest describing these bytes.
     const finished = new AbortController();
     await runTool(tool, args, context(workspace, () => {}, finished.signal));

@@ -11,6 +11,7 @@ import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
 import type { PlantedCounts } from './helpers/datasets.ts';
 import type { RowProgress } from '../src/pipeline/index.ts';
 import type { Progress } from '../src/tools/index.ts';
+import { cancelAtEachReport } from './helpers/cancel.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-transform-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,17 +63,14 @@ describe('a cancelled run leaves the previous OUT; a finished one the new', () =
       assert.ok(reports.length >= 3);
       assert.equal(reports.at(-1)!.bytes, reports.at(-1)!.totalBytes, 'the last report comes once all is read');
       writeFileSync(out, 'previous\n');
-      for (let at = 1; at <= reports.length; at++) {
-        const controller = new AbortController();
-        let seen = 0;
-        await assert.rejects(
-          run(out, controller.signal, () => ++seen === at && controller.abort()),
-          { code: 'CANCELLED' },
-          `cancelled at report ${at} of ${reports.length}`,
-        );
-        assert.equal(readFileSync(out, 'utf8'), 'previous\n', `cancelled at report ${at} of ${reports.length}: OUT was replaced`);
-        assert.deepEqual(temps(folder), []);
-      }
+      await cancelAtEachReport(
+        reports.length,
+        (onProgress, signal) => run(out, signal, onProgress),
+        (why) => {
+          assert.equal(readFileSync(out, 'utf8'), 'previous\n', `${why}: OUT was replaced`);
+          assert.deepEqual(temps(folder), []);
+        },
+      );
       const controller = new AbortController();
       const result = await run(out, controller.signal, () => {});
       controller.abort();
@@ -160,13 +158,7 @@ describe('data clean', () => {
     await runTool(findTool('data_clean'), { ...args([...DEFAULT_DROP]), out: 'clean-commit/dry-run.jsonl' }, context(undefined, (p) => reports.push(p)));
     // Progress comes from each pass: the audit of the inputs, the clean, the audit of OUT before it is committed.
     assert.deepEqual([...new Set(reports.map((p) => p.message!.replace(/: [\d,]+ rows$/, '')))], ['auditing the inputs', 'cleaning', 'auditing clean-commit/dry-run.jsonl']);
-    for (let at = 1; at <= reports.length; at++) {
-      const controller = new AbortController();
-      let seen = 0;
-      const cancelled = runTool(findTool('data_clean'), args([...DEFAULT_DROP]), context(controller.signal, () => ++seen === at && controller.abort()));
-      await assert.rejects(cancelled, { code: 'CANCELLED' }, `report ${at} of ${reports.length}`);
-      unchanged(`cancelled at report ${at} of ${reports.length}`);
-    }
+    await cancelAtEachReport(reports.length, (onProgress, signal) => runTool(findTool('data_clean'), args([...DEFAULT_DROP]), context(signal, onProgress)), unchanged);
     // In the after-work (the tool's after-audit and manifest run there): the files it gives are not written either.
     const controller = new AbortController();
     const late = cleanFiles([large], {

@@ -10,6 +10,7 @@ import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
 import { fileTree } from './helpers/files.ts';
 import { workspace } from './helpers/workspace.ts';
 import type { Progress } from '../src/tools/index.ts';
+import { cancelAtEachReport } from './helpers/cancel.ts';
 
 const TOEFL = plantedDataset({ clean: 30, parseErrors: 2, missingMessages: 0, emptyAssistant: 3, alternation: 1, exactDuplicates: 2, emails: 2, phones: 0, ips: 0, noFinalPunct: 0, weightOutOfRange: 0, blankLines: 1 }).text;
 const random = rng(77);
@@ -141,13 +142,11 @@ describe('data recipe', () => {
       [[0, 'toefl-clean'], [1, 'toefl-scrubbed'], [2, 'toefl-openai'], [3, 'superset'], [4, 'stage1-mix'], [5, 'all steps done']],
     );
     ws.write('recipe.yaml', next);
-    for (let at = 1; at <= reports.length; at++) {
-      const controller = new AbortController();
-      let seen = 0;
-      const cancelled = run('data_recipe_build', 'recipe.yaml', () => ++seen === at && controller.abort(), controller.signal);
-      await assert.rejects(cancelled, { code: 'CANCELLED' }, `report ${at} of ${reports.length}`);
-      assert.deepEqual(fileTree(build), previous, `cancelled at report ${at} of ${reports.length}`);
-    }
+    await cancelAtEachReport(
+      reports.length,
+      (onProgress, signal) => run('data_recipe_build', 'recipe.yaml', onProgress, signal),
+      (why) => assert.deepEqual(fileTree(build), previous, why),
+    );
     // Run to the end: every output and the manifest new, the manifest describing these bytes, the old steps' outputs gone.
     const finished = new AbortController();
     const built = (await run('data_recipe_build', 'recipe.yaml', () => {}, finished.signal)) as Built;
