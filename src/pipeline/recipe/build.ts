@@ -1,14 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cleanFiles } from '../clean.ts';
 import { convertFile } from '../convert.ts';
 import { dedupFiles } from '../dedup.ts';
-import { sha256File } from '../digest.ts';
 import { PipelineError } from '../errors.ts';
 import { parseMixSource } from '../mix-plan.ts';
 import { mixFiles } from '../mix.ts';
 import { withOutputs } from '../output.ts';
+import type { OutputSummary } from '../output.ts';
 import { readJsonl } from '../jsonl.ts';
 import { scrubFile } from '../scrub.ts';
 import { MANIFEST_FILE, staleOutputs } from './manifest.ts';
@@ -54,9 +54,9 @@ export async function buildRecipe(
       async ({ place, remove, attach }) => {
         const inputs: BuildManifest['inputs'] = [];
         for (const input of plan.inputs) {
-          const rows = await countRows(input.path, signal);
+          const { rows, sha256 } = await rowsAndSha256(input.path, signal);
           if (input.expect !== null) check(`source "${input.name}"`, rows, input.expect);
-          inputs.push({ name: input.name, path: input.path, sha256: await sha256File(input.path, signal), rows });
+          inputs.push({ name: input.name, path: input.path, sha256, rows });
         }
         const steps: BuildManifest['steps'] = [];
         for (const [index, planned] of plan.steps.entries()) {
@@ -64,10 +64,9 @@ export async function buildRecipe(
           const out = join(staging, planned.tier, `${planned.name}.jsonl`);
           mkdirSync(dirname(out), { recursive: true });
           const reads = planned.reads.map((name) => paths.get(name)!);
-          await runStep(planned.step, reads, out, { work: join(staging, '.work', planned.name), seed: plan.seed, paths, signal });
-          const rows = await countRows(out, signal);
+          const { rows, sha256 } = await runStep(planned.step, reads, out, { work: join(staging, '.work', planned.name), seed: plan.seed, paths, signal });
           if (planned.expect !== null) check(`step "${planned.name}"`, rows, planned.expect);
-          steps.push({ name: planned.name, kind: planned.kind, tier: planned.tier, output: planned.output, rows, sha256: await sha256File(out, signal), expected: planned.expect === null ? null : meets(rows, planned.expect).wanted });
+          steps.push({ name: planned.name, kind: planned.kind, tier: planned.tier, output: planned.output, rows, sha256, expected: planned.expect === null ? null : meets(rows, planned.expect).wanted });
           paths.set(planned.name, out);
           place(out, planned.output);
         }
@@ -87,32 +86,31 @@ export async function buildRecipe(
   }
 }
 
-/** Runs one step over the files it reads into `out` (in the staging directory); `work` is its scratch directory. */
+/**
+ * Runs one step over the files it reads into `out` (in the staging directory); `work` is its
+ * scratch directory. Its rows and sha256 come from the tool that wrote it, not a second read.
+ */
 async function runStep(
   step: RecipeStep,
   reads: readonly string[],
   out: string,
   { work, seed, paths, signal }: { work: string; seed: string; paths: ReadonlyMap<string, string>; signal: AbortSignal | undefined },
-): Promise<void> {
+): Promise<{ rows: number; sha256: string }> {
   const cancel = signal ? { signal } : {};
   switch (step.kind) {
     case 'clean':
-      await cleanFiles(reads, { out, ...(step.drop ? { drop: step.drop } : {}), ...(step.model ? { model: step.model } : {}), ...cancel });
-      return;
+      return (await cleanFiles(reads, { out, ...(step.drop ? { drop: step.drop } : {}), ...(step.model ? { model: step.model } : {}), ...cancel })).output;
     case 'scrub':
-      await scrubFile(reads[0]!, { out, consistent: step.consistent, ...cancel });
-      return;
+      return (await scrubFile(reads[0]!, { out, consistent: step.consistent, ...cancel })).output;
     case 'convert':
-      await convertFile(reads[0]!, { out, to: step.to, ...cancel });
-      return;
+      return (await convertFile(reads[0]!, { out, to: step.to, ...cancel })).output;
     case 'dedup': {
       const groups = (step.groups ?? []).map((group) => group.join(','));
       const report = await dedupFiles(reads, { outDir: work, names: step.inputs, scope: dedupScope(step), groups, near: step.near, threshold: step.threshold, ...cancel });
-      await concatenate(report.sources.map((s) => join(work, s.output)), out);
-      return;
+      return concatenate(report.sources.map((s) => join(work, s.output)), out);
     }
     case 'mix':
-      await mixFiles({
+      return mixFiles({
         sources: Object.entries(step.sources).map(([name, ratio]) => parseMixSource(`${name}=${paths.get(name)}:${ratio}`)),
         total: step.total,
         seed: String(step.seed ?? seed),
@@ -121,7 +119,6 @@ async function runStep(
         ...(step.onShort ? { onShort: step.onShort } : {}),
         ...cancel,
       });
-      return;
   }
 }
 
@@ -130,18 +127,20 @@ function check(what: string, rows: number, expect: Parameters<typeof meets>[1]):
   if (!ok) throw new PipelineError('COUNT_MISMATCH', `${what}: expected ${wanted} rows, got ${rows}; nothing was replaced`, { rows, expected: wanted });
 }
 
-/** Rows in a JSONL file: lines that are not blank. */
-async function countRows(path: string, signal: AbortSignal | undefined): Promise<number> {
+/** Rows in a JSONL file (lines that are not blank) and its sha256, in one read. */
+async function rowsAndSha256(path: string, signal: AbortSignal | undefined): Promise<{ rows: number; sha256: string }> {
+  const hash = createHash('sha256');
   let rows = 0;
-  for await (const batch of readJsonl(path, { signal })) for (const line of batch) if (line.issue !== 'blank') rows++;
-  return rows;
+  for await (const batch of readJsonl(path, { signal, onRead: (chunk) => hash.update(chunk) })) for (const line of batch) if (line.issue !== 'blank') rows++;
+  return { rows, sha256: hash.digest('hex') };
 }
 
-async function concatenate(parts: readonly string[], out: string): Promise<void> {
-  await withOutputs(async ({ open }) => {
+async function concatenate(parts: readonly string[], out: string): Promise<OutputSummary> {
+  const { outputs } = await withOutputs(async ({ open }) => {
     const output = open(out);
     for (const part of parts) for await (const batch of readJsonl(part)) for (const line of batch) if (line.issue !== 'blank') output.write(line.text);
   });
+  return outputs[0]!;
 }
 
 /** Staging directories a killed build left behind. */
