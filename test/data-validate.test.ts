@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLogger } from '../src/log.ts';
-import { fineTuneModel, OPENAI_FILE_RULES, validateFile } from '../src/pipeline/index.ts';
+import { auditFiles, fineTuneModel, OPENAI_FILE_RULES, validateFile } from '../src/pipeline/index.ts';
 import type { AuditReport, ValidationReport } from '../src/pipeline/index.ts';
 import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
@@ -107,6 +107,60 @@ describe('data validate --target openai', () => {
     assert.equal(tool.exitCode!(await runTool(tool, { file: 'ok.jsonl' }, context)), 0);
     assert.equal(tool.exitCode!(await runTool(tool, { file: 'weights.jsonl' }, context)), 1);
     await assert.rejects(runTool(tool, { file: 'ok.jsonl', model: 'gpt-9' }, context), /unknown model "gpt-9"/);
+  });
+});
+
+// What OpenAI's fine-tuning API accepts and the cookbook's script flags (the audit's counts).
+const call = { id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{"word":"cat"}' } };
+const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } };
+const accepted = [
+  { messages: [{ role: 'user', content: [{ type: 'text', text: 'Spell ' }, { type: 'text', text: 'cat?' }] }, { role: 'assistant', content: [{ type: 'text', text: 'C, A, T.' }] }] },
+  { messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, image] }, { role: 'assistant', content: 'A cat.' }] },
+  { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', tool_calls: [call] }, { role: 'tool', tool_call_id: 'c1', content: 'a small feline' }, { role: 'assistant', content: 'A small feline.' }] },
+  { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'c1', content: 'a small feline' }, { role: 'assistant', content: 'A small feline.' }] },
+  { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', function_call: call.function }, { role: 'function', name: 'lookup', content: 'a small feline' }, { role: 'assistant', content: 'A small feline.' }] },
+];
+const tenClean = clean(10);
+
+describe('data validate: what OpenAI accepts beyond the cookbook', () => {
+  test('content parts (text; images in user messages), a call without content, tool and function results are valid; the audit still counts them as the cookbook does', async () => {
+    const path = file('accepted.jsonl', [...tenClean, ...accepted]);
+    const report = await validateFile(path);
+    assert.deepEqual([report.valid, report.rows, report.checks], [true, 15, []]);
+    const audit = await auditFiles([path], { near: false });
+    const lines = (name: 'missing_content' | 'message_missing_key') => audit.counts[name].lines.map((p) => p.line);
+    assert.deepEqual([lines('missing_content'), lines('message_missing_key')], [[11, 12], [13, 15]]);
+  });
+
+  test("a text part's tokens are its text's, as if given as a string; an image part adds none", async () => {
+    const asStrings = [
+      { messages: [{ role: 'user', content: 'Spell cat?' }, { role: 'assistant', content: 'C, A, T.' }] },
+      { messages: [{ role: 'user', content: 'What is this?' }, { role: 'assistant', content: 'A cat.' }] },
+    ];
+    const parts = await validateFile(file('parts.jsonl', [...tenClean, ...accepted.slice(0, 2)]));
+    const strings = await validateFile(file('strings.jsonl', [...tenClean, ...asStrings]));
+    const plain = await validateFile(file('ten.jsonl', tenClean));
+    assert.ok(strings.tokens - plain.tokens > 20, 'the two rows count');
+    assert.equal(parts.tokens, strings.tokens);
+  });
+
+  test('what OpenAI refuses is still refused, each with its check', async () => {
+    const rows = [
+      ...tenClean,
+      { messages: [{ role: 'user', content: 'Draw a cat.' }, { role: 'assistant', content: [image] }] },
+      { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } }] }, { role: 'assistant', content: 'Meow.' }] },
+      { messages: [{ role: 'user', content: [{ type: 'text', text: 7 }] }, { role: 'assistant', content: 'Seven.' }] },
+      { messages: [{ role: 'user', content: [] }, { role: 'assistant', content: 'Nothing.' }] },
+      { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', tool_calls: [] }] },
+      { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', content: null }] },
+    ];
+    const report = await validateFile(file('refused.jsonl', rows));
+    assert.deepEqual(counts(report), {
+      message_missing_key: [1, [15]],
+      missing_content: [3, [14, 15, 16]],
+      invalid_content_part: [3, [11, 12, 13]],
+    });
+    assert.match(report.checks.find((c) => c.name === 'invalid_content_part')!.message, /image_url.*only in user messages/);
   });
 });
 

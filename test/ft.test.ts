@@ -97,6 +97,25 @@ describe('ft submit', () => {
     assert.equal(server.jobs.length, 2);
   });
 
+  test('rows OpenAI takes and the cookbook flags (content parts, an image, a call without content, tool results) are uploaded as written', async () => {
+    const server = await api();
+    const call = { id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{"word":"cat"}' } };
+    const data =
+      rows(10) +
+      [
+        { messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }, { role: 'assistant', content: [{ type: 'text', text: 'A cat.' }] }] },
+        { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', tool_calls: [call] }, { role: 'tool', tool_call_id: 'c1', content: 'a small feline' }, { role: 'assistant', content: 'A small feline.' }] },
+        { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', function_call: call.function }, { role: 'function', name: 'lookup', content: 'a small feline' }, { role: 'assistant', content: 'A small feline.' }] },
+      ]
+        .map((row) => JSON.stringify(row) + '\n')
+        .join('');
+    const ft = setup(server, data);
+    const result = await ft.run('ft_submit', { data: 'data/train.jsonl', yes: true });
+    assert.deepEqual([result.converted, result.examples], [null, 13]);
+    assert.equal(server.uploads[0]!.text, data);
+    assert.equal(server.jobs.length, 1);
+  });
+
   test('a file OpenAI would reject is refused before anything is uploaded', async () => {
     const server = await api();
     const ft = setup(server, rows(5));

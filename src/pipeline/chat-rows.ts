@@ -130,29 +130,72 @@ export const COOKBOOK_ERRORS = [
 export type CookbookError = (typeof COOKBOOK_ERRORS)[number];
 
 /**
+ * A format error of `validate`: the cookbook's, and a content part OpenAI's fine-tuning does not
+ * take (a part of another type, or an image outside a user message).
+ */
+export type OpenAIFormatError = CookbookError | 'invalid_content_part';
+
+/**
  * The OpenAI cookbook's format errors for one row (`data_type`, `missing_messages_list`,
  * `message_missing_key`, `message_unrecognized_key`, `unrecognized_role`, `missing_content`,
- * `example_missing_assistant_message`), each reported once per row.
+ * `example_missing_assistant_message`), each reported once per row. What the audit counts, as
+ * the cookbook's script does: it flags some rows OpenAI accepts (see `openaiFormatErrors`).
  */
 export function cookbookErrors(value: unknown): CookbookError[] {
+  return formatErrors(value, false) as CookbookError[];
+}
+
+/**
+ * The cookbook's format errors as OpenAI's fine-tuning API applies them (what `validate`
+ * checks): it also accepts content given as a list of parts (text parts; image parts in user
+ * messages, for vision fine-tuning) and a message that makes a call without content (no
+ * `content` key, or null). A part OpenAI does not take is `invalid_content_part`.
+ */
+export function openaiFormatErrors(value: unknown): OpenAIFormatError[] {
+  return formatErrors(value, true);
+}
+
+function formatErrors(value: unknown, asOpenAI: boolean): OpenAIFormatError[] {
   if (!isRecord(value)) return ['data_type'];
   const messages = value.messages;
   if (!Array.isArray(messages) || messages.length === 0) return ['missing_messages_list'];
-  const errors = new Set<CookbookError>();
+  const errors = new Set<OpenAIFormatError>();
   let assistant = false;
   for (const message of messages) {
     if (!isRecord(message)) {
       errors.add('message_missing_key');
       continue;
     }
-    if (!('role' in message) || !('content' in message)) errors.add('message_missing_key');
+    if (!('role' in message) || (!('content' in message) && !(asOpenAI && makesCall(message)))) errors.add('message_missing_key');
     if (Object.keys(message).some((k) => !MESSAGE_KEYS.has(k))) errors.add('message_unrecognized_key');
     if (!(CHAT_ROLES as readonly unknown[]).includes(message.role)) errors.add('unrecognized_role');
-    if ((typeof message.content !== 'string' || message.content === '') && !makesCall(message)) errors.add('missing_content');
+    if (asOpenAI && Array.isArray(message.content)) {
+      const parts = readParts(message.content, message.role === 'user');
+      if (parts === 'invalid') errors.add('invalid_content_part');
+      else if (parts === 'empty' && !makesCall(message)) errors.add('missing_content');
+    } else if ((typeof message.content !== 'string' || message.content === '') && !makesCall(message)) {
+      errors.add('missing_content');
+    }
     if (message.role === 'assistant') assistant = true;
   }
   if (!assistant) errors.add('example_missing_assistant_message');
   return [...errors];
+}
+
+/**
+ * Content parts as OpenAI's fine-tuning takes them: `{type: 'text', text}` in any message,
+ * `{type: 'image_url', image_url: {url}}` only in a user message (the model never writes an
+ * image). `empty` when no part has text or an image.
+ */
+function readParts(parts: readonly unknown[], user: boolean): 'invalid' | 'empty' | 'ok' {
+  let some = false;
+  for (const part of parts) {
+    if (!isRecord(part)) return 'invalid';
+    if (part.type === 'text' && typeof part.text === 'string') some ||= part.text !== '';
+    else if (user && part.type === 'image_url' && isRecord(part.image_url) && typeof part.image_url.url === 'string') some = true;
+    else return 'invalid';
+  }
+  return some ? 'ok' : 'empty';
 }
 
 function readMessage(message: unknown): ChatMessage {
@@ -173,7 +216,12 @@ export function makesCall(message: Record<string, unknown>): boolean {
   return (Array.isArray(tools) && tools.length > 0) || isRecord(message.function_call);
 }
 
-/** Content given as parts (`[{type: 'text', text}]`) reads as their text joined. */
+/**
+ * Content given as parts (`[{type: 'text', text}]`) reads as their text joined, so its tokens
+ * are the texts'. An image part adds none: what OpenAI bills for an image depends on its pixel
+ * size and `detail` (tiles), known only by fetching or decoding it, so a vision row's count is
+ * its texts' alone (a lower bound) rather than a guess.
+ */
 function textOfParts(content: unknown): string {
   if (!Array.isArray(content)) return '';
   return content.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('');

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CHAT_ROLES, makesCall } from './chat-rows.ts';
 
-export { CHAT_ROLES, COOKBOOK_ERRORS, cookbookErrors, detectFormat, FORMATS, isRecord, mapRowTexts, toChatRow } from './chat-rows.ts';
-export type { ChatMessage, ChatRow, CookbookError, Format } from './chat-rows.ts';
+export { CHAT_ROLES, COOKBOOK_ERRORS, cookbookErrors, detectFormat, FORMATS, isRecord, mapRowTexts, openaiFormatErrors, toChatRow } from './chat-rows.ts';
+export type { ChatMessage, ChatRow, CookbookError, Format, OpenAIFormatError } from './chat-rows.ts';
 
 /** One part of a content given as a list: `{type: 'text', text}`, `{type: 'image_url', image_url}`, … */
 const ContentPart = z.object({ type: z.string() }).loose();

@@ -1,6 +1,6 @@
 import { rowTokens } from './audit/checks.ts';
 import { PipelineError } from './errors.ts';
-import { COOKBOOK_ERRORS, cookbookErrors, OpenAIRow, toChatRow } from './formats.ts';
+import { COOKBOOK_ERRORS, OpenAIRow, openaiFormatErrors, toChatRow } from './formats.ts';
 import { fineTuneModel } from './models.ts';
 import type { FineTuneModels } from './models.ts';
 import { fileSizes, readRows } from './rows.ts';
@@ -44,15 +44,17 @@ const MESSAGES: Record<string, string> = {
   too_many_tokens: "the example is longer than the model's training context",
   data_type: 'the row is not a JSON object',
   missing_messages_list: 'no messages list',
-  message_missing_key: 'a message without role or content',
+  message_missing_key: 'a message without role, or without content when it makes no tool or function call',
   message_unrecognized_key: 'a message key OpenAI does not accept',
   unrecognized_role: 'a role OpenAI does not accept',
-  missing_content: 'a message without content',
+  missing_content: 'a message whose content is empty or neither text nor content parts, and that makes no tool or function call',
+  invalid_content_part: "a content part OpenAI does not accept: {type: 'text', text} in any message, {type: 'image_url', image_url: {url}} only in user messages",
   example_missing_assistant_message: 'no assistant message',
 };
 
 /**
- * Checks a JSONL file against what OpenAI's fine-tuning accepts: the cookbook's format checks,
+ * Checks a JSONL file against what OpenAI's fine-tuning accepts: the cookbook's format checks
+ * as the API applies them (content parts and a call without content pass: `openaiFormatErrors`),
  * the strict row schema (no row weight, no metadata), weights only 0/1 on assistant turns,
  * the model's per-example token limit, at least 10 examples and the file size limit (checked
  * first: a file over it is reported without reading its rows).
@@ -90,7 +92,7 @@ export async function validateFile(
       flag('not_json', row.line);
       continue;
     }
-    const errors = cookbookErrors(row.value);
+    const errors = openaiFormatErrors(row.value);
     for (const error of errors) flag(error, row.line);
     if (errors.includes('data_type') || errors.includes('missing_messages_list')) continue;
     const schema = OpenAIRow.safeParse(row.value);
@@ -105,7 +107,7 @@ export async function validateFile(
     if (length > model.contextLimit) flag('too_many_tokens', row.line);
   }
   if (rows < OPENAI_FILE_RULES.minExamples) flag('min_examples', 0);
-  const order = ['not_json', ...COOKBOOK_ERRORS, 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
+  const order = ['not_json', ...COOKBOOK_ERRORS, 'invalid_content_part', 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
   const checks = order.flatMap((name) => found.get(name) ?? []);
   return { valid: checks.length === 0, target, model: model.name, bytes: bytes!, rows, tokens, checks };
 }
