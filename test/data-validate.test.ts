@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -99,6 +100,35 @@ describe('data validate --target openai', () => {
       checks: [{ name: 'file_size', message: "the file is over OpenAI's 512 MB upload limit (its rows were not read: split it first)", count: 1, lines: [] }],
     });
     rmSync(path);
+  });
+
+  test('a pipe, which has no size up front, is held to the limit on the bytes read, and its rows get every other check', async () => {
+    // A small limit stands in for 512 MB: the same check, a few KB over it.
+    const text = [...clean(12), 'not json', { messages: [{ role: 'user', content: 'Q?' }, { role: 'assistant', content: 'A.', weight: 0.5 }] }]
+      .map((r) => (typeof r === 'string' ? r : JSON.stringify(r)))
+      .join('\n') + '\n';
+    const bytes = Buffer.byteLength(text);
+    const maxBytes = bytes - 1000;
+    assert.ok(maxBytes > 1000, 'a few KB');
+    const piped = async (name: string, limit: number) => {
+      const fifo = join(dir, name);
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+      createWriteStream(fifo).end(text);
+      return validateFile(fifo, { maxBytes: limit });
+    };
+    const over = await piped('over.fifo', maxBytes);
+    assert.deepEqual([over.valid, over.bytes, over.rows], [false, bytes, 14]);
+    assert.deepEqual(over.checks[0], {
+      name: 'file_size',
+      message: `the input is over OpenAI's ${maxBytes} bytes upload limit (a pipe: its bytes were counted as its rows were checked): split it first`,
+      count: 1,
+      lines: [],
+    });
+    assert.deepEqual(counts(over), { file_size: [1, []], not_json: [1, [13]], invalid_weight: [1, [14]] });
+    // At the limit is within it.
+    const within = await piped('within.fifo', bytes);
+    assert.deepEqual(counts(within), { not_json: [1, [13]], invalid_weight: [1, [14]] });
+    assert.equal(within.bytes, bytes);
   });
 
   test('through the registry, the exit status says whether it would be rejected', async () => {

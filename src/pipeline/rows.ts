@@ -38,6 +38,8 @@ export async function* readRows(
     onProgress?: ((progress: RowProgress) => void) | undefined;
     /** Told each source's sha256 once it is read whole: hashed in the same pass, not read again (a pipe cannot be). */
     onSha256?: (source: number, sha256: string) => void;
+    /** Told a source's bytes read so far (before gunzip), as they are read: a pipe's size, which no stat gives up front. */
+    onSourceBytes?: (source: number, bytes: number) => void;
   } = {},
 ): AsyncGenerator<SourceRow> {
   const sizes = await fileSizes(paths);
@@ -45,7 +47,10 @@ export async function* readRows(
   let before = 0;
   let rows = 0;
   for (const [source, path] of paths.entries()) {
-    const onBytes = (bytes: number) => options.onProgress?.({ bytes: before + bytes, totalBytes, rows });
+    const onBytes = (bytes: number) => {
+      options.onSourceBytes?.(source, bytes);
+      options.onProgress?.({ bytes: before + bytes, totalBytes, rows });
+    };
     const hash = options.onSha256 ? createHash('sha256') : null;
     for await (const batch of readJsonl(path, { signal: options.signal, onBytes, ...(hash ? { onRead: (chunk: Buffer) => hash.update(chunk) } : {}) })) {
       for (const line of batch) {

@@ -38,7 +38,6 @@ export interface ValidationReport {
 const MESSAGES: Record<string, string> = {
   not_json: 'the line is not JSON',
   min_examples: `OpenAI needs at least ${OPENAI_FILE_RULES.minExamples} examples`,
-  file_size: `the file is over OpenAI's ${OPENAI_FILE_RULES.maxBytes / 1024 / 1024} MB upload limit (its rows were not read: split it first)`,
   unrecognized_row_key: 'a key OpenAI does not accept beside messages (e.g. a row weight or metadata)',
   invalid_weight: 'weight must be 0 or 1, and only on assistant messages',
   too_many_tokens: "the example is longer than the model's training context",
@@ -52,16 +51,26 @@ const MESSAGES: Record<string, string> = {
   example_missing_assistant_message: 'no assistant message',
 };
 
+/** The size check's message: a file over the limit is not read; a pipe's bytes are counted as its rows are checked. */
+function fileSizeMessage(limit: number, rowsRead: boolean): string {
+  const size = limit % (1024 * 1024) === 0 ? `${limit / 1024 / 1024} MB` : `${limit} bytes`;
+  return rowsRead
+    ? `the input is over OpenAI's ${size} upload limit (a pipe: its bytes were counted as its rows were checked): split it first`
+    : `the file is over OpenAI's ${size} upload limit (its rows were not read: split it first)`;
+}
+
 /**
  * Checks a JSONL file against what OpenAI's fine-tuning accepts: the cookbook's format checks
  * as the API applies them (content parts and a call without content pass: `openaiFormatErrors`),
  * the strict row schema (no row weight, no metadata), weights only 0/1 on assistant turns,
  * the model's per-example token limit, at least 10 examples and the file size limit (checked
- * first: a file over it is reported without reading its rows).
+ * first: a file over it is reported without reading its rows; a pipe, which has no size up
+ * front, is checked on the bytes read, after every other check). `maxBytes` stands in for
+ * OpenAI's limit (a test's, so it need not write 512 MB).
  */
 export async function validateFile(
   path: string,
-  options: { target?: ValidateTarget; model?: string; models?: FineTuneModels; keep?: number; signal?: AbortSignal; onProgress?: (p: RowProgress) => void } = {},
+  options: { target?: ValidateTarget; model?: string; models?: FineTuneModels; keep?: number; maxBytes?: number; signal?: AbortSignal; onProgress?: (p: RowProgress) => void } = {},
 ): Promise<ValidationReport> {
   const modelName = options.model ?? 'gpt-4o-mini';
   const model = fineTuneModel(modelName, options.models);
@@ -69,10 +78,11 @@ export async function validateFile(
   const target = options.target ?? 'openai';
   // The size first: OpenAI refuses a file over it whole, whatever its rows, so they are not read
   // (a file that size needs splitting before anything else, and reading it would take a while).
-  const [bytes] = await fileSizes([path]);
-  if (bytes! > OPENAI_FILE_RULES.maxBytes) {
-    const check = { name: 'file_size', message: MESSAGES.file_size!, count: 1, lines: [] };
-    return { valid: false, target, model: model.name, bytes: bytes!, rows: 0, tokens: 0, checks: [check] };
+  const maxBytes = options.maxBytes ?? OPENAI_FILE_RULES.maxBytes;
+  const [size] = await fileSizes([path]);
+  if (size! > maxBytes) {
+    const check = { name: 'file_size', message: fileSizeMessage(maxBytes, false), count: 1, lines: [] };
+    return { valid: false, target, model: model.name, bytes: size!, rows: 0, tokens: 0, checks: [check] };
   }
   const keep = options.keep ?? 10;
   const counter = new TokenCounter(model.encoding);
@@ -85,7 +95,9 @@ export async function validateFile(
   };
   let rows = 0;
   let tokens = 0;
-  for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress })) {
+  let bytes = 0;
+  const onSourceBytes = (_: number, read: number) => (bytes = read);
+  for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress, onSourceBytes })) {
     if (row.issue === 'blank') continue;
     rows++;
     if (row.value === undefined) {
@@ -107,7 +119,9 @@ export async function validateFile(
     if (length > model.contextLimit) flag('too_many_tokens', row.line);
   }
   if (rows < OPENAI_FILE_RULES.minExamples) flag('min_examples', 0);
-  const order = ['not_json', ...COOKBOOK_ERRORS, 'invalid_content_part', 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
+  // A pipe has no size up front (a stat says 0): it is held to the limit on the bytes read, its rows checked too.
+  if (bytes > maxBytes) found.set('file_size', { name: 'file_size', message: fileSizeMessage(maxBytes, true), count: 1, lines: [] });
+  const order = ['file_size', 'not_json', ...COOKBOOK_ERRORS, 'invalid_content_part', 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
   const checks = order.flatMap((name) => found.get(name) ?? []);
-  return { valid: checks.length === 0, target, model: model.name, bytes: bytes!, rows, tokens, checks };
+  return { valid: checks.length === 0, target, model: model.name, bytes, rows, tokens, checks };
 }

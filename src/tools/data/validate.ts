@@ -9,8 +9,9 @@ export const dataValidate = defineTool({
   command: ['data', 'validate'],
   title: 'Validate a fine-tuning file',
   description:
-    "Checks a JSONL file against what --target's fine-tuning accepts (OpenAI: the cookbook's format checks, no row weight or metadata, " +
-    "weights only 0/1 on assistant messages, the model's per-example token limit, at least 10 examples, 512 MB). Exit status 1 when it would be rejected.",
+    "Checks a JSONL file against what --target's fine-tuning accepts (OpenAI: the cookbook's format checks as the API applies them, content parts " +
+    "and calls without content allowed; no row weight or metadata, weights only 0/1 on assistant messages, the model's per-example token limit, " +
+    'at least 10 examples, 512 MB, a pipe counted as read). Exit status 1 when it would be rejected.',
   positionals: ['file'],
   input: z.object({
     file: z.string().min(1).describe('JSONL file'),
