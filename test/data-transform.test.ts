@@ -229,6 +229,23 @@ describe('data scrub', () => {
     assert.deepEqual(JSON.parse(rows[1]!.messages[1]!.function_call!.arguments), { number: '[PHONE]' });
   });
 
+  test("the audit counts PII found only in a call's arguments, read as bytes or decoded; after scrub a re-audit counts none", async () => {
+    const input = join(dir, 'pii-in-calls.jsonl');
+    const call = { id: 'c1', type: 'function', function: { name: 'send_mail', arguments: JSON.stringify({ to: 'ann@example.com', host: '10.1.2.3' }) } };
+    const mail = JSON.stringify({ messages: [{ role: 'user', content: 'Mail Zoë.' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'c1', content: 'sent' }, { role: 'assistant', content: 'Sent.' }] });
+    const dial = JSON.stringify({ messages: [{ role: 'user', content: 'Call Bob.' }, { role: 'assistant', function_call: { name: 'dial', arguments: '{"number":"+15551234567"}' } }] });
+    // Line 3 is line 1 with its "ë" escaped: the audit decodes such a row instead of reading it as bytes.
+    writeFileSync(input, `${mail}\n${dial}\n${mail.replace('ë', '\\u00eb')}\n`);
+    const lines = async (path: string) => {
+      const { counts } = await auditFiles([path], { near: false });
+      return [counts.rows_with_email, counts.rows_with_phone, counts.rows_with_ip].map((c) => c.lines.map((p) => p.line));
+    };
+    assert.deepEqual(await lines(input), [[1, 3], [2], [1, 3]]);
+    const out = join(dir, 'pii-in-calls-out.jsonl');
+    assert.deepEqual((await scrubFile(input, { out })).replaced, { email: 2, phone: 1, ip: 2 });
+    assert.deepEqual(await lines(out), [[], [], []]);
+  });
+
   test('--consistent gives one value one numbered placeholder, across formats', async () => {
     const input = join(dir, 'pii-formats.jsonl');
     writeFileSync(

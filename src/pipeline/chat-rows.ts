@@ -233,9 +233,24 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The arguments of a message's calls that are strings (`tool_calls[].function.arguments`,
+ * `function_call.arguments`): text the model wrote, where `mapRowTexts` reaches too (so the
+ * audit looks for PII where scrub replaces it).
+ */
+export function callArguments(message: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  if (Array.isArray(message.tool_calls)) {
+    for (const call of message.tool_calls) if (isRecord(call) && isRecord(call.function) && typeof call.function.arguments === 'string') found.push(call.function.arguments);
+  }
+  if (isRecord(message.function_call) && typeof message.function_call.arguments === 'string') found.push(message.function_call.arguments);
+  return found;
+}
+
+/**
  * A copy of a row with every message text passed through `fn`, in its own format: OpenAI and
  * Unsloth `content` (strings or text parts), ShareGPT `value` and `system`, Alpaca
- * `instruction`, `input`, `output` and `system`. Every other field is kept as it was.
+ * `instruction`, `input`, `output` and `system`; and a call's arguments (`callArguments`). Every
+ * other field is kept as it was.
  */
 export function mapRowTexts(value: unknown, fn: (text: string) => string): unknown {
   const format = detectFormat(value);

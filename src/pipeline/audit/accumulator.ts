@@ -1,4 +1,4 @@
-import { cookbookErrors, toChatRow } from '../chat-rows.ts';
+import { callArguments, cookbookErrors, toChatRow } from '../chat-rows.ts';
 import type { ChatMessage, ChatRow } from '../chat-rows.ts';
 import type { JsonlLine } from '../jsonl.ts';
 import { scanPii } from '../pii.ts';
@@ -239,6 +239,7 @@ export class AuditAccumulator {
    * Tokens, words and PII of the row's messages: one pass over each text, the tokenizer's. The
    * row's tokens also count what OpenAI bills beside the texts (names, calls, tool definitions:
    * tool-tokens.ts), for the few rows that have any; words and tokens per role are the texts'.
+   * PII is looked for in the calls' arguments too (as held: bytes when `utf8`).
    */
   private measure(row: ChatRow, utf8: boolean, source: number, line: number): void {
     const { messages } = row;
@@ -246,7 +247,7 @@ export class AuditAccumulator {
     let email = false;
     let phone = false;
     let ip = false;
-    for (const { role, content, written } of messages) {
+    for (const { role, content, written, calls } of messages) {
       // PII patterns are ASCII: they find the same in a text held as bytes.
       const { tokens, words, maybePii } = utf8 ? this.counter.measureUtf8(content) : this.counter.measure(content);
       rowTokens += messageTokens(role, tokens, this.#roleCounter);
@@ -258,6 +259,15 @@ export class AuditAccumulator {
         email ||= found.email;
         phone ||= found.phone;
         ip ||= found.ip;
+      }
+      // A call's arguments are text scrub replaces PII in: scanned too, only in the few messages that make a call.
+      if (calls && written) {
+        for (const text of callArguments(written)) {
+          const found = scanPii(text);
+          email ||= found.email;
+          phone ||= found.phone;
+          ip ||= found.ip;
+        }
       }
     }
     if (row.tools !== undefined) rowTokens += toolsTokens(row.tools, this.counter.encoding, utf8 ? this.#countBytes : this.#countText);
