@@ -244,6 +244,9 @@ describe('data scrub', () => {
     const out = join(dir, 'pii-in-calls-out.jsonl');
     assert.deepEqual((await scrubFile(input, { out })).replaced, { email: 2, phone: 1, ip: 2 });
     assert.deepEqual(await lines(out), [[], [], []]);
+    // clean's pii rule looks where the audit does: its after-audit has none left.
+    const cleaned = await cleanFiles([input], { out: join(dir, 'pii-in-calls-clean.jsonl'), drop: ['pii'] });
+    assert.deepEqual(cleaned.dropped.map((d) => d.line), [1, 2, 3]);
   });
 
   test('--consistent gives one value one numbered placeholder, across formats', async () => {

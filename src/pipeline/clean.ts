@@ -8,7 +8,7 @@ import { fineTuneModel } from './models.ts';
 import type { FineTuneModels } from './models.ts';
 import { withOutputs } from './output.ts';
 import type { AttachedFile, OutputSummary } from './output.ts';
-import { scanPii } from './pii.ts';
+import { messagesHavePii } from './pii.ts';
 import { readRows } from './rows.ts';
 import type { RowProgress, SourceRow } from './rows.ts';
 import { TokenCounter } from './tokens.ts';
@@ -121,7 +121,7 @@ function ruleChecks(enabled: ReadonlySet<CleanRule>, options: CleanOptions): (ro
     ['alternation', (chat) => hasAlternationViolation(chat.messages)],
     ['no-final-punct', (chat) => lacksFinalPunctuation(chat.messages)],
     ['weight', (chat) => rowWeights(chat.weight, chat.messages).some((w) => !(w >= low && w <= high))],
-    ['pii', (chat) => chat.messages.some(({ content }) => Object.values(scanPii(content)).some(Boolean))],
+    ['pii', (chat) => messagesHavePii(chat.messages)],
     ['over-context', (chat) => rowTokens(chat, counter!) > model!.contextLimit],
   ];
   const active = rules.filter(([rule]) => enabled.has(rule));

@@ -1,3 +1,6 @@
+import { callArguments } from './chat-rows.ts';
+import type { ChatMessage } from './chat-rows.ts';
+
 /** The kinds of personal data the audit counts and scrub replaces. */
 export type PiiKind = 'email' | 'phone' | 'ip';
 
@@ -28,6 +31,12 @@ const PATTERNS: ReadonlyArray<[PiiKind, RegExp]> = [
   ['ip', IPV4],
   ['ip', IPV6],
 ];
+
+/** Whether any message has PII in its text or in its calls' arguments (where scrub replaces it, and the audit looks). */
+export function messagesHavePii(messages: readonly ChatMessage[]): boolean {
+  const inText = (text: string) => Object.values(scanPii(text)).some(Boolean);
+  return messages.some(({ content, calls, written }) => inText(content) || (calls === true && written !== undefined && callArguments(written).some(inText)));
+}
 
 /** Which kinds of PII occur in the text. Cheap character checks skip the patterns for most texts. */
 export function scanPii(text: string): { email: boolean; phone: boolean; ip: boolean } {

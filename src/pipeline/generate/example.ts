@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { hasAlternationViolation, hasEmptyAssistant, lacksFinalPunctuation } from '../audit/checks.ts';
 import { cookbookErrors } from '../formats.ts';
 import type { ChatMessage } from '../formats.ts';
-import { scanPii } from '../pii.ts';
+import { messagesHavePii } from '../pii.ts';
 import type { GenItem } from './plan.ts';
 import type { GateRule, GenRecipe } from './recipe.ts';
 
@@ -37,7 +37,7 @@ export function gateProblems(rules: readonly GateRule[], messages: ChatMessage[]
     else if (rule === 'empty-assistant' && hasEmptyAssistant(messages)) broken.push(rule);
     else if (rule === 'alternation' && hasAlternationViolation(messages)) broken.push(rule);
     else if (rule === 'no-final-punct' && lacksFinalPunctuation(messages)) broken.push(rule);
-    else if (rule === 'pii' && messages.some(({ content }) => Object.values(scanPii(content)).some(Boolean))) broken.push(rule);
+    else if (rule === 'pii' && messagesHavePii(messages)) broken.push(rule);
   }
   return broken;
 }
