@@ -104,7 +104,7 @@ function runOnWorker(worker: Worker, task: RangeTask, onBytes: (bytes: number) =
 /** This thread's cached segments of an encoding, to a worker that has none. */
 function sendSegments(worker: Worker, encoding: TokenEncoding): void {
   const cache = TokenCounter.shared(encoding).cachedSegments();
-  worker.postMessage({ kind: 'segments', encoding, cache } satisfies ToWorker, [cache.slots.buffer, cache.pool.buffer] as ArrayBuffer[]);
+  worker.postMessage({ kind: 'segments', encoding, cache } satisfies ToWorker, [cache.bytes.buffer as ArrayBuffer]);
 }
 
 /** Idle workers are ended after this long, giving back their memory (the tokenizer's tables). */
