@@ -222,6 +222,25 @@ describe('reading JSONL', () => {
     }
   });
 
+  test('a line of many reads is joined once: 16 MB in reads of 4 kB, its end and the next line exact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quimbot-jsonl-'));
+    try {
+      const long = JSON.stringify({ text: 'y'.repeat(16 << 20) });
+      const path = join(dir, 'longest.jsonl');
+      writeFileSync(path, `{"a": 1}\n${long}\n{"b": 2}\n${long}`);
+      const started = performance.now();
+      const lines = [];
+      for await (const batch of readJsonl(path, { bufferSize: 4096 })) lines.push(...batch);
+      // Joined at every read, as it was, the 4,096 reads of each long line copied 34 GB (and searched it again).
+      assert.ok(performance.now() - started < 10_000, `${performance.now() - started} ms`);
+      assert.deepEqual(lines.map((l) => [l.line, l.offset, l.issue, l.text.length]), [[1, 0, null, 8], [2, 9, null, long.length], [3, long.length + 10, null, 8], [4, long.length + 19, null, long.length]]);
+      assert.equal(lines[1]!.text, long);
+      assert.equal(lines[3]!.text, long);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('lines as their bytes (latin1): valid UTF-8 undecoded, blank beyond ASCII white space, invalid UTF-8 decoded as before', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'quimbot-jsonl-'));
     try {

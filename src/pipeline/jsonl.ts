@@ -64,24 +64,42 @@ export async function* readJsonl(path: string, options: ReadOptions = {}): Async
     }
   })();
   const source = gunzippedIfGzip(counted);
-  let carry: Buffer | null = null;
+  // The start of a line not ended yet, as the chunks it came in: joined once, when its end comes
+  // (joined at every chunk, a line of many chunks was copied and searched again each time).
+  const carry: Buffer[] = [];
   let offset = start;
   let line = 0;
   try {
     for await (const chunk of source) {
       options.signal?.throwIfAborted();
-      const buffer: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       const batch: JsonlLine[] = [];
       let from = 0;
-      for (let nl = buffer.indexOf(10, from); nl !== -1; nl = buffer.indexOf(10, from)) {
-        batch.push(toLine(buffer, from, nl, ++line, offset, false, latin1));
+      let nl = chunk.indexOf(10);
+      if (carry.length > 0) {
+        if (nl === -1) {
+          carry.push(chunk);
+          continue;
+        }
+        const joined = Buffer.concat([...carry, chunk.subarray(0, nl)]);
+        carry.length = 0;
+        batch.push(toLine(joined, 0, joined.length, ++line, offset, false, latin1));
+        offset += joined.length + 1;
+        from = nl + 1;
+        nl = chunk.indexOf(10, from);
+      }
+      for (; nl !== -1; nl = chunk.indexOf(10, from)) {
+        batch.push(toLine(chunk, from, nl, ++line, offset, false, latin1));
         offset += nl + 1 - from;
         from = nl + 1;
       }
-      carry = from < buffer.length ? Buffer.from(buffer.subarray(from)) : null;
+      // A copy: the rest of a chunk would keep the whole chunk.
+      if (from < chunk.length) carry.push(Buffer.from(chunk.subarray(from)));
       if (batch.length) yield batch;
     }
-    if (carry) yield [toLine(carry, 0, carry.length, ++line, offset, atEof, latin1)];
+    if (carry.length > 0) {
+      const last = Buffer.concat(carry);
+      yield [toLine(last, 0, last.length, ++line, offset, atEof, latin1)];
+    }
   } catch (error) {
     if (options.signal?.aborted) throw new PipelineError('CANCELLED', `${path}: cancelled`);
     const code = (error as NodeJS.ErrnoException).code;
