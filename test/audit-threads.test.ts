@@ -60,12 +60,21 @@ describe('threaded audit', () => {
     assert.deepEqual(comparable(await auditFiles([path], { nearThreshold: 0.6, threads: 2 })), single);
   });
 
-  test('a row too long for a worker sends the file back to the main thread, with the same report', async () => {
+  test('a row of 2 million objects is audited on a worker like any other: the same report as one thread, progress never past the total', async () => {
+    // 9 MB of rows (the first range: this thread takes it), then one whose 2 million empty objects
+    // take 130 MB of heap (the second range: the worker's, as it starts). A worker whose heap was
+    // capped at 96 MB aborted the whole process on it (nodejs/node#47224).
     const huge = join(dir, 'huge.jsonl');
-    const row = { messages: [{ role: 'user', content: 'word '.repeat(5_000_000) }, { role: 'assistant', content: 'Fine.' }] };
-    writeFileSync(huge, `${JSON.stringify(row)}\n${JSON.stringify(row)}\n`);
-    const report = await auditFiles([huge], { threads: 2, near: false });
-    assert.deepEqual([report.rows, report.counts.exact_duplicate_rows.count], [2, 1]);
+    const rows = Array.from({ length: 60_000 }, (_, i) => JSON.stringify(textRow(`row ${i} of the first range, long enough to fill it.`)));
+    const heavy = JSON.stringify({ ...textRow('heavy'), objects: '[objects]' }).replace('"[objects]"', `[${'{},'.repeat(2_000_000)}{}]`);
+    writeFileSync(huge, `${rows.join('\n')}\n${heavy}\n${rows.slice(0, 100).join('\n')}\n`);
+    const size = readFileSync(huge).length;
+    const single = comparable(await auditFiles([huge], { threads: 1, near: false }));
+    let most = 0;
+    const report = await auditFiles([huge], { threads: 2, near: false, onProgress: ({ bytes }) => (most = Math.max(most, bytes)) });
+    assert.deepEqual(comparable(report), single);
+    assert.equal(report.rows, 60_101);
+    assert.ok(most <= size, `progress reached ${most} of ${size} bytes`);
   });
 
   test('a cancelled threaded audit rejects with CANCELLED', async () => {

@@ -86,22 +86,17 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
       return row;
     };
     // Ranges are audited in parallel; their tallies and rows join here in file order, so the
-    // report is the same as a single pass would give. A row too big for a worker's heap sends
-    // the file back to this thread, which has more.
-    const results =
-      threads > 1 && sizes[source]! >= THREADED_MIN_BYTES && !(await isGzipFile(path))
-        ? await auditRanges(path, source, sizes[source]!, threads, { settings, encoding, near, signal: options.signal, report })
-        : null;
-    if (results) {
+    // report is the same as a single pass would give.
+    if (threads > 1 && sizes[source]! >= THREADED_MIN_BYTES && !(await isGzipFile(path))) {
       let lineOffset = 0;
-      for (const result of results) {
+      await auditRanges(path, source, sizes[source]!, threads, { settings, encoding, near, signal: options.signal, report }, (result) => {
         tally.mergeSnapshot(result.snapshot, lineOffset);
         for (let r = 0; r < result.rowLines.length; r++) {
           const row = duplicates(lineOffset + result.rowLines[r]!, result.hashes[r * 2]!, result.hashes[r * 2 + 1]!);
           if (near && result.signatures && result.hasSignature![r]) near.insert(row, result.signatures, r * PERMUTATIONS);
         }
         lineOffset += result.lines;
-      }
+      });
     } else {
       for await (const batch of readJsonl(path, { signal: options.signal, onBytes: report, latin1: true, bufferSize: READ_BYTES })) {
         for (const line of batch) {
@@ -195,16 +190,12 @@ async function auditRanges(
   size: number,
   threads: number,
   context: { settings: AuditSettings; encoding: TokenEncoding; near: NearDupIndex | null; signal: AbortSignal | undefined; report: (bytes: number) => void },
-): Promise<RangeResult[] | null> {
+  onResult: (result: RangeResult) => void,
+): Promise<void> {
   // Ranges of about RANGE_BYTES, taken by whichever thread is free: at least one a thread.
   const ranges = await splitRanges(path, Math.min(64, Math.max(threads, Math.ceil(size / RANGE_BYTES))));
   let done = 0;
   const near = context.near ? { seed: context.near.hasher.seed } : null;
   const tasks = ranges.map((range, i) => ({ path, source, ...range, endsAtEof: i === ranges.length - 1, settings: context.settings, encoding: context.encoding, near }));
-  try {
-    return await runRanges(tasks, threads, context.signal, (bytes) => context.report((done += bytes)));
-  } catch (error) {
-    if ((error as { code?: string }).code === 'OUT_OF_MEMORY') return null;
-    throw error;
-  }
+  await runRanges(tasks, threads, context.signal, (bytes) => context.report((done += bytes)), onResult);
 }

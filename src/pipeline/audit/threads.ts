@@ -19,13 +19,29 @@ export function defaultThreads(): number {
 }
 
 /**
- * Runs range tasks on `threads` threads, this one included, and returns their results in task
- * order. Every thread takes the next task when it is done with one, so this thread, which
- * starts at once, takes more of them while a new worker starts. The signal stops every
- * thread; the first failure stops the others and rejects with its code.
+ * Runs range tasks on `threads` threads, this one included, and hands their results to
+ * `onResult` in task order, each as soon as it and those before it are done (held all to the
+ * end, a near-duplicate audit's signatures were 40 MB more at its peak). Every thread takes the
+ * next task when it is done with one, so this thread, which starts at once, takes more of them
+ * while a new worker starts. The signal stops every thread; the first failure stops the others
+ * and rejects with its code.
  */
-export async function runRanges(tasks: readonly RangeTask[], threads: number, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<RangeResult[]> {
-  const results = new Array<RangeResult>(tasks.length);
+export async function runRanges(
+  tasks: readonly RangeTask[],
+  threads: number,
+  signal: AbortSignal | undefined,
+  onBytes: (bytes: number) => void,
+  onResult: (result: RangeResult) => void,
+): Promise<void> {
+  const done = new Map<number, RangeResult>();
+  let handed = 0;
+  const finished = (index: number, result: RangeResult) => {
+    done.set(index, result);
+    for (let next = done.get(handed); next; next = done.get(handed)) {
+      done.delete(handed++);
+      onResult(next);
+    }
+  };
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -38,7 +54,7 @@ export async function runRanges(tasks: readonly RangeTask[], threads: number, si
   const here = async () => {
     while (next < tasks.length && !stop.signal.aborted) {
       const index = next++;
-      results[index] = await auditRange(tasks[index]!, onBytes, stop.signal);
+      finished(index, await auditRange(tasks[index]!, onBytes, stop.signal));
     }
   };
   const onWorker = async () => {
@@ -48,7 +64,7 @@ export async function runRanges(tasks: readonly RangeTask[], threads: number, si
     try {
       while (next < tasks.length && !stop.signal.aborted) {
         const index = next++;
-        results[index] = await runOnWorker(worker, tasks[index]!, onBytes, stop.signal);
+        finished(index, await runOnWorker(worker, tasks[index]!, onBytes, stop.signal));
       }
     } catch (error) {
       healthy = false;
@@ -65,7 +81,6 @@ export async function runRanges(tasks: readonly RangeTask[], threads: number, si
   signal?.removeEventListener('abort', onAbort);
   if (signal?.aborted) throw new PipelineError('CANCELLED', `${tasks[0]?.path ?? 'audit'}: cancelled`);
   if (failure) throw failure;
-  return results;
 }
 
 /** One task on a worker: its progress reported, its result or failure as a promise. */
@@ -88,7 +103,7 @@ function runOnWorker(worker: Worker, task: RangeTask, onBytes: (bytes: number) =
     };
     const onError = (error: Error & { code?: string }) =>
       error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? failed('OUT_OF_MEMORY', `${task.path}: a range needed more memory than a worker has (a very long row)`)
+        ? failed('OUT_OF_MEMORY', `${task.path}: an audit worker ran out of memory (a row too large to hold)`)
         : failed('READ_FAILED', `${task.path}: audit worker failed: ${error.message}`);
     const onExit = () => failed('READ_FAILED', `${task.path}: audit worker stopped`);
     // A stop (a cancel, or another thread's failure) ends the task at once; the caller ends the worker.
@@ -136,8 +151,10 @@ class WorkerPool {
   }
 
   #start(): Worker {
-    // A streaming pass needs little heap: a cap makes the worker collect early instead of growing.
-    const worker = new Worker(new URL('./worker-entry.cjs', import.meta.url), { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
+    // A streaming pass needs little heap: a small young generation makes the worker collect early
+    // instead of growing. The old generation has no cap: a worker that reaches one may abort the
+    // whole process instead of ending alone (nodejs/node#47224; a row of 2 million objects did).
+    const worker = new Worker(new URL('./worker-entry.cjs', import.meta.url), { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     // A worker that dies while idle leaves the pool.
     worker.once('exit', () => {
       const at = this.#idle.indexOf(worker);
