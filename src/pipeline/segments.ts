@@ -173,7 +173,7 @@ export class Segments {
       measured.maybePii = false;
       return measured;
     }
-    if (most > this.#room) this.#grow(Math.max(most, 1 << 16));
+    if (most > this.#room) this.#grow(Math.max(most, this.#room * 2, 1 << 16));
     this.#bytes = this.#memory.write(text, this.#textAt, encoding);
     this.#text = asString;
     measured.tokens = this.#scan.measure(this.#bytes);

@@ -76,7 +76,7 @@ export function whiteAt(): i32 {
 /** Room for a text of `bytes` bytes (growing the memory when needed); returns where to write it. */
 export function reserve(bytes: i32): i32 {
   if (bytes > textBytes) {
-    textBytes = max(bytes, textBytes * 2);
+    textBytes = bytes;
     const needed = TEXT_AT + textBytes + SENTINEL;
     const pages = memory.size();
     if (needed > pages << 16 && memory.grow(((needed - (pages << 16)) + 0xffff) >>> 16) < 0) unreachable();
