@@ -183,12 +183,21 @@ describe('data validate: what OpenAI accepts beyond the cookbook', () => {
       { messages: [{ role: 'user', content: [] }, { role: 'assistant', content: 'Nothing.' }] },
       { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', tool_calls: [] }] },
       { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', content: null }] },
+      // Calls: no id, another type, arguments as an object, a function_call without a name; a
+      // tool's result for a call never made, and one with no tool_call_id.
+      ...[{ ...call, id: undefined }, { ...call, type: 'retrieval' }, { ...call, function: { name: 'lookup', arguments: { word: 'cat' } } }].map((bad) => ({
+        messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', tool_calls: [bad] }, { role: 'assistant', content: 'A small feline.' }],
+      })),
+      { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', function_call: { arguments: '{}' } }, { role: 'assistant', content: 'A small feline.' }] },
+      { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', tool_calls: [call] }, { role: 'tool', tool_call_id: 'c2', content: 'a small feline' }, { role: 'assistant', content: 'A small feline.' }] },
+      { messages: [{ role: 'user', content: 'Define cat.' }, { role: 'assistant', tool_calls: [call] }, { role: 'tool', content: 'a small feline' }, { role: 'assistant', content: 'A small feline.' }] },
     ];
     const report = await validateFile(file('refused.jsonl', rows));
     assert.deepEqual(counts(report), {
       message_missing_key: [1, [15]],
       missing_content: [3, [14, 15, 16]],
       invalid_content_part: [3, [11, 12, 13]],
+      invalid_tool_call: [6, [17, 18, 19, 20, 21, 22]],
     });
     assert.match(report.checks.find((c) => c.name === 'invalid_content_part')!.message, /image_url.*only in user messages/);
   });

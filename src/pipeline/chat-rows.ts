@@ -130,10 +130,11 @@ export const COOKBOOK_ERRORS = [
 export type CookbookError = (typeof COOKBOOK_ERRORS)[number];
 
 /**
- * A format error of `validate`: the cookbook's, and a content part OpenAI's fine-tuning does not
- * take (a part of another type, or an image outside a user message).
+ * A format error of `validate`: the cookbook's, a content part OpenAI's fine-tuning does not
+ * take (a part of another type, or an image outside a user message), and a call or a tool's
+ * result in a shape it does not take.
  */
-export type OpenAIFormatError = CookbookError | 'invalid_content_part';
+export type OpenAIFormatError = CookbookError | 'invalid_content_part' | 'invalid_tool_call';
 
 /**
  * The OpenAI cookbook's format errors for one row (`data_type`, `missing_messages_list`,
@@ -149,7 +150,9 @@ export function cookbookErrors(value: unknown): CookbookError[] {
  * The cookbook's format errors as OpenAI's fine-tuning API applies them (what `validate`
  * checks): it also accepts content given as a list of parts (text parts; image parts in user
  * messages, for vision fine-tuning) and a message that makes a call without content (no
- * `content` key, or null). A part OpenAI does not take is `invalid_content_part`.
+ * `content` key, or null). A part OpenAI does not take is `invalid_content_part`; a call without
+ * its id, type or function's name and arguments, or a tool's result that answers no call made
+ * before it, is `invalid_tool_call`.
  */
 export function openaiFormatErrors(value: unknown): OpenAIFormatError[] {
   return formatErrors(value, true);
@@ -161,6 +164,7 @@ function formatErrors(value: unknown, asOpenAI: boolean): OpenAIFormatError[] {
   if (!Array.isArray(messages) || messages.length === 0) return ['missing_messages_list'];
   const errors = new Set<OpenAIFormatError>();
   let assistant = false;
+  const callIds = new Set<unknown>();
   for (const message of messages) {
     if (!isRecord(message)) {
       errors.add('message_missing_key');
@@ -176,10 +180,30 @@ function formatErrors(value: unknown, asOpenAI: boolean): OpenAIFormatError[] {
     } else if ((typeof message.content !== 'string' || message.content === '') && !makesCall(message)) {
       errors.add('missing_content');
     }
+    if (asOpenAI && !callsWellFormed(message, callIds)) errors.add('invalid_tool_call');
     if (message.role === 'assistant') assistant = true;
   }
   if (!assistant) errors.add('example_missing_assistant_message');
   return [...errors];
+}
+
+/**
+ * Whether a message's calls and tool result are in the shapes OpenAI takes: each of `tool_calls`
+ * `{id, type: 'function', function: {name, arguments}}` (strings), a `function_call`
+ * `{name, arguments}`, a tool's result with the `tool_call_id` of a call before it (`callIds`,
+ * which this adds the message's calls to).
+ */
+function callsWellFormed(message: Record<string, unknown>, callIds: Set<unknown>): boolean {
+  const isFunction = (f: unknown) => isRecord(f) && typeof f.name === 'string' && f.name !== '' && typeof f.arguments === 'string';
+  if (message.tool_calls !== undefined) {
+    if (!Array.isArray(message.tool_calls)) return false;
+    for (const call of message.tool_calls) {
+      if (!isRecord(call) || typeof call.id !== 'string' || call.id === '' || call.type !== 'function' || !isFunction(call.function)) return false;
+      callIds.add(call.id);
+    }
+  }
+  if (message.function_call !== undefined && !isFunction(message.function_call)) return false;
+  return message.role !== 'tool' || callIds.has(message.tool_call_id);
 }
 
 /**

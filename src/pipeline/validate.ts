@@ -48,6 +48,7 @@ const MESSAGES: Record<string, string> = {
   unrecognized_role: 'a role OpenAI does not accept',
   missing_content: 'a message whose content is empty or neither text nor content parts, and that makes no tool or function call',
   invalid_content_part: "a content part OpenAI does not accept: {type: 'text', text} in any message, {type: 'image_url', image_url: {url}} only in user messages",
+  invalid_tool_call: "a call OpenAI does not accept: each of tool_calls needs an id, type 'function' and a function's name and arguments (a string), a function_call its name and arguments; a tool message the tool_call_id of a call made before it",
   example_missing_assistant_message: 'no assistant message',
 };
 
@@ -121,7 +122,7 @@ export async function validateFile(
   if (rows < OPENAI_FILE_RULES.minExamples) flag('min_examples', 0);
   // A pipe has no size up front (a stat says 0): it is held to the limit on the bytes read, its rows checked too.
   if (bytes > maxBytes) found.set('file_size', { name: 'file_size', message: fileSizeMessage(maxBytes, true), count: 1, lines: [] });
-  const order = ['file_size', 'not_json', ...COOKBOOK_ERRORS, 'invalid_content_part', 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
+  const order = ['file_size', 'not_json', ...COOKBOOK_ERRORS, 'invalid_content_part', 'invalid_tool_call', 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
   const checks = order.flatMap((name) => found.get(name) ?? []);
   return { valid: checks.length === 0, target, model: model.name, bytes, rows, tokens, checks };
 }

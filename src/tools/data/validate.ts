@@ -10,7 +10,7 @@ export const dataValidate = defineTool({
   title: 'Validate a fine-tuning file',
   description:
     "Checks a JSONL file against what --target's fine-tuning accepts (OpenAI: the cookbook's format checks as the API applies them, content parts " +
-    "and calls without content allowed; no row weight or metadata, weights only 0/1 on assistant messages, the model's per-example token limit, " +
+    "and calls without content allowed, calls and tool results in OpenAI's shape; no row weight or metadata, weights only 0/1 on assistant messages, the model's per-example token limit, " +
     'at least 10 examples, 512 MB, a pipe counted as read). Exit status 1 when it would be rejected.',
   positionals: ['file'],
   input: z.object({
