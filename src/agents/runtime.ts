@@ -51,6 +51,8 @@ export interface RuntimeOptions {
 interface ActiveRun {
   claim: Claim;
   lease: Lease;
+  /** The attempt its claim counted. */
+  attempt: number;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -182,18 +184,23 @@ export class AgentRuntime {
     const now = this.#now();
     const column = claim.kind === 'run' ? 'in_progress' : 'review';
     const lease: Lease = { cardId: card.id, title: card.title, agent: agent.name, runId: newRunId(now), column, boot: this.#o.store.boot, acquiredAt: now, expiresAt: now + this.#o.settings.leaseMs };
-    if (!(await this.#o.store.claim(lease))) return;
+    const { store } = this.#o;
+    if (store.state.leases.some((l) => l.cardId === card.id)) return;
+    // The run's first attempt is counted with its lease, in the same state write, rather than in
+    // one of its own between the card's move and the run's start.
+    const attempt = (store.cardState(card.id)?.attempts ?? 0) + 1;
+    await Promise.all([store.claim(lease), store.updateCard(card.id, { attempts: attempt })]);
     if (claim.kind === 'run') {
       const written = await this.#edit([{ kind: 'move', card: card.id, to: 'in_progress', owner: agent.name, expect: { column: 'backlog' } }]);
       if (!written) {
-        await this.#o.store.release(lease.runId);
+        await Promise.all([store.release(lease.runId), store.updateCard(card.id, { attempts: attempt - 1 })]);
         return;
       }
     }
     this.#event(card, claim.kind === 'run' ? 'claimed' : 'review', agent.name, null);
     this.#o.log.info(`${agent.name} ${claim.kind === 'run' ? 'claimed' : 'is checking'} "${card.title}"`, { card: card.id, run: lease.runId, backend: agent.backend });
     const controller = new AbortController();
-    const run: ActiveRun = { claim, lease, controller, done: Promise.resolve() };
+    const run: ActiveRun = { claim, lease, attempt, controller, done: Promise.resolve() };
     this.#active.set(card.id, run);
     // Its lease is released before its last records are written: by then the card may be claimed
     // again (a person moved it back), and that run must stay known (to cancel it, to count it).
@@ -203,14 +210,14 @@ export class AgentRuntime {
   }
 
   async #run(run: ActiveRun): Promise<void> {
-    const { claim, lease, controller } = run;
+    const { claim, lease, controller, attempt: counted } = run;
     const { store, settings } = this.#o;
     const { card, agent } = claim;
     const logPath = join(this.#o.runsDir, `${lease.runId}.log`);
     const runLog = new RunLog(logPath);
     runLog.write(`# ${agent.name} (${agent.backend}) on "${card.title}" [${card.id}], ${new Date(lease.acquiredAt).toISOString()}\n`);
     const record: RunRecord = { id: lease.runId, cardId: card.id, title: card.title, agent: agent.name, backend: agent.backend, startedAt: lease.acquiredAt, endedAt: null, attempts: 0, outcome: null, summary: null, error: null, log: logPath };
-    // Written with the first attempt's count, which is awaited (the journal writes changes in order).
+    // Not awaited: it goes with the run's next state write (the journal writes changes in order).
     this.#track(store.recordRun(record));
     const renew = setInterval(() => void store.renew(lease.runId, this.#now() + settings.leaseMs), Math.max(250, settings.leaseMs / 3));
     const timeout = setTimeout(() => controller.abort(`timed out after ${agent.timeoutMs} ms`), agent.timeoutMs);
@@ -226,10 +233,11 @@ export class AgentRuntime {
         runLog,
         log: this.#o.log.child({ agent: agent.name, card: card.id }),
         maxAttempts: settings.maxAttempts,
-        attempts: store.cardState(card.id)?.attempts ?? 0,
+        attempts: counted - 1,
         backoff: (attempt, error) => error.retryAfterMs ?? Math.min(settings.backoffMaxMs, settings.backoffMs * 2 ** (attempt - 1)),
         onAttempt: async (attempt, error) => {
           record.attempts = attempt;
+          if (attempt === counted && !error) return; // counted with the claim
           await store.updateCard(card.id, { attempts: attempt, ...(error ? { lastError: error.reason } : {}) });
           if (error) this.#event(card, 'retry', agent.name, error.reason);
         },
