@@ -55,6 +55,8 @@ interface ActiveRun {
   attempt: number;
   controller: AbortController;
   done: Promise<void>;
+  /** Its work is done and only its outcome, log and records are being written: its agent is free for the next card. */
+  finishing: boolean;
 }
 
 /**
@@ -97,6 +99,7 @@ export class AgentRuntime {
   boardChanged(board: Board, own: boolean): void {
     if (!own) {
       for (const [id, run] of this.#active) {
+        if (run.finishing) continue;
         const card = board.cards.find((c) => c.id === id);
         if (!card || card.column !== run.lease.column) {
           const where = card ? `moved to ${card.column}` : 'deleted';
@@ -162,7 +165,7 @@ export class AgentRuntime {
       if (store.cardState(card.id)?.blocked) await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
     }
     const running = new Map<string, number>();
-    for (const run of this.#active.values()) running.set(run.claim.agent.name, (running.get(run.claim.agent.name) ?? 0) + 1);
+    for (const run of this.#active.values()) if (!run.finishing) running.set(run.claim.agent.name, (running.get(run.claim.agent.name) ?? 0) + 1);
     const { claims, waiting } = schedule({
       board,
       agents: this.#o.agents,
@@ -200,7 +203,7 @@ export class AgentRuntime {
     this.#event(card, claim.kind === 'run' ? 'claimed' : 'review', agent.name, null);
     this.#o.log.info(`${agent.name} ${claim.kind === 'run' ? 'claimed' : 'is checking'} "${card.title}"`, { card: card.id, run: lease.runId, backend: agent.backend });
     const controller = new AbortController();
-    const run: ActiveRun = { claim, lease, attempt, controller, done: Promise.resolve() };
+    const run: ActiveRun = { claim, lease, attempt, controller, done: Promise.resolve(), finishing: false };
     this.#active.set(card.id, run);
     // Its lease is released before its last records are written: by then the card may be claimed
     // again (a person moved it back), and that run must stay known (to cancel it, to count it).
@@ -256,6 +259,10 @@ export class AgentRuntime {
       clearInterval(renew);
       clearTimeout(timeout);
     }
+    // The agent takes its next card while this run's outcome is written, its log closed and its
+    // records written (most of a short run's time): the card keeps its lease until they are.
+    run.finishing = true;
+    this.poke();
     const link = linkFrom(dirname(this.#o.file.path), logPath);
     const outcome = await this.#writeOutcome(claim, execution, link, controller.signal);
     runLog.write(`# outcome: ${outcome}${execution.ok ? `: ${execution.result.summary}` : `: ${execution.error.reason}`}\n`);
