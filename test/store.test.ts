@@ -111,6 +111,17 @@ describe('Store', () => {
     await store.updateCard('x', { blocked: true });
     assert.deepEqual(store.cardState('x'), { attempts: 2, lastError: 'HTTP 429 Too Many Requests', nextAttemptAt: 0, blocked: true, reported: null, memo: {} });
   });
+
+  test('the blocked cards are known as they are blocked and unblocked, and from the file after a reopen', async () => {
+    const path = fresh();
+    const store = await open(path);
+    await store.updateCard('a', { blocked: true });
+    assert.deepEqual([...store.blockedCards()], ['a']);
+    await Promise.all([store.updateCard('b', { blocked: true }), store.updateCard('c', { attempts: 1 })]);
+    await store.updateCard('a', { attempts: 0, blocked: false });
+    assert.deepEqual([...store.blockedCards()], ['b']);
+    assert.deepEqual([...(await open(path)).blockedCards()], ['b']);
+  });
 });
 
 describe('the state file and its journal', () => {

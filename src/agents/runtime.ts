@@ -160,9 +160,10 @@ export class AgentRuntime {
   async #pass(): Promise<void> {
     const { store, settings } = this.#o;
     const board = await this.#o.file.read();
-    for (const card of cardsIn(board, ['backlog'])) {
-      // A card the daemon blocked that a human moved back to Backlog is tried afresh.
-      if (store.cardState(card.id)?.blocked) await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
+    // A card the daemon blocked that a human moved back to Backlog is tried afresh.
+    const blocked = store.blockedCards();
+    for (const card of blocked.size > 0 ? cardsIn(board, ['backlog']) : []) {
+      if (blocked.has(card.id) && store.cardState(card.id)?.blocked) await store.updateCard(card.id, { attempts: 0, blocked: false, nextAttemptAt: 0, lastError: null });
     }
     const running = new Map<string, number>();
     for (const run of this.#active.values()) if (!run.finishing) running.set(run.claim.agent.name, (running.get(run.claim.agent.name) ?? 0) + 1);

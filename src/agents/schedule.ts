@@ -58,6 +58,9 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
   // Only Backlog and Review cards can be claimed: the columns of the rest (most of a board that
   // has run a while, in Done) are not gone through.
   for (const card of cardsIn(board, ['backlog', 'review'])) {
+    // Every agent busy: nothing can be claimed, and only a card that depends on others may need
+    // a note. Looked at first: a busy daemon's passes go through a long Backlog again and again.
+    if (slots === 0 && card.column === 'backlog' && card.after.length === 0 && card.links.length === 0) continue;
     if (input.leased.has(card.id)) continue;
     const retry = input.retry(card.id);
     if (retry && (retry.attempts >= input.maxAttempts || retry.nextAttemptAt > input.now)) continue;
@@ -68,8 +71,6 @@ export function schedule(input: ScheduleInput): { claims: Claim[]; waiting: Wait
       continue;
     }
     if (card.column !== 'backlog') continue;
-    // Every agent busy: nothing can be claimed, and only a card that depends on others may need a note.
-    if (slots === 0 && card.after.length === 0 && card.links.length === 0) continue;
     const candidates = pick(card);
     if (candidates.length === 0) continue;
     const blocker = deps(card);

@@ -45,6 +45,8 @@ export class Store {
   /** A failed journal write lost lines: the next write is the whole state. */
   #mustCompact = false;
   #closed = false;
+  /** The cards whose state says they are blocked, once asked for (see `blockedCards`). */
+  #blocked: Set<string> | null = null;
 
   private constructor(
     private readonly db: Low<State>,
@@ -100,7 +102,11 @@ export class Store {
 
   /** The serializer's kept JSON of what a change touched is stale now. */
   #changed(change: Change): void {
-    if (change.kind === 'card') this.serializer.changed('cards');
+    if (change.kind === 'card') {
+      this.serializer.changed('cards');
+      if (change.state.blocked) this.#blocked?.add(change.id);
+      else this.#blocked?.delete(change.id);
+    }
     else if (change.kind === 'run') this.serializer.changed('runs', change.run);
     else if (change.kind === 'event') this.serializer.changed('history');
     else if (change.kind === 'usage') this.serializer.changed('ledger');
@@ -204,6 +210,16 @@ export class Store {
 
   cardState(cardId: string): CardState | undefined {
     return this.db.data.cards[cardId];
+  }
+
+  /**
+   * The ids of the cards whose state says the daemon blocked them (an id may stay after its state
+   * left for the cap: check `cardState`). Kept as changes are made, so a scheduling pass need not
+   * look up every Backlog card's state to find the few a person moved back.
+   */
+  blockedCards(): ReadonlySet<string> {
+    this.#blocked ??= new Set(Object.keys(this.db.data.cards).filter((id) => this.db.data.cards[id]!.blocked));
+    return this.#blocked;
   }
 
   /** Changes a card's retry state (created on first use). */
