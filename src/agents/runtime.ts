@@ -189,11 +189,10 @@ export class AgentRuntime {
     const column = claim.kind === 'run' ? 'in_progress' : 'review';
     const lease: Lease = { cardId: card.id, title: card.title, agent: agent.name, runId: newRunId(now), column, boot: this.#o.store.boot, acquiredAt: now, expiresAt: now + this.#o.settings.leaseMs };
     const { store } = this.#o;
-    if (store.state.leases.some((l) => l.cardId === card.id)) return;
     // The run's first attempt is counted with its lease, in the same state write, rather than in
     // one of its own between the card's move and the run's start.
     const attempt = (store.cardState(card.id)?.attempts ?? 0) + 1;
-    await Promise.all([store.claim(lease), store.updateCard(card.id, { attempts: attempt })]);
+    if (!(await store.claim(lease, { attempts: attempt }))) return;
     if (claim.kind === 'run') {
       const written = await this.#edit([{ kind: 'move', card: card.id, to: 'in_progress', owner: agent.name, expect: { column: 'backlog' } }]);
       if (!written) {

@@ -183,11 +183,14 @@ export class Store {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Takes a lease on a card unless someone holds a live one; false when taken. */
-  async claim(lease: Omit<Lease, 'boot'>): Promise<boolean> {
+  /**
+   * Takes a lease on a card unless someone holds a live one; false when taken. `card` changes
+   * the card's state in the same write (a run's first attempt, counted with its claim).
+   */
+  async claim(lease: Omit<Lease, 'boot'>, card?: Partial<CardState>): Promise<boolean> {
     const live = this.db.data.leases.find((l) => l.cardId === lease.cardId);
     if (live) return false;
-    await this.#record({ kind: 'lease', lease: { ...lease, boot: this.boot } });
+    await Promise.all([this.#record({ kind: 'lease', lease: { ...lease, boot: this.boot } }), card && this.updateCard(lease.cardId, card)]);
     return true;
   }
 
