@@ -85,6 +85,8 @@ export class AuditAccumulator {
     },
   };
 
+  /** The kinds of PII found in the row being measured. */
+  readonly #pii = { email: false, phone: false, ip: false };
   readonly #countText = (text: string): number => this.counter.count(text);
   readonly #countBytes = (bytes: string): number => this.counter.measureUtf8(bytes).tokens;
 
@@ -244,9 +246,8 @@ export class AuditAccumulator {
   private measure(row: ChatRow, utf8: boolean, source: number, line: number): void {
     const { messages } = row;
     let rowTokens = ROW_TOKENS_BASE;
-    let email = false;
-    let phone = false;
-    let ip = false;
+    const pii = this.#pii;
+    pii.email = pii.phone = pii.ip = false;
     for (const { role, content, written, calls } of messages) {
       // PII patterns are ASCII: they find the same in a text held as bytes.
       const { tokens, words, maybePii } = utf8 ? this.counter.measureUtf8(content) : this.counter.measure(content);
@@ -254,21 +255,9 @@ export class AuditAccumulator {
       if (written !== undefined) rowTokens += messageKeyTokens(written, utf8 ? this.#countBytes : this.#countText);
       statsFor(this.tokens, role, TOKEN_EDGES).add(tokens);
       statsFor(this.words, role, WORD_EDGES).add(words);
-      if (maybePii) {
-        const found = scanPii(content);
-        email ||= found.email;
-        phone ||= found.phone;
-        ip ||= found.ip;
-      }
+      if (maybePii) this.#notePii(content);
       // A call's arguments are text scrub replaces PII in: scanned too, only in the few messages that make a call.
-      if (calls && written) {
-        for (const text of callArguments(written)) {
-          const found = scanPii(text);
-          email ||= found.email;
-          phone ||= found.phone;
-          ip ||= found.ip;
-        }
-      }
+      if (calls && written) for (const text of callArguments(written)) this.#notePii(text);
     }
     if (row.tools !== undefined) rowTokens += toolsTokens(row.tools, this.counter.encoding, utf8 ? this.#countBytes : this.#countText);
     this.turns.add(messages.length);
@@ -280,9 +269,17 @@ export class AuditAccumulator {
     } else {
       this.billedTokens += rowTokens;
     }
-    if (email) this.flag('rows_with_email', source, line);
-    if (phone) this.flag('rows_with_phone', source, line);
-    if (ip) this.flag('rows_with_ip', source, line);
+    if (pii.email) this.flag('rows_with_email', source, line);
+    if (pii.phone) this.flag('rows_with_phone', source, line);
+    if (pii.ip) this.flag('rows_with_ip', source, line);
+  }
+
+  /** Adds the kinds of PII in a text to the row's (`#pii`). */
+  #notePii(text: string): void {
+    const found = scanPii(text);
+    this.#pii.email ||= found.email;
+    this.#pii.phone ||= found.phone;
+    this.#pii.ip ||= found.ip;
   }
 }
 
