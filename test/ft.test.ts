@@ -110,7 +110,10 @@ describe('ft submit', () => {
         .map((row) => JSON.stringify(row) + '\n')
         .join('');
     const ft = setup(server, data);
-    const result = await ft.run('ft_submit', { data: 'data/train.jsonl', yes: true });
+    // The image needs a model OpenAI fine-tunes on images (gpt-4o), not the default gpt-4o-mini.
+    await assert.rejects(ft.run('ft_submit', { data: 'data/train.jsonl', yes: true }), /would be rejected by OpenAI: image_model_unsupported 1 \(lines 11\)/);
+    assert.equal(server.requests.length, 0);
+    const result = await ft.run('ft_submit', { data: 'data/train.jsonl', model: 'gpt-4o', yes: true });
     assert.deepEqual([result.converted, result.examples], [null, 13]);
     assert.equal(server.uploads[0]!.text, data);
     assert.equal(server.jobs.length, 1);
