@@ -329,4 +329,11 @@ describe('data validate: images (vision fine-tuning)', () => {
     const report = await validateFile(file('vision-long.jsonl', rows), { model: 'tiny-vision', models });
     assert.deepEqual(counts(report), { too_many_tokens: [1, [11]] });
   });
+
+  test("the audit counts a data URL image's tokens too, in the total and the cost", async () => {
+    const withImages = await auditFiles([file('audit-vision.jsonl', [ask(pictures[0]), ask(pictures[1], pictures[3])])], { near: false, model: 'gpt-4o' });
+    const without = await auditFiles([file('audit-text.jsonl', [asked, asked])], { near: false, model: 'gpt-4o' });
+    assert.equal(withImages.tokens.total, without.tokens.total + 765 + 1105);
+    assert.equal(withImages.tokens.billed_tokens, without.tokens.billed_tokens + (765 + 1105) * withImages.tokens.epochs);
+  });
 });

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { rowTokens } from '../src/pipeline/audit/checks.ts';
+import { toChatRow } from '../src/pipeline/chat-rows.ts';
 import { readImageHeader } from '../src/pipeline/image-header.ts';
 import { checkImage, imagesTokens, imageTokens, OPENAI_IMAGE_RULES } from '../src/pipeline/images.ts';
-import { dataUrl, gif, jpeg, png, webp } from './helpers/images.ts';
+import { TokenCounter } from '../src/pipeline/tokens.ts';
+import { dataUrl, gif, imagePart, jpeg, png, webp } from './helpers/images.ts';
 
 /** A lossy WebP whose size fields carry scale bits (the top two of each 16): not part of the size. */
 function scaledWebp(): Buffer {
@@ -92,6 +95,15 @@ describe('one image part checked', () => {
     assert.deepEqual(problems(dataUrl(image), { maxImageBytes: image.length - 1 }), ['image_too_large']);
     assert.deepEqual(problems(dataUrl(gif(1, 1)), { maxImageBytes: 1 }), ['image_format', 'image_too_large']);
     assert.equal(OPENAI_IMAGE_RULES.maxImageBytes, 10 * 1024 * 1024);
+  });
+
+  test("a row's tokens (what clean's over-context rule reads) include its images'", () => {
+    const counter = new TokenCounter('o200k_base');
+    const row = (...parts: unknown[]) => toChatRow({ messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, ...parts] }, { role: 'assistant', content: 'A cat.' }] })!;
+    const text = rowTokens(row(), counter);
+    assert.equal(rowTokens(row(imagePart(dataUrl(png(1024, 1024)))), counter), text + 765);
+    assert.equal(rowTokens(row(imagePart('https://example.com/cat.png'), imagePart(dataUrl(png(8, 8)), 'low')), counter), text + 85);
+    assert.equal(row().images, undefined, 'a row without images has no list');
   });
 
   test("a row's images: the known tokens, and how many by URL are not", () => {

@@ -1,5 +1,6 @@
 import { callArguments, cookbookErrors, toChatRow } from '../chat-rows.ts';
 import type { ChatMessage, ChatRow } from '../chat-rows.ts';
+import { imagesTokens } from '../images.ts';
 import type { JsonlLine } from '../jsonl.ts';
 import { scanPii } from '../pii.ts';
 import { decodedIfNeeded, decodeUtf8, utf8Bytes } from '../utf8.ts';
@@ -260,6 +261,8 @@ export class AuditAccumulator {
       if (calls && written) for (const text of callArguments(written)) this.#notePii(text);
     }
     if (row.tools !== undefined) rowTokens += toolsTokens(row.tools, this.counter.encoding, utf8 ? this.#countBytes : this.#countText);
+    // Images (rare): base64 ones read for their size; one by http(s) URL is unknown and adds nothing (images.ts).
+    if (row.images !== undefined) rowTokens += imagesTokens(row.images).tokens;
     this.turns.add(messages.length);
     this.rowTokens.add(rowTokens);
     this.totalTokens += rowTokens;
