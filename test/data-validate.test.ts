@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { silentLogger } from '../src/log.ts';
-import { auditFiles, fineTuneModel, OPENAI_FILE_RULES, validateFile } from '../src/pipeline/index.ts';
+import { AuditAccumulator } from '../src/pipeline/audit/accumulator.ts';
+import { auditFiles, auditMarkdown, fineTuneModel, OPENAI_FILE_RULES, TokenCounter, validateFile } from '../src/pipeline/index.ts';
 import type { AuditReport, ValidationReport } from '../src/pipeline/index.ts';
 import { findTool, runTool, workspaceResolver } from '../src/tools/index.ts';
 import { cleanRow, plantedDataset, rng } from './helpers/datasets.ts';
@@ -335,5 +336,22 @@ describe('data validate: images (vision fine-tuning)', () => {
     const without = await auditFiles([file('audit-text.jsonl', [asked, asked])], { near: false, model: 'gpt-4o' });
     assert.equal(withImages.tokens.total, without.tokens.total + 765 + 1105);
     assert.equal(withImages.tokens.billed_tokens, without.tokens.billed_tokens + (765 + 1105) * withImages.tokens.epochs);
+    // The image by URL (pictures[3]) is unknown: said so in the report, its Markdown and the CLI's summary.
+    assert.deepEqual([withImages.tokens.images_by_url, without.tokens.images_by_url], [1, 0]);
+    assert.match(auditMarkdown(withImages), /1 images by URL: token count is a lower bound/);
+    assert.doesNotMatch(auditMarkdown(without), /images by URL/);
+    const tool = findTool('data_audit');
+    assert.match(tool.summarize!(await runTool(tool, { files: ['audit-vision.jsonl'], near: false, model: 'gpt-4o' }, registryContext)), /\n {2}1 images by URL: token count is a lower bound/);
+  });
+
+  test("a worker's tallies carry its images by URL to the main thread", () => {
+    const settings = { weightRange: [0, 1] as const, field: 'source', contextLimit: 65_536, keep: 10 };
+    const worker = new AuditAccumulator(settings, new TokenCounter('o200k_base'));
+    const main = new AuditAccumulator(settings, new TokenCounter('o200k_base'));
+    worker.add(0, { line: 1, offset: 0, issue: null, text: JSON.stringify(ask(pictures[3], pictures[3], pictures[0])) });
+    main.add(0, { line: 1, offset: 0, issue: null, text: JSON.stringify(ask(pictures[3])) });
+    main.mergeSnapshot(structuredClone(worker.snapshot()), 1);
+    assert.equal(main.imagesByUrl, 3);
+    assert.equal(main.totalTokens, worker.totalTokens * 2 - 765); // the same text twice, one PNG
   });
 });
