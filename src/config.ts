@@ -67,7 +67,8 @@ export const ConfigSchema = z
     /**
      * Fine-tuning models by name or alias, over the built-in table of OpenAI's published ones:
      * US$ per million training tokens (audit's cost estimate, the ledger), the per-example
-     * context limit (audit, validate, clean), the tokenizer. A model not in the table needs both numbers.
+     * context limit (audit, validate, clean), the tokenizer, whether examples may hold images
+     * (validate). A model not in the table needs both numbers.
      */
     fineTune: z
       .record(
@@ -77,6 +78,7 @@ export const ConfigSchema = z
             pricePerMillion: z.number().min(0).optional(),
             contextLimit: z.number().int().positive().optional(),
             encoding: z.enum(['o200k_base', 'cl100k_base']).optional(),
+            vision: z.boolean().optional(),
           })
           .strict(),
       )

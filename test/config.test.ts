@@ -48,6 +48,13 @@ describe('config', () => {
     assert.throws(() => loadConfig({ workspace: bad, env: {} }), (error: unknown) => error instanceof ConfigError && /peers\.0\.concurrency/.test(error.message));
   });
 
+  test("fineTune's vision says whether a model takes images (validate); it is a boolean", () => {
+    const ws = withFile('quimbot.config.yaml', 'fineTune:\n  gpt-4.1: { vision: true }\n');
+    assert.deepEqual(loadConfig({ workspace: ws, env: {} }).fineTune, { 'gpt-4.1': { vision: true } });
+    const bad = withFile('quimbot.config.yaml', 'fineTune:\n  gpt-4.1: { vision: yes please }\n');
+    assert.throws(() => loadConfig({ workspace: bad, env: {} }), (error: unknown) => error instanceof ConfigError && /fineTune\.gpt-4\.1\.vision/.test(error.message));
+  });
+
   test('YAML is read, and every error is reported with its path', () => {
     const ws = withFile('quimbot.config.yaml', 'agents:\n  - name: X\n    role: boss\n  - name: Y\n    role: lead\n    backend: cli\nscheduler:\n  pollMs: 5\nlisten: {port: 99999}\n');
     assert.throws(

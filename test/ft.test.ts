@@ -110,7 +110,10 @@ describe('ft submit', () => {
         .map((row) => JSON.stringify(row) + '\n')
         .join('');
     const ft = setup(server, data);
-    const result = await ft.run('ft_submit', { data: 'data/train.jsonl', yes: true });
+    // The image needs a model OpenAI fine-tunes on images (gpt-4o), not the default gpt-4o-mini.
+    await assert.rejects(ft.run('ft_submit', { data: 'data/train.jsonl', yes: true }), /would be rejected by OpenAI: image_model_unsupported 1 \(lines 11\)/);
+    assert.equal(server.requests.length, 0);
+    const result = await ft.run('ft_submit', { data: 'data/train.jsonl', model: 'gpt-4o', yes: true });
     assert.deepEqual([result.converted, result.examples], [null, 13]);
     assert.equal(server.uploads[0]!.text, data);
     assert.equal(server.jobs.length, 1);
@@ -136,6 +139,21 @@ describe('ft submit', () => {
     );
     assert.match(asked, /^12 examples, [\d,]+ tokens x 3 epochs on gpt-4o-mini-2024-07-18: about \$0\.\d\d\. Submit\?$/);
     assert.equal(server.uploads.length, 0);
+  });
+
+  test('with images by URL (never fetched) the estimate is said to be a floor', async () => {
+    const server = await api();
+    const image = (url: string) => ({ messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url } }] }, { role: 'assistant', content: 'A cat.' }] });
+    const ft = setup(server, rows(10) + [image('https://example.com/a.png'), image('https://example.com/b.png')].map((row) => JSON.stringify(row) + '\n').join(''));
+    let asked = '';
+    await assert.rejects(
+      ft.run('ft_submit', { data: 'data/train.jsonl', model: 'gpt-4o' }, async (q) => {
+        asked = q;
+        return false;
+      }),
+      (error: Error & { code?: string }) => error.code === 'NOT_CONFIRMED',
+    );
+    assert.match(asked, /^12 examples, [\d,]+ tokens x 3 epochs on gpt-4o-2024-08-06: at least \(2 images by URL not counted\) about \$0\.\d\d\. Submit\?$/);
   });
 });
 

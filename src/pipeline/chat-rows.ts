@@ -3,6 +3,8 @@
  * plain functions without zod, so an audit worker starts without loading it. The schemas are
  * in formats.ts.
  */
+import type { ImagePart } from './images.ts';
+
 /** The dataset row formats Quimbot reads and writes. */
 export const FORMATS = ['openai', 'unsloth', 'sharegpt', 'alpaca'] as const;
 /** One of the supported row formats. */
@@ -40,6 +42,8 @@ export interface ChatRow {
   meta: Record<string, unknown>;
   /** An OpenAI or Unsloth row's tool definitions (`tools`, then legacy `functions`), when it has any: billed with the row. */
   tools?: unknown[];
+  /** An OpenAI or Unsloth row's image parts (`{type: 'image_url', image_url: {url}}`), in any message, when it has any: billed with the row (images.ts). */
+  images?: ImagePart[];
 }
 
 const SHAREGPT_ROLES: Record<string, string> = {
@@ -87,6 +91,8 @@ export function toChatRow(value: unknown): ChatRow | null {
         weight: typeof weight === 'number' ? weight : null,
         meta: format === 'openai' ? {} : meta,
       };
+      // readMessage left the images it met here: a length checked a row, nothing more, for rows without any.
+      if (imagesFound.length > 0) row.images = imagesFound.splice(0);
       if (value.tools !== undefined || value.functions !== undefined) {
         const tools = [...(Array.isArray(value.tools) ? value.tools : []), ...(Array.isArray(value.functions) ? value.functions : [])];
         if (tools.length > 0) row.tools = tools;
@@ -131,10 +137,10 @@ export type CookbookError = (typeof COOKBOOK_ERRORS)[number];
 
 /**
  * A format error of `validate`: the cookbook's, a content part OpenAI's fine-tuning does not
- * take (a part of another type, or an image outside a user message), and a call or a tool's
- * result in a shape it does not take.
+ * take (a part of another type or shape), an image outside a user message, and a call or a
+ * tool's result in a shape it does not take.
  */
-export type OpenAIFormatError = CookbookError | 'invalid_content_part' | 'invalid_tool_call';
+export type OpenAIFormatError = CookbookError | 'invalid_content_part' | 'image_outside_user' | 'invalid_tool_call';
 
 /**
  * The OpenAI cookbook's format errors for one row (`data_type`, `missing_messages_list`,
@@ -150,7 +156,8 @@ export function cookbookErrors(value: unknown): CookbookError[] {
  * The cookbook's format errors as OpenAI's fine-tuning API applies them (what `validate`
  * checks): it also accepts content given as a list of parts (text parts; image parts in user
  * messages, for vision fine-tuning) and a message that makes a call without content (no
- * `content` key, or null). A part OpenAI does not take is `invalid_content_part`; a call without
+ * `content` key, or null). A part OpenAI does not take is `invalid_content_part`, an image in a
+ * message other than the user's `image_outside_user`; a call without
  * its id, type or function's name and arguments, or a tool's result that answers no call made
  * before it, is `invalid_tool_call`.
  */
@@ -174,9 +181,8 @@ function formatErrors(value: unknown, asOpenAI: boolean): OpenAIFormatError[] {
     if (Object.keys(message).some((k) => !MESSAGE_KEYS.has(k))) errors.add('message_unrecognized_key');
     if (!(CHAT_ROLES as readonly unknown[]).includes(message.role)) errors.add('unrecognized_role');
     if (asOpenAI && Array.isArray(message.content)) {
-      const parts = readParts(message.content, message.role === 'user');
-      if (parts === 'invalid') errors.add('invalid_content_part');
-      else if (parts === 'empty' && !makesCall(message)) errors.add('missing_content');
+      const parts = readParts(message.content, message.role === 'user', errors);
+      if (parts === 'empty' && !makesCall(message)) errors.add('missing_content');
     } else if ((typeof message.content !== 'string' || message.content === '') && !makesCall(message)) {
       errors.add('missing_content');
     }
@@ -206,18 +212,25 @@ function callsWellFormed(message: Record<string, unknown>, callIds: Set<unknown>
   return message.role !== 'tool' || callIds.has(message.tool_call_id);
 }
 
+const DETAILS = new Set([undefined, 'low', 'high', 'auto']);
+
 /**
  * Content parts as OpenAI's fine-tuning takes them: `{type: 'text', text}` in any message,
- * `{type: 'image_url', image_url: {url}}` only in a user message (the model never writes an
- * image). `empty` when no part has text or an image.
+ * `{type: 'image_url', image_url: {url, detail?}}` (detail low, high or auto) only in a user
+ * message (the model never writes an image: `image_outside_user`). Another part is
+ * `invalid_content_part`. `empty` when every part is a text part and none has text.
  */
-function readParts(parts: readonly unknown[], user: boolean): 'invalid' | 'empty' | 'ok' {
+function readParts(parts: readonly unknown[], user: boolean, errors: Set<OpenAIFormatError>): 'empty' | 'ok' {
   let some = false;
   for (const part of parts) {
-    if (!isRecord(part)) return 'invalid';
-    if (part.type === 'text' && typeof part.text === 'string') some ||= part.text !== '';
-    else if (user && part.type === 'image_url' && isRecord(part.image_url) && typeof part.image_url.url === 'string') some = true;
-    else return 'invalid';
+    if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') some ||= part.text !== '';
+    else if (isRecord(part) && part.type === 'image_url' && isRecord(part.image_url) && typeof part.image_url.url === 'string' && DETAILS.has(part.image_url.detail as string)) {
+      some = true;
+      if (!user) errors.add('image_outside_user');
+    } else {
+      errors.add('invalid_content_part');
+      some = true; // content, of a kind OpenAI does not take: that, not missing content
+    }
   }
   return some ? 'ok' : 'empty';
 }
@@ -240,15 +253,25 @@ export function makesCall(message: Record<string, unknown>): boolean {
   return (Array.isArray(tools) && tools.length > 0) || isRecord(message.function_call);
 }
 
+/** The image parts of the row being read, left by `textOfParts` for `toChatRow` (which empties it). */
+const imagesFound: ImagePart[] = [];
+
 /**
  * Content given as parts (`[{type: 'text', text}]`) reads as their text joined, so its tokens
- * are the texts'. An image part adds none: what OpenAI bills for an image depends on its pixel
- * size and `detail` (tiles), known only by fetching or decoding it, so a vision row's count is
- * its texts' alone (a lower bound) rather than a guess.
+ * are the texts'. An image part adds no text: it is left in `imagesFound`, and the row's images
+ * are billed by their pixel size and `detail` (images.ts), known for base64 data URLs only.
  */
 function textOfParts(content: unknown): string {
   if (!Array.isArray(content)) return '';
-  return content.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('');
+  let text = '';
+  for (const part of content) {
+    if (!isRecord(part)) continue;
+    if (typeof part.text === 'string') text += part.text;
+    else if (part.type === 'image_url' && isRecord(part.image_url) && typeof part.image_url.url === 'string') {
+      imagesFound.push(part.image_url.detail === undefined ? { url: part.image_url.url } : { url: part.image_url.url, detail: part.image_url.detail });
+    }
+  }
+  return text;
 }
 
 /** A plain object (not an array, not null). */

@@ -1,6 +1,8 @@
 import { rowTokens } from './audit/checks.ts';
 import { PipelineError } from './errors.ts';
 import { COOKBOOK_ERRORS, OpenAIRow, openaiFormatErrors, toChatRow } from './formats.ts';
+import { checkImage, OPENAI_IMAGE_RULES } from './images.ts';
+import type { ImageProblem } from './images.ts';
 import { fineTuneModel } from './models.ts';
 import type { FineTuneModels } from './models.ts';
 import { fileSizes, readRows } from './rows.ts';
@@ -30,10 +32,30 @@ export interface ValidationReport {
   model: string;
   bytes: number;
   rows: number;
-  /** Tokens of every example, as the model's tokenizer counts them: what one epoch of training is billed for. */
+  /**
+   * Tokens of every example, as the model's tokenizer counts them, images included: what one
+   * epoch of training is billed for. A lower bound when `images.byUrl` is not 0.
+   */
   tokens: number;
+  images: ImageCounts;
   checks: ValidationCheck[];
 }
+
+/** The file's images (content parts `image_url`). */
+export interface ImageCounts {
+  /** Examples with at least one image. */
+  examples: number;
+  images: number;
+  /** Images given by http(s) URL and not of low detail: their tokens are unknown (never fetched) and not in `tokens`. */
+  byUrl: number;
+  /** The tokens of the others, part of the report's `tokens`. */
+  tokens: number;
+}
+
+/** OpenAI's image rules, any of which a caller (a test) may set lower. */
+export type ImageRules = { maxImageExamples: number; maxImagesPerExample: number; maxImageBytes: number };
+
+const NO_IMAGES: ImageCounts = { examples: 0, images: 0, byUrl: 0, tokens: 0 };
 
 const MESSAGES: Record<string, string> = {
   not_json: 'the line is not JSON',
@@ -47,12 +69,27 @@ const MESSAGES: Record<string, string> = {
   message_unrecognized_key: 'a message key OpenAI does not accept',
   unrecognized_role: 'a role OpenAI does not accept',
   missing_content: 'a message whose content is empty or neither text nor content parts, and that makes no tool or function call',
-  invalid_content_part: "a content part OpenAI does not accept: {type: 'text', text} in any message, {type: 'image_url', image_url: {url}} only in user messages",
+  invalid_content_part: "a content part OpenAI does not accept: {type: 'text', text}, or {type: 'image_url', image_url: {url, detail?}} with detail low, high or auto",
+  image_outside_user: 'an image in a message other than the user\'s: OpenAI takes images only in user messages (never as an assistant\'s output)',
   invalid_tool_call: "a call OpenAI does not accept: each of tool_calls needs an id, type 'function' and a function's name and arguments (a string), a function_call its name and arguments; a tool message the tool_call_id of a call made before it",
   example_missing_assistant_message: 'no assistant message',
 };
 
 /** The size check's message: a file over the limit is not read; a pipe's bytes are counted as its rows are checked. */
+/** The image checks' messages, with the limits that apply. */
+function imageMessages(rules: ImageRules, model: string): Record<string, string> {
+  const mb = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MB` : `${bytes} bytes`);
+  return {
+    image_model_unsupported: `an example with images, but OpenAI does not fine-tune ${model} on images (vision fine-tuning: gpt-4o-2024-08-06; a configured model can say vision: true)`,
+    image_url_invalid: 'an image whose url is neither http(s) nor a base64 data URL (data:image/...;base64,...) that decodes',
+    image_format: 'an image that is not JPEG, PNG or WEBP (GIF, another format, or bytes that are no image), as its bytes say',
+    image_mode: 'an image not in the RGB or RGBA mode (greyscale, palette or CMYK), which OpenAI refuses',
+    image_too_large: `an image over OpenAI's ${mb(rules.maxImageBytes)} limit for one image (its decoded bytes)`,
+    too_many_images: `an example with more than OpenAI's ${rules.maxImagesPerExample} images`,
+    too_many_image_examples: `examples with images beyond OpenAI's ${rules.maxImageExamples.toLocaleString('en-US')} a file (text-only examples do not count)`,
+  };
+}
+
 function fileSizeMessage(limit: number, rowsRead: boolean): string {
   const size = limit % (1024 * 1024) === 0 ? `${limit / 1024 / 1024} MB` : `${limit} bytes`;
   return rowsRead
@@ -68,10 +105,25 @@ function fileSizeMessage(limit: number, rowsRead: boolean): string {
  * first: a file over it is reported without reading its rows; a pipe, which has no size up
  * front, is checked on the bytes read, after every other check). `maxBytes` stands in for
  * OpenAI's limit (a test's, so it need not write 512 MB).
+ *
+ * Images (vision fine-tuning, images.ts): the model must take them, each in a user message, by
+ * http(s) URL or base64 data URL; a data URL's header is read for OpenAI's format, mode and
+ * size rules and its tokens, one by http(s) URL is never fetched (its tokens are unknown:
+ * `images.byUrl`); at most so many images an example and examples with images a file
+ * (`imageRules` stands in for OpenAI's, like `maxBytes`).
  */
 export async function validateFile(
   path: string,
-  options: { target?: ValidateTarget; model?: string; models?: FineTuneModels; keep?: number; maxBytes?: number; signal?: AbortSignal; onProgress?: (p: RowProgress) => void } = {},
+  options: {
+    target?: ValidateTarget;
+    model?: string;
+    models?: FineTuneModels;
+    keep?: number;
+    maxBytes?: number;
+    imageRules?: Partial<ImageRules>;
+    signal?: AbortSignal;
+    onProgress?: (p: RowProgress) => void;
+  } = {},
 ): Promise<ValidationReport> {
   const modelName = options.model ?? 'gpt-4o-mini';
   const model = fineTuneModel(modelName, options.models);
@@ -83,19 +135,22 @@ export async function validateFile(
   const [size] = await fileSizes([path]);
   if (size! > maxBytes) {
     const check = { name: 'file_size', message: fileSizeMessage(maxBytes, false), count: 1, lines: [] };
-    return { valid: false, target, model: model.name, bytes: size!, rows: 0, tokens: 0, checks: [check] };
+    return { valid: false, target, model: model.name, bytes: size!, rows: 0, tokens: 0, images: { ...NO_IMAGES }, checks: [check] };
   }
   const keep = options.keep ?? 10;
+  const imageRules: ImageRules = { ...OPENAI_IMAGE_RULES, ...options.imageRules };
+  const messages = { ...MESSAGES, ...imageMessages(imageRules, model.name) };
   const counter = new TokenCounter(model.encoding);
   const found = new Map<string, ValidationCheck>();
   const flag = (name: string, line: number) => {
     let check = found.get(name);
-    if (!check) found.set(name, (check = { name, message: MESSAGES[name] ?? name, count: 0, lines: [] }));
+    if (!check) found.set(name, (check = { name, message: messages[name] ?? name, count: 0, lines: [] }));
     check.count++;
     if (check.lines.length < keep && line > 0) check.lines.push(line);
   };
   let rows = 0;
   let tokens = 0;
+  const images = { ...NO_IMAGES };
   let bytes = 0;
   const onSourceBytes = (_: number, read: number) => (bytes = read);
   for await (const row of readRows([path], { signal: options.signal, onProgress: options.onProgress, onSourceBytes })) {
@@ -110,19 +165,49 @@ export async function validateFile(
     if (errors.includes('data_type') || errors.includes('missing_messages_list')) continue;
     const schema = OpenAIRow.safeParse(row.value);
     if (!schema.success && schema.error.issues.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0)) flag('unrecognized_row_key', row.line);
-    const messages = (row.value as { messages: Array<Record<string, unknown>> }).messages;
-    if (messages.some((m) => typeof m === 'object' && m !== null && 'weight' in m && !(m.role === 'assistant' && (m.weight === 0 || m.weight === 1)))) {
+    const rowMessages = (row.value as { messages: Array<Record<string, unknown>> }).messages;
+    if (rowMessages.some((m) => typeof m === 'object' && m !== null && 'weight' in m && !(m.role === 'assistant' && (m.weight === 0 || m.weight === 1)))) {
       flag('invalid_weight', row.line);
     }
     const chat = toChatRow(row.value);
-    const length = chat ? rowTokens(chat, counter) : 0;
+    let length = chat ? rowTokens({ messages: chat.messages, tools: chat.tools }, counter) : 0;
+    if (chat?.images) {
+      images.examples++;
+      images.images += chat.images.length;
+      if (!model.vision) flag('image_model_unsupported', row.line);
+      if (chat.images.length > imageRules.maxImagesPerExample) flag('too_many_images', row.line);
+      if (images.examples > imageRules.maxImageExamples) flag('too_many_image_examples', row.line);
+      const problems = new Set<ImageProblem>();
+      for (const image of chat.images) {
+        const checked = checkImage(image, imageRules);
+        for (const problem of checked.problems) problems.add(problem);
+        if (checked.tokens !== null) {
+          length += checked.tokens;
+          images.tokens += checked.tokens;
+        } else if (checked.problems.length === 0) images.byUrl++;
+      }
+      for (const problem of problems) flag(problem, row.line);
+    }
     tokens += length;
     if (length > model.contextLimit) flag('too_many_tokens', row.line);
   }
   if (rows < OPENAI_FILE_RULES.minExamples) flag('min_examples', 0);
   // A pipe has no size up front (a stat says 0): it is held to the limit on the bytes read, its rows checked too.
   if (bytes > maxBytes) found.set('file_size', { name: 'file_size', message: fileSizeMessage(maxBytes, true), count: 1, lines: [] });
-  const order = ['file_size', 'not_json', ...COOKBOOK_ERRORS, 'invalid_content_part', 'invalid_tool_call', 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
+  const order = [
+    'file_size',
+    'not_json',
+    ...COOKBOOK_ERRORS,
+    'invalid_content_part',
+    'image_outside_user',
+    'image_model_unsupported',
+    'image_url_invalid',
+    'image_format',
+    'image_mode',
+    'image_too_large',
+    'too_many_images',
+    'too_many_image_examples',
+    'invalid_tool_call', 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
   const checks = order.flatMap((name) => found.get(name) ?? []);
-  return { valid: checks.length === 0, target, model: model.name, bytes, rows, tokens, checks };
+  return { valid: checks.length === 0, target, model: model.name, bytes, rows, tokens, images, checks };
 }

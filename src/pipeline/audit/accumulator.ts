@@ -1,5 +1,6 @@
 import { callArguments, cookbookErrors, toChatRow } from '../chat-rows.ts';
 import type { ChatMessage, ChatRow } from '../chat-rows.ts';
+import { imagesTokens } from '../images.ts';
 import type { JsonlLine } from '../jsonl.ts';
 import { scanPii } from '../pii.ts';
 import { decodedIfNeeded, decodeUtf8, utf8Bytes } from '../utf8.ts';
@@ -27,6 +28,7 @@ export interface AccumulatorSnapshot {
   rows: number;
   totalTokens: number;
   billedTokens: number;
+  imagesByUrl: number;
   rowsWithField: number;
   rowsWithWeight: number;
   counts: Array<[CountName, { count: number; first: Place[] }]>;
@@ -58,6 +60,8 @@ export class AuditAccumulator {
   rows = 0;
   totalTokens = 0;
   billedTokens = 0;
+  /** Images by http(s) URL whose tokens are unknown (never fetched): `totalTokens` is a lower bound when there are any. */
+  imagesByUrl = 0;
   readonly counts = new Map<CountName, Occurrences>();
   readonly formats = new ValueCounts(8);
   readonly weightStats = new NumberStats(WEIGHT_EDGES);
@@ -163,6 +167,7 @@ export class AuditAccumulator {
       rows: this.rows,
       totalTokens: this.totalTokens,
       billedTokens: this.billedTokens,
+      imagesByUrl: this.imagesByUrl,
       rowsWithField: this.rowsWithField,
       rowsWithWeight: this.rowsWithWeight,
       counts: [...this.counts].map(([name, tally]) => [name, tally.toData()]),
@@ -185,6 +190,7 @@ export class AuditAccumulator {
       rows: data.rows,
       totalTokens: data.totalTokens,
       billedTokens: data.billedTokens,
+      imagesByUrl: data.imagesByUrl,
       rowsWithField: data.rowsWithField,
       rowsWithWeight: data.rowsWithWeight,
     });
@@ -206,6 +212,7 @@ export class AuditAccumulator {
     this.rows += other.rows;
     this.totalTokens += other.totalTokens;
     this.billedTokens += other.billedTokens;
+    this.imagesByUrl += other.imagesByUrl;
     this.rowsWithField += other.rowsWithField;
     this.rowsWithWeight += other.rowsWithWeight;
     for (const [name, tally] of other.counts) {
@@ -260,6 +267,12 @@ export class AuditAccumulator {
       if (calls && written) for (const text of callArguments(written)) this.#notePii(text);
     }
     if (row.tools !== undefined) rowTokens += toolsTokens(row.tools, this.counter.encoding, utf8 ? this.#countBytes : this.#countText);
+    // Images (rare): base64 ones read for their size; one by http(s) URL is unknown and adds nothing (images.ts).
+    if (row.images !== undefined) {
+      const images = imagesTokens(row.images);
+      rowTokens += images.tokens;
+      this.imagesByUrl += images.byUrl;
+    }
     this.turns.add(messages.length);
     this.rowTokens.add(rowTokens);
     this.totalTokens += rowTokens;

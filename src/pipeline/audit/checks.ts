@@ -1,4 +1,5 @@
 import type { ChatMessage, ChatRow } from '../chat-rows.ts';
+import { imagesTokens } from '../images.ts';
 import type { TokenEncoding } from '../tokens.ts';
 import { isBlankUtf8, lastNonSpaceUtf8 } from '../utf8.ts';
 import { messageKeyTokens, toolsTokens } from './tool-tokens.ts';
@@ -66,9 +67,10 @@ export function messageTokens(role: string, contentTokens: number, counter: { co
 
 /**
  * Tokens a whole row costs for fine-tuning, counted the way OpenAI does: its messages, their
- * names and calls, its tool definitions (see tool-tokens.ts).
+ * names and calls, its tool definitions (see tool-tokens.ts), its images given as data URLs
+ * (images.ts: one by http(s) URL adds nothing, unless its detail is low).
  */
-export function rowTokens(row: Pick<ChatRow, 'messages' | 'tools'>, counter: { count(text: string): number; readonly encoding: TokenEncoding }): number {
+export function rowTokens(row: Pick<ChatRow, 'messages' | 'tools' | 'images'>, counter: { count(text: string): number; readonly encoding: TokenEncoding }): number {
   const count = (text: string) => counter.count(text);
   let total = REPLY_PRIMING;
   for (const { role, content, written } of row.messages) {
@@ -76,6 +78,7 @@ export function rowTokens(row: Pick<ChatRow, 'messages' | 'tools'>, counter: { c
     if (written) total += messageKeyTokens(written, count);
   }
   if (row.tools) total += toolsTokens(row.tools, counter.encoding, count);
+  if (row.images) total += imagesTokens(row.images).tokens;
   return total;
 }
 

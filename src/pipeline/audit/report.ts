@@ -87,6 +87,8 @@ export const AuditReport = z.object({
     price_per_million: z.number(),
     billed_tokens: z.number().int(),
     estimated_cost_usd: z.number(),
+    /** Images by http(s) URL, never fetched: their tokens are not in the counts, which are then lower bounds (0 in reports from before images were counted). */
+    images_by_url: z.number().int().default(0),
   }),
   elapsed_ms: z.number(),
 });

@@ -178,6 +178,7 @@ export async function auditFiles(paths: readonly string[], options: AuditOptions
       price_per_million: pricePerMillion,
       billed_tokens: total.billedTokens * epochs,
       estimated_cost_usd: Math.round(((total.billedTokens * epochs) / 1e6) * pricePerMillion * 100) / 100,
+      images_by_url: total.imagesByUrl,
     },
     elapsed_ms: Math.round(performance.now() - started),
   };

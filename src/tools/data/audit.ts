@@ -63,6 +63,7 @@ export const dataAudit = defineTool({
       line('weight out of range', c.weight_out_of_range_rows),
       line('over context limit', c.over_context_rows),
       `  tokens ${report.tokens.total.toLocaleString('en-US')} (${report.tokens.encoding}); fine-tune ${report.tokens.model} x${report.tokens.epochs}: ~$${report.tokens.estimated_cost_usd.toFixed(2)}`,
+      ...(report.tokens.images_by_url > 0 ? [`  ${report.tokens.images_by_url.toLocaleString('en-US')} images by URL: token count is a lower bound (they are not fetched)`] : []),
     ].join('\n');
   },
 });
