@@ -85,14 +85,14 @@ export function toChatRow(value: unknown): ChatRow | null {
     case 'openai':
     case 'unsloth': {
       const { messages, weight, ...meta } = value;
+      const images: ImagePart[] = [];
       const row: ChatRow = {
         format,
-        messages: (messages as unknown[]).map(readMessage),
+        messages: (messages as unknown[]).map((message) => readMessage(message, images)),
         weight: typeof weight === 'number' ? weight : null,
         meta: format === 'openai' ? {} : meta,
       };
-      // readMessage left the images it met here: a length checked a row, nothing more, for rows without any.
-      if (imagesFound.length > 0) row.images = imagesFound.splice(0);
+      if (images.length > 0) row.images = images;
       if (value.tools !== undefined || value.functions !== undefined) {
         const tools = [...(Array.isArray(value.tools) ? value.tools : []), ...(Array.isArray(value.functions) ? value.functions : [])];
         if (tools.length > 0) row.tools = tools;
@@ -235,9 +235,10 @@ function readParts(parts: readonly unknown[], user: boolean, errors: Set<OpenAIF
   return some ? 'ok' : 'empty';
 }
 
-function readMessage(message: unknown): ChatMessage {
+/** One message in the common shape; its image parts, if any, are added to `images`. */
+function readMessage(message: unknown, images: ImagePart[]): ChatMessage {
   if (!isRecord(message)) return { role: '', content: '' };
-  const content = typeof message.content === 'string' ? message.content : textOfParts(message.content);
+  const content = typeof message.content === 'string' ? message.content : textOfParts(message.content, images);
   const out: ChatMessage = { role: typeof message.role === 'string' ? message.role : '', content };
   if (typeof message.weight === 'number') out.weight = message.weight;
   const calls = makesCall(message);
@@ -253,22 +254,19 @@ export function makesCall(message: Record<string, unknown>): boolean {
   return (Array.isArray(tools) && tools.length > 0) || isRecord(message.function_call);
 }
 
-/** The image parts of the row being read, left by `textOfParts` for `toChatRow` (which empties it). */
-const imagesFound: ImagePart[] = [];
-
 /**
  * Content given as parts (`[{type: 'text', text}]`) reads as their text joined, so its tokens
- * are the texts'. An image part adds no text: it is left in `imagesFound`, and the row's images
+ * are the texts'. An image part adds no text: it goes to `images`, and the row's images
  * are billed by their pixel size and `detail` (images.ts), known for base64 data URLs only.
  */
-function textOfParts(content: unknown): string {
+function textOfParts(content: unknown, images: ImagePart[]): string {
   if (!Array.isArray(content)) return '';
   let text = '';
   for (const part of content) {
     if (!isRecord(part)) continue;
     if (typeof part.text === 'string') text += part.text;
     else if (part.type === 'image_url' && isRecord(part.image_url) && typeof part.image_url.url === 'string') {
-      imagesFound.push(part.image_url.detail === undefined ? { url: part.image_url.url } : { url: part.image_url.url, detail: part.image_url.detail });
+      images.push(part.image_url.detail === undefined ? { url: part.image_url.url } : { url: part.image_url.url, detail: part.image_url.detail });
     }
   }
   return text;
