@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { RunLog } from '../src/agents/run-log.ts';
+import { RunLog, RunLogs } from '../src/agents/run-log.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-run-log-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,5 +30,36 @@ describe('a run log', () => {
     const log = new RunLog(join(dir, 'missing', 'c.log'));
     log.write('lost\n');
     await log.close();
+  });
+});
+
+describe('the runs directory', () => {
+  const logNames = (logs: RunLogs) => readdirSync(logs.dir).sort();
+
+  test('keeps the newest finished logs a previous process left, and as runs end', async (t) => {
+    const runs = mkdtempSync(join(dir, 'runs-'));
+    t.after(() => rmSync(runs, { recursive: true, force: true }));
+    // Left by a previous process, oldest first by time.
+    for (const [i, name] of ['old-1', 'old-2', 'old-3'].entries()) {
+      writeFileSync(join(runs, `${name}.log`), 'x\n');
+      utimesSync(join(runs, `${name}.log`), 1_000 + i, 1_000 + i);
+    }
+    writeFileSync(join(runs, 'notes.txt'), 'not a log\n');
+    const logs = new RunLogs(runs, 2);
+    logs.prepare();
+    assert.deepEqual(logNames(logs), ['notes.txt', 'old-2.log', 'old-3.log']);
+
+    const long = logs.open('long');
+    long.write('still going\n');
+    for (const id of ['a', 'b', 'c']) {
+      const log = logs.open(id);
+      log.write(`${id}\n`);
+      await log.close();
+    }
+    // The long run's log is older than all three, and still open: it stays.
+    assert.deepEqual(logNames(logs), ['b.log', 'c.log', 'long.log', 'notes.txt']);
+    await long.close();
+    assert.deepEqual(logNames(logs), ['c.log', 'long.log', 'notes.txt']);
+    assert.equal(readFileSync(logs.pathOf('long'), 'utf8'), 'still going\n');
   });
 });

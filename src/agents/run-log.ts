@@ -1,4 +1,5 @@
 import { createWriteStream, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -14,7 +15,11 @@ export class RunLog {
   readonly #stream: WriteStream;
   #bytes = 0;
 
-  constructor(readonly path: string) {
+  /** `closed` is told once every line is in the file (and awaited by `close`). */
+  constructor(
+    readonly path: string,
+    private readonly closed: (path: string) => Promise<void> = async () => {},
+  ) {
     this.#stream = createWriteStream(path, { flags: 'a' });
     // A log that cannot be written (the runs directory removed) must not end the run; its lines are dropped.
     this.#stream.on('error', () => {});
@@ -32,15 +37,50 @@ export class RunLog {
   async close(): Promise<void> {
     this.#stream.end();
     await finished(this.#stream).catch(() => {});
+    await this.closed(this.path);
   }
 }
 
-/** Makes the runs directory and keeps only its newest `keep` logs. */
-export function prepareRunsDir(dir: string, keep = 500): void {
-  mkdirSync(dir, { recursive: true });
-  const logs = readdirSync(dir)
-    .filter((name) => name.endsWith('.log'))
-    .map((name) => ({ name, at: statSync(join(dir, name)).mtimeMs }))
-    .sort((a, b) => b.at - a.at);
-  for (const { name } of logs.slice(keep)) unlinkSync(join(dir, name));
+/**
+ * The runs directory: a log a run, of which the newest `keep` finished ones are kept, at start
+ * and as runs end (a daemon that runs for weeks starts thousands of runs). A log still being
+ * written is never removed, however old.
+ */
+export class RunLogs {
+  /** Finished logs, oldest first. */
+  #finished: string[] = [];
+
+  constructor(
+    readonly dir: string,
+    private readonly keep = 500,
+  ) {}
+
+  /** Makes the directory and keeps the newest `keep` logs a previous process left. */
+  prepare(): void {
+    mkdirSync(this.dir, { recursive: true });
+    const logs = readdirSync(this.dir)
+      .filter((name) => name.endsWith('.log'))
+      .map((name) => ({ path: join(this.dir, name), at: statSync(join(this.dir, name)).mtimeMs }))
+      .sort((a, b) => a.at - b.at);
+    const over = Math.max(0, logs.length - this.keep);
+    for (const { path } of logs.slice(0, over)) unlinkSync(path);
+    this.#finished = logs.slice(over).map((log) => log.path);
+  }
+
+  /** Where a run's log is. */
+  pathOf(runId: string): string {
+    return join(this.dir, `${runId}.log`);
+  }
+
+  /** A new log for the run; once closed, it counts among the finished logs kept. */
+  open(runId: string): RunLog {
+    return new RunLog(this.pathOf(runId), (path) => this.#closed(path));
+  }
+
+  async #closed(path: string): Promise<void> {
+    this.#finished.push(path);
+    const over = this.#finished.splice(0, Math.max(0, this.#finished.length - this.keep));
+    // A log already gone (removed by hand) is no matter.
+    await Promise.all(over.map((old) => unlink(old).catch(() => {})));
+  }
 }

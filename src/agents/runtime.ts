@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Board, BoardFile, Card, ColumnKind, Edit } from '../board/index.ts';
 import type { Logger } from '../log.ts';
 import { costOf } from '../providers/index.ts';
@@ -9,7 +9,7 @@ import type { AnyTool, FineTuneModels } from '../tools/index.ts';
 import type { AgentBackend, Usage } from './backend.ts';
 import { execute, linkFrom } from './execute.ts';
 import type { Execution } from './execute.ts';
-import { prepareRunsDir, RunLog } from './run-log.ts';
+import { RunLogs } from './run-log.ts';
 import { cardsIn, schedule } from './schedule.ts';
 import type { Claim } from './schedule.ts';
 import { mayUseTool } from './spec.ts';
@@ -68,6 +68,7 @@ interface ActiveRun {
 export class AgentRuntime {
   readonly #o: RuntimeOptions;
   readonly #now: () => number;
+  readonly #logs: RunLogs;
   readonly #active = new Map<string, ActiveRun>();
   #timer: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
@@ -79,6 +80,7 @@ export class AgentRuntime {
   constructor(options: RuntimeOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#logs = new RunLogs(options.runsDir);
   }
 
   /** Cards being worked on now, by card id. */
@@ -88,7 +90,7 @@ export class AgentRuntime {
 
   /** Puts back what a previous process left running, then starts claiming. */
   async start(): Promise<void> {
-    prepareRunsDir(this.#o.runsDir);
+    this.#logs.prepare();
     await this.#reconcile();
     this.#timer = setInterval(() => this.poke(), this.#o.settings.pollMs);
     this.#timer.unref();
@@ -216,8 +218,8 @@ export class AgentRuntime {
     const { claim, lease, controller, attempt: counted } = run;
     const { store, settings } = this.#o;
     const { card, agent } = claim;
-    const logPath = join(this.#o.runsDir, `${lease.runId}.log`);
-    const runLog = new RunLog(logPath);
+    const runLog = this.#logs.open(lease.runId);
+    const logPath = runLog.path;
     runLog.write(`# ${agent.name} (${agent.backend}) on "${card.title}" [${card.id}], ${new Date(lease.acquiredAt).toISOString()}\n`);
     const record: RunRecord = { id: lease.runId, cardId: card.id, title: card.title, agent: agent.name, backend: agent.backend, startedAt: lease.acquiredAt, endedAt: null, attempts: 0, outcome: null, summary: null, error: null, log: logPath };
     // Not awaited: it goes with the run's next state write (the journal writes changes in order).
@@ -352,7 +354,7 @@ export class AgentRuntime {
         outcome: null,
         summary: null,
         error: null,
-        log: join(this.#o.runsDir, `${lease.runId}.log`),
+        log: this.#logs.pathOf(lease.runId),
       };
       if (run.outcome === null) {
         // The card may have been written with the run's result just before the process died,
