@@ -67,12 +67,19 @@ test('a full cache is cleared and measures stay exact: 70,000 distinct short seg
   assert.equal(misses(), 120_010);
 });
 
-test('a text larger than the memory grows it; measures before and after agree', () => {
-  const { segments } = countingSegments();
+test('a text larger than the memory grows it, and the memory shrinks back after it; measures before and after agree', () => {
+  const { segments, misses } = countingSegments();
   const small = 'grammar question: why is this sentence wrong?';
   const first = { ...segments.measure(small) };
+  const usual = segments.memoryBytes;
   const big = Array(200_000).fill(small).join(' '); // 9 MB of UTF-8
   assert.deepEqual({ ...segments.measure(big) }, { tokens: o200k(small) + 199_999 * o200k(` ${small}`), words: first.words * 200_000, maybePii: false });
+  // The memory is back to its usual size after so big a text, its cached segments kept.
+  assert.ok(segments.memoryBytes <= usual, `${segments.memoryBytes} bytes`);
+  const missed = misses();
+  assert.equal(segments.size, missed);
+  assert.deepEqual({ ...segments.measure(big) }, { tokens: o200k(small) + 199_999 * o200k(` ${small}`), words: first.words * 200_000, maybePii: false });
+  assert.equal(misses(), missed);
   // One long segment (no space in it: 400 kB of UTF-8), measured as the string given.
   const wide = `${'ж'.repeat(40)}\n`.repeat(5_000);
   assert.equal(segments.measure(wide).tokens, o200k(wide));

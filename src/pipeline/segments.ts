@@ -80,6 +80,9 @@ interface Scan {
 
 let compiled: object | null = null;
 
+/** Room for text kept after a text that needed more: 16 MB (a text of 5 million characters or more is rare). */
+const KEPT_ROOM = 16 << 20;
+
 /** The scan's module, compiled once a thread (1.7 kB). */
 function scanModule(): object {
   return (compiled ??= new Module(readFileSync(new URL('./wasm/segment-scan.wasm', import.meta.url))));
@@ -104,11 +107,11 @@ function scanModule(): object {
  * for it the segments the cache does not hold.
  */
 export class Segments {
-  readonly #scan: Scan;
+  #scan: Scan;
   /** The scan's memory as a Buffer; made again when the memory grows (its buffer is then another). */
-  #memory: Buffer;
-  #result: Int32Array;
-  #textAt: number;
+  #memory!: Buffer;
+  #result!: Int32Array;
+  #textAt = 0;
   /** The bytes of text the memory has room for at `#textAt`. */
   #room = 0;
   /** The text being measured as a string, when it was given as one: a text that is one long segment is measured as given. */
@@ -117,6 +120,12 @@ export class Segments {
   readonly #measured: TextMeasure = { tokens: 0, words: 0, maybePii: false };
 
   constructor(private readonly measureText: (text: string) => Readonly<TextMeasure>) {
+    this.#scan = this.#instantiate();
+    this.#fresh();
+  }
+
+  /** A new instance of the scan, with its own memory, calling back into this object. */
+  #instantiate(): Scan {
     const host = {
       measureSegment: (start: number, end: number): number => {
         const { tokens, words, maybePii } = this.measureText(this.#memory.toString('utf8', start, end));
@@ -130,12 +139,17 @@ export class Segments {
         return tokens;
       },
     };
-    this.#scan = new Instance(scanModule(), { host }).exports as Scan;
+    return new Instance(scanModule(), { host }).exports as Scan;
+  }
+
+  /** Views of a new instance's memory, its tables written, no room for text yet. */
+  #fresh(): void {
     this.#memory = Buffer.from(this.#scan.memory.buffer);
     this.#memory.set(EDGES, this.#scan.edgesAt());
     this.#memory.set(WHITE, this.#scan.whiteAt());
     this.#result = new Int32Array(this.#scan.memory.buffer, this.#scan.resultAt(), 2);
     this.#textAt = this.#scan.reserve(0);
+    this.#room = 0;
   }
 
   /** The measure of a string, read as UTF-8 (a lone surrogate as U+FFFD, as the tokenizer reads it). The answer is overwritten by the next call. */
@@ -151,6 +165,11 @@ export class Segments {
   /** How many segments are cached. */
   get size(): number {
     return this.#scan.cached();
+  }
+
+  /** The bytes the scan's memory takes. */
+  get memoryBytes(): number {
+    return this.#scan.memory.buffer.byteLength;
   }
 
   /** A copy of the cached segments, to warm another thread's cache. */
@@ -180,7 +199,20 @@ export class Segments {
     measured.words = this.#result[0]!;
     measured.maybePii = this.#result[1] !== 0;
     this.#text = null;
+    if (this.#room > KEPT_ROOM) this.#shrink();
     return measured;
+  }
+
+  /**
+   * Back to a memory of the usual size, the cache kept: a WebAssembly memory only grows, and a
+   * counter lives as long as its thread (a daemon's, for weeks), so one huge text would
+   * otherwise hold its size for good.
+   */
+  #shrink(): void {
+    const cache = this.snapshot();
+    this.#scan = this.#instantiate();
+    this.#fresh();
+    this.warm(cache);
   }
 
   /** Room for a text of `bytes`: the memory grows, and the views of it are made again. */
