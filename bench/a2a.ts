@@ -1,6 +1,6 @@
 /**
  * Delegation between two daemons on loopback (not a test):
- * `node --import tsx bench/a2a.ts [cards] [--rounds N] [--http] [--one-at-a-time N] [--prefill N] [--in-flight N] [--one-process]`.
+ * `node --import tsx bench/a2a.ts [cards] [--rounds N] [--http] [--one-at-a-time N] [--prefill N] [--in-flight N] [--runs N] [--one-process]`.
  * Petrarch runs as its own process (`quimbot start` in its workspace), as on its own machine;
  * `--one-process` starts both daemons in this one. Quimbot sends each card to Petrarch over A2A
  * (over the peers' WebSocket; `--http` for plain JSON-RPC over HTTP), with the durable outbox on
@@ -27,7 +27,7 @@ import { spawnDaemon, stopDaemonProcess } from '../test/helpers/daemon-process.t
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.indexOf(name);
-const CARDS = Number(args.find((a, i) => /^\d+$/.test(a) && !['--one-at-a-time', '--prefill', '--in-flight', '--rounds'].includes(args[i - 1] ?? '')) ?? 1000);
+const CARDS = Number(args.find((a, i) => /^\d+$/.test(a) && !['--one-at-a-time', '--prefill', '--in-flight', '--runs', '--rounds'].includes(args[i - 1] ?? '')) ?? 1000);
 // The all-at-once phase, this many times over the same two daemons: the first runs cold, the
 // others warm (each on boards of the same size: the round before's cards are archived).
 const ROUNDS = flag('--rounds') >= 0 ? Number(args[flag('--rounds') + 1]) : 1;
@@ -36,9 +36,10 @@ const HTTP = flag('--http') >= 0;
 const ONE_PROCESS = flag('--one-process') >= 0;
 // Done cards already on both boards: how delegation scales with the board's size alone.
 const PREFILL = flag('--prefill') >= 0 ? Number(args[flag('--prefill') + 1]) : 0;
-// Delegations Quimbot keeps open at Petrarch, and Petrarch's runs at once. The daemons' defaults:
-// 16 a peer (Quimbot's a2a agent) and the bench's 8 (Petrarch's agent); at most 64 each.
-const IN_FLIGHT = flag('--in-flight') >= 0 ? Number(args[flag('--in-flight') + 1]) : null;
+// Delegations Quimbot keeps open at Petrarch (the peer's `concurrency`, 16 by default), and
+// Petrarch's runs at once (its agent's, 8 here); at most 64 each.
+const IN_FLIGHT = flag('--in-flight') >= 0 ? Number(args[flag('--in-flight') + 1]) : 16;
+const RUNS = flag('--runs') >= 0 ? Number(args[flag('--runs') + 1]) : 8;
 const BOARD = '# Board\n\n## Backlog\n\n## In Progress\n\n## Done\n\n## Blocked\n';
 
 function percentile(values: number[], p: number): number {
@@ -176,7 +177,7 @@ interface Peer {
   stop(): Promise<void>;
 }
 
-const PETRARCH = { name: 'Petrarch', scheduler: { pollMs: 60_000 }, listen: { port: 0 }, agents: [{ name: 'Cursor', role: 'execution', concurrency: IN_FLIGHT ?? 8 }] };
+const PETRARCH = { name: 'Petrarch', scheduler: { pollMs: 60_000 }, listen: { port: 0 }, agents: [{ name: 'Cursor', role: 'execution', concurrency: RUNS }] };
 
 async function startPetrarch(dir: string): Promise<Peer> {
   if (ONE_PROCESS) {
@@ -208,13 +209,13 @@ const rounds: number[] = [];
 try {
   const petrarch = await startPetrarch(there);
   const quimbot = await startDaemon({
-    config: config(here, { name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: petrarch.url, ...(IN_FLIGHT === null ? {} : { concurrency: IN_FLIGHT }) }] }),
+    config: config(here, { name: 'Quimbot', agents: [{ name: 'Codex', role: 'execution' }], peers: [{ name: 'Petrarch', url: petrarch.url, concurrency: IN_FLIGHT }] }),
     log: silentLogger,
     backends: { a2a: timed(peerBackend(links), rounds) },
   });
   try {
     const boardPath = join(here, 'kanban', 'KANBAN.md');
-    const inFlight = IN_FLIGHT === null ? 'at most 16 delegations in flight, 8 runs at Petrarch' : `at most ${IN_FLIGHT} delegations in flight and runs at Petrarch`;
+    const inFlight = `at most ${IN_FLIGHT} delegations in flight, ${RUNS} runs at Petrarch`;
     const layout = ONE_PROCESS ? 'both daemons in this process' : 'Petrarch in its own process';
     console.log(`over ${HTTP ? 'HTTP JSON-RPC' : 'the WebSocket'}; durable outbox on; ${layout}; ${inFlight}`);
 
