@@ -262,7 +262,7 @@ describe('data validate: images (vision fine-tuning)', () => {
     const tool = findTool('data_validate');
     const summary = tool.summarize!(await runTool(tool, { file: 'vision.jsonl', model: 'gpt-4o' }, registryContext));
     assert.match(summary, /4 images in 4 examples: 1,955 of the [\d,]+ tokens/);
-    assert.match(summary, /\n {2}1 images by URL: token count is a lower bound/);
+    assert.match(summary, /\n {2}1 image by URL: token count is a lower bound/);
     assert.doesNotMatch(tool.summarize!(await runTool(tool, { file: 'ok.jsonl' }, registryContext)), /images/);
   });
 
@@ -338,10 +338,10 @@ describe('data validate: images (vision fine-tuning)', () => {
     assert.equal(withImages.tokens.billed_tokens, without.tokens.billed_tokens + (765 + 1105) * withImages.tokens.epochs);
     // The image by URL (pictures[3]) is unknown: said so in the report, its Markdown and the CLI's summary.
     assert.deepEqual([withImages.tokens.images_by_url, without.tokens.images_by_url], [1, 0]);
-    assert.match(auditMarkdown(withImages), /1 images by URL: token count is a lower bound/);
+    assert.match(auditMarkdown(withImages), /1 image by URL: token count is a lower bound/);
     assert.doesNotMatch(auditMarkdown(without), /images by URL/);
     const tool = findTool('data_audit');
-    assert.match(tool.summarize!(await runTool(tool, { files: ['audit-vision.jsonl'], near: false, model: 'gpt-4o' }, registryContext)), /\n {2}1 images by URL: token count is a lower bound/);
+    assert.match(tool.summarize!(await runTool(tool, { files: ['audit-vision.jsonl'], near: false, model: 'gpt-4o' }, registryContext)), /\n {2}1 image by URL: token count is a lower bound/);
   });
 
   test("a worker's tallies carry its images by URL to the main thread", () => {

@@ -120,3 +120,8 @@ export function imagesTokens(images: readonly ImagePart[]): { tokens: number; by
   }
   return { tokens, byUrl };
 }
+
+/** What a count of images by URL means for a token count, in words. */
+export function imagesByUrlNote(count: number): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? 'image' : 'images'} by URL: token count is a lower bound (they are not fetched)`;
+}

@@ -9,6 +9,7 @@ export type { PipelineErrorCode } from './errors.ts';
 export { AlpacaRow, cookbookErrors, detectFormat, FORMATS, mapRowTexts, OpenAIRow, ShareGptRow, toChatRow, UnslothRow } from './formats.ts';
 export type { ChatMessage, ChatRow, Format } from './formats.ts';
 export { HashIndex } from './hash-index.ts';
+export { imagesByUrlNote } from './images.ts';
 export { readJsonl } from './jsonl.ts';
 export type { JsonlLine, ReadOptions } from './jsonl.ts';
 export { NearDupIndex } from './minhash.ts';

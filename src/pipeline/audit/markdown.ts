@@ -1,3 +1,4 @@
+import { imagesByUrlNote } from '../images.ts';
 import type { AuditReport, CountName } from './report.ts';
 
 const LABELS: Array<[CountName, string]> = [
@@ -75,7 +76,7 @@ export function auditMarkdown(report: AuditReport, charts: ReadonlyArray<{ title
     out.push('');
   }
   const t = report.tokens;
-  out.push('## Tokens and cost', '', `${int(t.total)} tokens (${t.encoding}). Fine-tuning \`${t.model}\` for ${t.epochs} epochs bills ${int(t.billed_tokens)} tokens at $${t.price_per_million}/M: **about $${t.estimated_cost_usd.toFixed(2)}**.${t.images_by_url > 0 ? ` ${int(t.images_by_url)} images by URL: token count is a lower bound (they are not fetched).` : ''}`, '');
+  out.push('## Tokens and cost', '', `${int(t.total)} tokens (${t.encoding}). Fine-tuning \`${t.model}\` for ${t.epochs} epochs bills ${int(t.billed_tokens)} tokens at $${t.price_per_million}/M: **about $${t.estimated_cost_usd.toFixed(2)}**.${t.images_by_url > 0 ? ` ${imagesByUrlNote(t.images_by_url)}.` : ''}`, '');
   if (report.duplicate_groups.length > 0) {
     out.push('## Largest duplicate groups', '', ...report.duplicate_groups.slice(0, 10).map((g) => `- ${int(g.count)} copies of ${g.lines[0]?.source}:${g.lines[0]?.line}`), '');
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditReport, auditFiles, auditMarkdown } from '../../pipeline/index.ts';
+import { AuditReport, auditFiles, auditMarkdown, imagesByUrlNote } from '../../pipeline/index.ts';
 import { writeFileAtomic } from '../../board/index.ts';
 import { defineTool } from '../tool.ts';
 import { rowProgress } from './progress.ts';
@@ -63,7 +63,7 @@ export const dataAudit = defineTool({
       line('weight out of range', c.weight_out_of_range_rows),
       line('over context limit', c.over_context_rows),
       `  tokens ${report.tokens.total.toLocaleString('en-US')} (${report.tokens.encoding}); fine-tune ${report.tokens.model} x${report.tokens.epochs}: ~$${report.tokens.estimated_cost_usd.toFixed(2)}`,
-      ...(report.tokens.images_by_url > 0 ? [`  ${report.tokens.images_by_url.toLocaleString('en-US')} images by URL: token count is a lower bound (they are not fetched)`] : []),
+      ...(report.tokens.images_by_url > 0 ? [`  ${imagesByUrlNote(report.tokens.images_by_url)}`] : []),
     ].join('\n');
   },
 });

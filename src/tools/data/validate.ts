@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VALIDATE_TARGETS, validateFile } from '../../pipeline/index.ts';
+import { imagesByUrlNote, VALIDATE_TARGETS, validateFile } from '../../pipeline/index.ts';
 import { defineTool } from '../tool.ts';
 import { rowProgress } from './progress.ts';
 
@@ -53,8 +53,8 @@ export const dataValidate = defineTool({
     const { images } = report;
     const lines = [head];
     if (images.examples > 0) {
-      lines.push(`  ${images.images.toLocaleString('en-US')} images in ${images.examples.toLocaleString('en-US')} examples: ${images.tokens.toLocaleString('en-US')} of the ${report.tokens.toLocaleString('en-US')} tokens`);
-      if (images.byUrl > 0) lines.push(`  ${images.byUrl.toLocaleString('en-US')} images by URL: token count is a lower bound (they are not fetched)`);
+      lines.push(`  ${images.images.toLocaleString('en-US')} ${images.images === 1 ? 'image' : 'images'} in ${images.examples.toLocaleString('en-US')} examples: ${images.tokens.toLocaleString('en-US')} of the ${report.tokens.toLocaleString('en-US')} tokens`);
+      if (images.byUrl > 0) lines.push(`  ${imagesByUrlNote(images.byUrl)}`);
     }
     return [...lines, ...report.checks.map((c) => `  ${c.name.padEnd(34)} ${String(c.count).padStart(8)}  ${c.message}${c.lines.length ? `; lines ${c.lines.join(', ')}` : ''}`)].join('\n');
   },

@@ -77,7 +77,7 @@ export const ftSubmit = defineTool({
     if (previous) return output(input.wait && !FINAL_JOB_STATES.has(previous.status) ? await waitFor(previous) : previous, true);
 
     // Images by URL are never fetched: their tokens are unknown, so the estimate is then a floor.
-    const atLeast = report.images.byUrl > 0 ? `at least (${report.images.byUrl.toLocaleString('en-US')} images by URL not counted) ` : '';
+    const atLeast = report.images.byUrl > 0 ? `at least (${report.images.byUrl.toLocaleString('en-US')} ${report.images.byUrl === 1 ? 'image' : 'images'} by URL not counted) ` : '';
     const question = `${report.rows.toLocaleString('en-US')} examples, ${report.tokens.toLocaleString('en-US')} tokens x ${epochs} epochs on ${model.name}: ${atLeast}about $${estimateUsd.toFixed(2)}. Submit?`;
     context.progress({ done: 0, phase: question.replace(/ Submit\?$/, '') });
     if (!input.yes && context.confirm && !(await context.confirm(question))) throw new ToolError('NOT_CONFIRMED', 'not submitted: the estimate was not accepted (--yes submits without asking)');
