@@ -2,7 +2,8 @@
  * An image's format, pixel size and colour mode read from the first bytes of its file: PNG's
  * IHDR, JPEG's SOFn marker, WebP's VP8/VP8L/VP8X header, GIF's screen descriptor. Pure, no
  * decoding of pixels. Modes are named as Pillow names them (what OpenAI's "RGB or RGBA image
- * mode" refers to): RGB, RGBA, L, LA, P, CMYK.
+ * mode" refers to): RGB, RGBA, L, LA, P, CMYK. Hand-written because the size packages (such
+ * as image-size) do not say the mode, which OpenAI's rule needs.
  */
 
 /** The formats whose headers are read. */
