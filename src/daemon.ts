@@ -177,7 +177,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }, 60_000);
     standups.unref();
     // A2A tasks still open from before a restart: their cards are followed again.
-    resumeTasks(file, tasks.open(), (task) => tasks.save(task), lifetime.signal, pulse);
+    resumeTasks(file, tasks.open(), (task) => tasks.save(task), lifetime.signal, pulse, () => runtime.poke());
     log.info(`listening on ${listener.url} (web view: ${listener.url}/, MCP: ${listener.url}/mcp, A2A: ${listener.url}${A2A_PATH})`);
     log.info(`watching ${config.board}; Ctrl-C to stop`);
     return {

@@ -4,7 +4,11 @@ import { describe, test } from 'node:test';
 import { Role, TaskState } from '@a2a-js/sdk';
 import type { Message, Task } from '@a2a-js/sdk';
 import { ClientFactory } from '@a2a-js/sdk/client';
+import { join } from 'node:path';
+import { BoardFile } from '../src/board/index.ts';
 import { startDaemon } from '../src/daemon.ts';
+import { cardIdFor, resumeTasks } from '../src/protocol/a2a/executor.ts';
+import { BoardPulse } from '../src/protocol/a2a/pulse.ts';
 import { silentLogger } from '../src/log.ts';
 import { plantedDataset } from './helpers/datasets.ts';
 import { workspace } from './helpers/workspace.ts';
@@ -125,5 +129,27 @@ describe('A2A tasks across a restart', () => {
     }
     assert.equal(task.status?.state, TaskState.TASK_STATE_COMPLETED);
     assert.match(partText(task), /✅ asked everyone; the answer is 42/);
+  });
+
+  test('a task saved as submitted whose card never reached the board gets its card at the restart, then ends with it', async (t) => {
+    // The process died after the SDK saved the task and before the executor wrote its card.
+    const ws = workspace(t);
+    const message = userMessage('**Count the rows** of data/x.jsonl\nplease');
+    const cardId = cardIdFor(message.messageId);
+    const task: Task = { id: 'task-1', contextId: 'context-1', status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: new Date().toISOString() }, artifacts: [], history: [message], metadata: { card: cardId } };
+    const saved: Task[] = [];
+    let added = 0;
+    const lifetime = new AbortController();
+    t.after(() => lifetime.abort());
+    resumeTasks(new BoardFile(join(ws.dir, 'kanban/KANBAN.md')), [task], async (end) => void saved.push(end), lifetime.signal, new BoardPulse(), () => added++);
+    const board = await ws.waitFor((b) => b.cards.some((c) => c.id === cardId), 'the card on the board');
+    const card = board.cards.find((c) => c.id === cardId)!;
+    assert.deepEqual([card.column, card.title, added], ['backlog', 'Count the rows', 1]);
+    assert.match(card.text, /please/);
+    const text = ws.read('kanban/KANBAN.md');
+    ws.write('kanban/KANBAN.md', text.replace(card.text, '').replace('## Done\n', `## Done\n${card.text}  - ✅ 21 rows\n`));
+    for (let i = 0; i < 50 && saved.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(saved[0]?.status?.state, TaskState.TASK_STATE_COMPLETED);
+    assert.match(partText(saved[0]!), /✅ 21 rows/);
   });
 });

@@ -3,7 +3,7 @@ import { Role, TaskState } from '@a2a-js/sdk';
 import type { Artifact, Message, Part, Task, TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
-import type { Board, BoardFile, Card } from '../../board/index.ts';
+import type { Board, BoardFile, Card, Edit } from '../../board/index.ts';
 import { crashPoint } from '../../crash-points.ts';
 import { BoardPulse } from './pulse.ts';
 
@@ -41,23 +41,20 @@ export class BoardTaskExecutor implements AgentExecutor {
 
   async execute(context: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const { taskId, contextId, userMessage } = context;
-    const words = userMessage.parts.flatMap((part) => (part.content?.$case === 'text' ? [part.content.value] : [])).join('\n').trim();
-    if (context.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED) return this.#answered(context, bus, words);
-    const [title = '', ...notes] = words.split('\n').map((line) => line.trim()).filter(Boolean);
-    // The card is named by the message: a message sent again (after the sender crashed) finds
-    // its card already on the board and follows it rather than adding it twice.
-    const cardId = cardIdFor(userMessage.messageId || taskId);
+    if (context.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED) return this.#answered(context, bus, wordsOf(userMessage));
+    const add = cardFor(userMessage, taskId);
+    const cardId = add.id;
     if (!context.task) {
       bus.publish(AgentEvent.task({ id: taskId, contextId, status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: new Date().toISOString() }, artifacts: [], history: [userMessage], metadata: { card: cardId } }));
     }
-    if (!title) {
+    if (!add.title) {
       publishStatus(bus, context, TaskState.TASK_STATE_REJECTED, 'the message has no text to put on a card');
       return;
     }
     await this.#run(context, bus, cardId, async () => {
       crashPoint('a2a.received');
       // Adding a card whose id is on the board already changes nothing (and writes nothing).
-      const { written } = await this.file.update([{ kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardId }]);
+      const { written } = await this.file.update([add]);
       crashPoint('a2a.card-added');
       if (written) this.added();
       // A card just added is in Backlog: no need to read the board to know it is not done yet.
@@ -167,12 +164,17 @@ function cardOf(board: Board, id: string): Card | undefined {
 
 /**
  * After a restart, the open tasks' cards are followed again and their end is saved to the
- * task store directly (no client is listening on a stream any more; GetTask will see it).
+ * task store directly (no client is listening on a stream any more; GetTask will see it). A
+ * task still submitted was saved before its card was written, and the process may have died in
+ * between: its card is added first (nothing changes when it is there), and `added` told.
  */
-export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task: Task) => Promise<void>, signal: AbortSignal, pulse: BoardPulse): void {
+export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task: Task) => Promise<void>, signal: AbortSignal, pulse: BoardPulse, added: () => void = () => {}): void {
   for (const task of tasks) {
     const cardId = typeof task.metadata?.card === 'string' ? task.metadata.card : cardIdFor(task.id);
-    void followCard(file, cardId, signal, pulse).then(async (end) => {
+    const message = task.status?.state === TaskState.TASK_STATE_SUBMITTED ? task.history.find((m) => m.role === Role.ROLE_USER) : undefined;
+    const add = message ? { ...cardFor(message, task.id), id: cardId } : null;
+    const adding = add?.title ? file.update([add]).then(({ written }) => written && added()) : Promise.resolve();
+    void adding.then(() => followCard(file, cardId, signal, pulse)).then(async (end) => {
       crashPoint('a2a.card-ended');
       await save({
         ...task,
@@ -187,6 +189,20 @@ export function resumeTasks(file: BoardFile, tasks: readonly Task[], save: (task
 
 function resultArtifact(cardId: string, value: string): Artifact {
   return { artifactId: randomUUID(), name: 'result', description: `card ${cardId}`, parts: [text(value)], metadata: undefined, extensions: [] };
+}
+
+function wordsOf(message: Message): string {
+  return message.parts.flatMap((part) => (part.content?.$case === 'text' ? [part.content.value] : [])).join('\n').trim();
+}
+
+/**
+ * A task's card as its message asks: the first line its title (empty when the message has no
+ * text), the rest notes. Named by the message: a message sent again (after the sender crashed)
+ * finds its card already on the board and follows it rather than adding it twice.
+ */
+function cardFor(message: Message, taskId: string): Extract<Edit, { kind: 'add' }> & { id: string } {
+  const [title = '', ...notes] = wordsOf(message).split('\n').map((line) => line.trim()).filter(Boolean);
+  return { kind: 'add', title, column: 'backlog', notes: [...notes, `a2a task ${taskId}`], id: cardIdFor(message.messageId || taskId) };
 }
 
 /** The card id a message's (or task's) card is pinned to. */
