@@ -75,23 +75,27 @@ const MESSAGES: Record<string, string> = {
   example_missing_assistant_message: 'no assistant message',
 };
 
-/** The size check's message: a file over the limit is not read; a pipe's bytes are counted as its rows are checked. */
+/** A byte limit in words: whole megabytes (MiB) as MB, anything else (a test's limit) in bytes. */
+function sizeInWords(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MB` : `${bytes} bytes`;
+}
+
 /** The image checks' messages, with the limits that apply. */
 function imageMessages(rules: ImageRules, model: string): Record<string, string> {
-  const mb = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MB` : `${bytes} bytes`);
   return {
     image_model_unsupported: `an example with images, but OpenAI does not fine-tune ${model} on images (vision fine-tuning: gpt-4o-2024-08-06; a configured model can say vision: true)`,
     image_url_invalid: 'an image whose url is neither http(s) nor a base64 data URL (data:image/...;base64,...) that decodes',
     image_format: 'an image that is not JPEG, PNG or WEBP (GIF, another format, or bytes that are no image), as its bytes say',
     image_mode: 'an image not in the RGB or RGBA mode (greyscale, palette or CMYK), which OpenAI refuses',
-    image_too_large: `an image over OpenAI's ${mb(rules.maxImageBytes)} limit for one image (its decoded bytes)`,
+    image_too_large: `an image over OpenAI's ${sizeInWords(rules.maxImageBytes)} limit for one image (its decoded bytes)`,
     too_many_images: `an example with more than OpenAI's ${rules.maxImagesPerExample} images`,
     too_many_image_examples: `examples with images beyond OpenAI's ${rules.maxImageExamples.toLocaleString('en-US')} a file (text-only examples do not count)`,
   };
 }
 
+/** The size check's message: a file over the limit is not read; a pipe's bytes are counted as its rows are checked. */
 function fileSizeMessage(limit: number, rowsRead: boolean): string {
-  const size = limit % (1024 * 1024) === 0 ? `${limit / 1024 / 1024} MB` : `${limit} bytes`;
+  const size = sizeInWords(limit);
   return rowsRead
     ? `the input is over OpenAI's ${size} upload limit (a pipe: its bytes were counted as its rows were checked): split it first`
     : `the file is over OpenAI's ${size} upload limit (its rows were not read: split it first)`;
@@ -170,6 +174,7 @@ export async function validateFile(
       flag('invalid_weight', row.line);
     }
     const chat = toChatRow(row.value);
+    // Images apart: they are counted below, by the same look at each that finds its problems.
     let length = chat ? rowTokens({ messages: chat.messages, tools: chat.tools }, counter) : 0;
     if (chat?.images) {
       images.examples++;
@@ -207,7 +212,12 @@ export async function validateFile(
     'image_too_large',
     'too_many_images',
     'too_many_image_examples',
-    'invalid_tool_call', 'unrecognized_row_key', 'invalid_weight', 'too_many_tokens', 'min_examples'];
+    'invalid_tool_call',
+    'unrecognized_row_key',
+    'invalid_weight',
+    'too_many_tokens',
+    'min_examples',
+  ];
   const checks = order.flatMap((name) => found.get(name) ?? []);
   return { valid: checks.length === 0, target, model: model.name, bytes, rows, tokens, images, checks };
 }
