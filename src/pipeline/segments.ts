@@ -107,7 +107,7 @@ function scanModule(): object {
  * for it the segments the cache does not hold.
  */
 export class Segments {
-  #scan: Scan;
+  #scan!: Scan;
   /** The scan's memory as a Buffer; made again when the memory grows (its buffer is then another). */
   #memory!: Buffer;
   #result!: Int32Array;
@@ -120,12 +120,11 @@ export class Segments {
   readonly #measured: TextMeasure = { tokens: 0, words: 0, maybePii: false };
 
   constructor(private readonly measureText: (text: string) => Readonly<TextMeasure>) {
-    this.#scan = this.#instantiate();
-    this.#fresh();
+    this.#begin();
   }
 
-  /** A new instance of the scan, with its own memory, calling back into this object. */
-  #instantiate(): Scan {
+  /** A new instance of the scan, with its own memory, calling back into this object: its tables written, no room for text yet. */
+  #begin(): void {
     const host = {
       measureSegment: (start: number, end: number): number => {
         const { tokens, words, maybePii } = this.measureText(this.#memory.toString('utf8', start, end));
@@ -139,17 +138,10 @@ export class Segments {
         return tokens;
       },
     };
-    return new Instance(scanModule(), { host }).exports as Scan;
-  }
-
-  /** Views of a new instance's memory, its tables written, no room for text yet. */
-  #fresh(): void {
-    this.#memory = Buffer.from(this.#scan.memory.buffer);
+    this.#scan = new Instance(scanModule(), { host }).exports as Scan;
+    this.#grow(0);
     this.#memory.set(EDGES, this.#scan.edgesAt());
     this.#memory.set(WHITE, this.#scan.whiteAt());
-    this.#result = new Int32Array(this.#scan.memory.buffer, this.#scan.resultAt(), 2);
-    this.#textAt = this.#scan.reserve(0);
-    this.#room = 0;
   }
 
   /** The measure of a string, read as UTF-8 (a lone surrogate as U+FFFD, as the tokenizer reads it). The answer is overwritten by the next call. */
@@ -210,8 +202,7 @@ export class Segments {
    */
   #shrink(): void {
     const cache = this.snapshot();
-    this.#scan = this.#instantiate();
-    this.#fresh();
+    this.#begin();
     this.warm(cache);
   }
 
