@@ -27,19 +27,22 @@ import { spawnDaemon, stopDaemonProcess } from '../test/helpers/daemon-process.t
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.indexOf(name);
-const CARDS = Number(args.find((a, i) => /^\d+$/.test(a) && !['--one-at-a-time', '--prefill', '--in-flight', '--runs', '--rounds'].includes(args[i - 1] ?? '')) ?? 1000);
+const WITH_NUMBER = ['--rounds', '--one-at-a-time', '--prefill', '--in-flight', '--runs'];
+/** The number after a flag (one of WITH_NUMBER), or `fallback` without the flag. */
+const numberAfter = (name: string, fallback: number) => (flag(name) >= 0 ? Number(args[flag(name) + 1]) : fallback);
+const CARDS = Number(args.find((a, i) => /^\d+$/.test(a) && !WITH_NUMBER.includes(args[i - 1] ?? '')) ?? 1000);
 // The all-at-once phase, this many times over the same two daemons: the first runs cold, the
 // others warm (each on boards of the same size: the round before's cards are archived).
-const ROUNDS = flag('--rounds') >= 0 ? Number(args[flag('--rounds') + 1]) : 1;
-const ONE_BY_ONE = flag('--one-at-a-time') >= 0 ? Number(args[flag('--one-at-a-time') + 1]) : 50;
+const ROUNDS = numberAfter('--rounds', 1);
+const ONE_BY_ONE = numberAfter('--one-at-a-time', 50);
 const HTTP = flag('--http') >= 0;
 const ONE_PROCESS = flag('--one-process') >= 0;
 // Done cards already on both boards: how delegation scales with the board's size alone.
-const PREFILL = flag('--prefill') >= 0 ? Number(args[flag('--prefill') + 1]) : 0;
+const PREFILL = numberAfter('--prefill', 0);
 // Delegations Quimbot keeps open at Petrarch (the peer's `concurrency`, 16 by default), and
 // Petrarch's runs at once (its agent's, 8 here); at most 64 each.
-const IN_FLIGHT = flag('--in-flight') >= 0 ? Number(args[flag('--in-flight') + 1]) : 16;
-const RUNS = flag('--runs') >= 0 ? Number(args[flag('--runs') + 1]) : 8;
+const IN_FLIGHT = numberAfter('--in-flight', 16);
+const RUNS = numberAfter('--runs', 8);
 const BOARD = '# Board\n\n## Backlog\n\n## In Progress\n\n## Done\n\n## Blocked\n';
 
 function percentile(values: number[], p: number): number {
