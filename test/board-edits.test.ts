@@ -344,17 +344,23 @@ describe('edits applied at once', () => {
   test('a run of edits that go together gives the text and results of the same edits one by one', () => {
     let together = 0;
     let edited = 0;
+    let longRuns = 0;
     for (const gen of boards) {
       const r = rng(gen.seed);
       const board = parseBoard(gen.text);
-      const cards = [...board.cards].sort(() => r() - 0.5).slice(0, 1 + Math.floor(r() * 6));
+      // Every other run long: past the lookups a board gets before its cards are indexed by id.
+      const long = gen.seed % 2 === 0;
+      const cards = [...board.cards].sort(() => r() - 0.5).slice(0, 1 + Math.floor(r() * (long ? 40 : 6)));
+      // A long run puts cards only in columns the board has (a column made ends a run).
+      const kinds = long ? board.columns.map((c) => c.kind).filter((k) => k !== null) : COLUMN_KINDS;
       const edits: Edit[] = cards.map((card, n): Edit => {
         const pick = r();
-        if (pick < 0.4) return { kind: 'move', card: card.id, to: COLUMN_KINDS.filter((k) => k !== card.column)[Math.floor(r() * 4)]!, ...(r() < 0.5 ? { owner: 'Cursor', note: `✅ done ${n}` } : {}) };
+        const to = kinds.filter((k) => k !== card.column);
+        if (pick < 0.4 && to.length > 0) return { kind: 'move', card: card.id, to: to[Math.floor(r() * to.length)]!, ...(r() < 0.5 ? { owner: 'Cursor', note: `✅ done ${n}` } : {}) };
         if (pick < 0.55) return { kind: 'assign', card: card.id, owner: r() < 0.3 ? null : 'Bob' };
-        if (pick < 0.7) return { kind: 'note', card: card.id, text: `note ${gen.seed} ${n}` };
+        if (pick < 0.7 || (long && !kinds.includes('blocked'))) return { kind: 'note', card: card.id, text: `note ${gen.seed} ${n}` };
         if (pick < 0.85) return { kind: 'block', card: card.id, reason: 'HTTP 402' };
-        return { kind: 'add', title: r() < 0.5 ? `Added ${gen.seed}` : card.title, column: COLUMN_KINDS[Math.floor(r() * 5)]!, notes: ['a2a task t'], ...(r() < 0.5 ? { id: `a${gen.seed}-${n}` } : {}) };
+        return { kind: 'add', title: r() < 0.5 ? `Added ${gen.seed}` : card.title, column: kinds[Math.floor(r() * kinds.length)]!, notes: ['a2a task t'], ...(r() < 0.5 ? { id: `a${gen.seed}-${n}` } : {}) };
       });
       const label = `seed ${gen.seed}: ${JSON.stringify(edits)}`;
       let group: ReturnType<typeof applyLeadingEdits> = null;
@@ -368,6 +374,7 @@ describe('edits applied at once', () => {
       if (!group) continue;
       together++;
       edited += group.count;
+      if (group.count > 8) longRuns++;
       const one = applyEdits(gen.text, edits.slice(0, group.count));
       assert.equal(group.text, one.text, label);
       assert.deepEqual(group.results.map((x) => [x.cardId, x.changed]), one.results.map((x) => [x.cardId, x.changed]), label);
@@ -376,6 +383,7 @@ describe('edits applied at once', () => {
     }
     // Many runs go together (a run ends at a column made: these boards lack some).
     assert.ok(together > boards.length / 3 && edited > together * 2, `${together} runs of ${edited} edits went together`);
+    assert.ok(longRuns > 15, `${longRuns} runs of more than 8 edits went together`);
   });
 });
 

@@ -1,5 +1,6 @@
 import { COLUMN_KINDS, COLUMN_TITLES } from './columns.ts';
 import type { ColumnKind } from './columns.ts';
+import { cardById } from './card-lookup.ts';
 import { BoardError, EditConflict } from './errors.ts';
 import { blockedLead, OWNER_SEPARATOR, readBody, readHead } from './fields.ts';
 import { deriveId, markerComment } from './identity.ts';
@@ -247,7 +248,7 @@ function toChange(edit: Exclude<Edit, { kind: 'add' | 'synced' }>): CardChange {
 }
 
 function expectCard(board: Board, id: string, expect: Expectation = {}): Card {
-  const card = board.cards.find((c) => c.id === id);
+  const card = cardById(board.cards, id);
   if (!card) throw new EditConflict('CARD_GONE', `card ${id} is no longer on the board`);
   if (expect.column && card.column !== expect.column) {
     throw new EditConflict('CARD_MOVED', `card ${id} was moved to ${card.column} (expected ${expect.column})`);
@@ -321,9 +322,7 @@ function planAdd(board: Board, edit: Extract<Edit, { kind: 'add' }>, reserved: R
   }
   const column = board.columns.find((c) => c.kind === edit.column) ?? null;
   const style: ListStyle = listStyleOf(board, column);
-  // Looked up card by card rather than through a set of every id: a set made for each add to a
-  // large board (a peer adds a card for every task it takes) costs far more than the lookups.
-  const taken = (id: string) => reserved.has(id) || board.cards.some((c) => c.id === id);
+  const taken = (id: string) => reserved.has(id) || cardById(board.cards, id) !== undefined;
   // A pinned id makes re-applying the same add (after a lost write) a no-op instead of a twin.
   if (edit.id && taken(edit.id)) return { patches: [], cardId: edit.id, readback: null, changed: false, makesColumn: false, from: null, into: null, checkbox: false };
   const base = edit.id ?? deriveId(title);

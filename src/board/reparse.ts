@@ -2,6 +2,7 @@ import { hunksOf } from './change.ts';
 import type { Change } from './change.ts';
 import { assignIds } from './identity.ts';
 import { readCards, shiftedColumn } from './build.ts';
+import { cardById } from './card-lookup.ts';
 import type { Parsed } from './build.ts';
 import type { Rope } from './rope.ts';
 import { closeSection, initialState, scanLines } from './scan.ts';
@@ -212,8 +213,8 @@ function keepsIds(old: Parsed, scanned: Scanned): boolean {
     const claim = scanned.cards[n]!.marker || scanned.derived[n]!;
     if (replaced.delete(claim)) continue;
     // A claim new to the scanned stretches (a card added): free if no card claims it, nor one
-    // scanned before it. The old cards are searched, not made into a set: there are few such claims.
-    if (claimedHere.has(claim) || old.cards.some((card) => card.id === claim)) return false;
+    // scanned before it.
+    if (claimedHere.has(claim) || cardById(old.cards, claim) !== undefined) return false;
     claimedHere.add(claim);
   }
   return true;
