@@ -9,6 +9,11 @@
  * a card that lists the whole board (`/board show`) would cost more with every card added.
  *
  * Two phases: every card added at once (throughput), then cards one at a time (latency).
+ * The throughput phase offers all the load the channel takes, as a throughput bench should:
+ * Quimbot keeps as many delegations open at Petrarch as a peer's `concurrency` allows (64), and
+ * Petrarch's agent runs as many at once as an agent's `concurrency` allows (64); the card's work
+ * is nothing, so what is measured is the channel's. With the config's default of 16 in flight
+ * (`--in-flight 16 --runs 8`) the figure is bound by the round trip instead: 16 / round trip.
  * Round trip: the peer backend's run, from sending the message to the peer's result here.
  * Board to board: the card added here by hand to Done here (watchers, claims and both boards).
  * The issue's target: ≥ 300 delegations/s and p50 ≤ 20 ms over the WebSocket.
@@ -39,10 +44,10 @@ const HTTP = flag('--http') >= 0;
 const ONE_PROCESS = flag('--one-process') >= 0;
 // Done cards already on both boards: how delegation scales with the board's size alone.
 const PREFILL = numberAfter('--prefill', 0);
-// Delegations Quimbot keeps open at Petrarch (the peer's `concurrency`, 16 by default), and
-// Petrarch's runs at once (its agent's, 8 here); at most 64 each.
-const IN_FLIGHT = numberAfter('--in-flight', 16);
-const RUNS = numberAfter('--runs', 8);
+// Delegations Quimbot keeps open at Petrarch (the peer's `concurrency`, 16 in a config that
+// leaves it out), and Petrarch's runs at once (its agent's); the most either allows is 64.
+const IN_FLIGHT = numberAfter('--in-flight', 64);
+const RUNS = numberAfter('--runs', 64);
 const BOARD = '# Board\n\n## Backlog\n\n## In Progress\n\n## Done\n\n## Blocked\n';
 
 function percentile(values: number[], p: number): number {
