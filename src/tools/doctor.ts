@@ -1,5 +1,4 @@
-import { copyFileSync, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BoardError, repairMojibake, writeFileAtomic } from '../board/index.ts';
 import { defineTool } from './tool.ts';
@@ -36,9 +35,15 @@ export const doctor = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   async run({ file, fix }, context) {
     const path = context.resolvePath(file);
-    const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-      throw new BoardError('FILE_NOT_FOUND', `${file}: ${error.code === 'ENOENT' ? 'no such file' : `cannot read (${error.code})`}`);
-    });
+    // Read at once: the whole text is decoded and checked on this thread anyway, and an async read
+    // is four trips through the thread pool (open, stat, read, close) for a card's small file.
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new BoardError('FILE_NOT_FOUND', `${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code})`}`);
+    }
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
