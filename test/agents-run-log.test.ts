@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RunLog, RunLogs } from '../src/agents/run-log.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-run-log-'));
@@ -51,6 +52,8 @@ describe('the runs directory', () => {
 
     const long = logs.open('long');
     long.write('still going\n');
+    // Its line reaches the file while it runs.
+    while (!logNames(logs).includes('long.log')) await sleep(20);
     for (const id of ['a', 'b', 'c']) {
       const log = logs.open(id);
       log.write(`${id}\n`);

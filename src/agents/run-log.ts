@@ -1,43 +1,56 @@
-import { createWriteStream, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
-import type { WriteStream } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { appendFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 
 const MAX_BYTES = 1 << 20;
+/** How long a line may wait in memory before it is written. */
+const FLUSH_MS = 200;
 
 /**
- * A run's log file, capped in size so a chatty run cannot fill the disk. Opened and written off
- * the event loop, in order (creating a file takes milliseconds on a busy disk, and a busy
- * daemon starts hundreds of runs a second); `close` resolves once every line is in the file.
+ * A run's log file, capped in size so a chatty run cannot fill the disk. Lines wait in memory
+ * for up to FLUSH_MS and are appended together, off the event loop and in order: a short run
+ * (a busy daemon starts hundreds a second) costs one append when it ends, not a stream's open,
+ * writes and close; a long run's lines reach the file, for the web view to follow, as it goes.
+ * `close` resolves once every line is in the file.
  */
 export class RunLog {
-  readonly #stream: WriteStream;
+  #waiting: Buffer[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #written: Promise<void> = Promise.resolve();
   #bytes = 0;
 
   /** `closed` is told once every line is in the file (and awaited by `close`). */
   constructor(
     readonly path: string,
     private readonly closed: (path: string) => Promise<void> = async () => {},
-  ) {
-    this.#stream = createWriteStream(path, { flags: 'a' });
-    // A log that cannot be written (the runs directory removed) must not end the run; its lines are dropped.
-    this.#stream.on('error', () => {});
-  }
+  ) {}
 
   write(text: string): void {
-    if (this.#stream.destroyed || this.#bytes >= MAX_BYTES) return;
+    if (this.#bytes >= MAX_BYTES) return;
     const chunk = Buffer.from(text, 'utf8');
     const room = MAX_BYTES - this.#bytes;
-    this.#stream.write(chunk.length <= room ? chunk : Buffer.concat([chunk.subarray(0, room), Buffer.from('\n[log truncated at 1 MB]\n')]));
+    this.#waiting.push(chunk.length <= room ? chunk : Buffer.concat([chunk.subarray(0, room), Buffer.from('\n[log truncated at 1 MB]\n')]));
     this.#bytes += chunk.length;
+    this.#timer ??= setTimeout(() => void this.#flush(), FLUSH_MS);
   }
 
   /** Resolves once every line written is in the file (or the file could not be written). */
   async close(): Promise<void> {
-    this.#stream.end();
-    await finished(this.#stream).catch(() => {});
+    await this.#flush();
     await this.closed(this.path);
+  }
+
+  /** Appends the lines waiting, after every earlier append. */
+  #flush(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#waiting.length > 0) {
+      const lines = Buffer.concat(this.#waiting);
+      this.#waiting = [];
+      // A log that cannot be written (the runs directory removed) must not end the run; its lines are dropped.
+      this.#written = this.#written.then(() => appendFile(this.path, lines)).catch(() => {});
+    }
+    return this.#written;
   }
 }
 
