@@ -36,9 +36,10 @@ const WITH_NUMBER = ['--rounds', '--one-at-a-time', '--prefill', '--in-flight', 
 /** The number after a flag (one of WITH_NUMBER), or `fallback` without the flag. */
 const numberAfter = (name: string, fallback: number) => (flag(name) >= 0 ? Number(args[flag(name) + 1]) : fallback);
 const CARDS = Number(args.find((a, i) => /^\d+$/.test(a) && !WITH_NUMBER.includes(args[i - 1] ?? '')) ?? 1000);
-// The all-at-once phase, this many times over the same two daemons: the first runs cold, the
-// others warm (each on boards of the same size: the round before's cards are archived).
-const ROUNDS = numberAfter('--rounds', 1);
+// The all-at-once phase, this many times over the same two daemons: the first runs cold (both
+// just started: V8 compiles as it goes), the others warm, as daemons that have run a while (each
+// on boards of the same size: the round before's cards are archived).
+const ROUNDS = numberAfter('--rounds', 2);
 const ONE_BY_ONE = numberAfter('--one-at-a-time', 50);
 const HTTP = flag('--http') >= 0;
 const ONE_PROCESS = flag('--one-process') >= 0;
