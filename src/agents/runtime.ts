@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { cardById } from '../board/index.ts';
 import type { Board, BoardFile, Card, ColumnKind, Edit } from '../board/index.ts';
 import type { Logger } from '../log.ts';
 import { costOf } from '../providers/index.ts';
@@ -102,7 +103,7 @@ export class AgentRuntime {
     if (!own) {
       for (const [id, run] of this.#active) {
         if (run.finishing) continue;
-        const card = board.cards.find((c) => c.id === id);
+        const card = cardById(board.cards, id);
         if (!card || card.column !== run.lease.column) {
           const where = card ? `moved to ${card.column}` : 'deleted';
           this.#o.log.info(`card "${run.claim.card.title}" ${where} by a human: cancelling its run`, { card: id, run: run.lease.runId });

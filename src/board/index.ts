@@ -2,6 +2,7 @@ export { COLUMN_KINDS, COLUMN_TITLES, parseColumnName, recognizeColumn } from '.
 export type { ColumnKind } from './columns.ts';
 export { isSlashCommand, parseSlashCommand, quoteWord, splitWords } from './command.ts';
 export { writeFileAtomic } from './atomic.ts';
+export { cardById } from './card-lookup.ts';
 export { applyEdit, applyEdits } from './edits.ts';
 export type { Edit, EditResult, Expectation } from './edits.ts';
 export { BoardError, EditConflict } from './errors.ts';

@@ -3,6 +3,7 @@ import { Role, TaskState } from '@a2a-js/sdk';
 import type { Artifact, Message, Part, Task, TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { AgentEvent } from '@a2a-js/sdk/server';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
+import { cardById } from '../../board/index.ts';
 import type { Board, BoardFile, Card, Edit } from '../../board/index.ts';
 import { crashPoint } from '../../crash-points.ts';
 import { BoardPulse } from './pulse.ts';
@@ -135,9 +136,9 @@ export async function followCard(file: BoardFile, cardId: string, signal: AbortS
     const pulsed = board !== null;
     board ??= await file.read();
     if (canceled()) return { state: TaskState.TASK_STATE_CANCELED, message: 'canceled', artifact: null };
-    let card = cardOf(board, cardId);
+    let card = cardById(board.cards, cardId);
     // The watcher's board may have been read before the card was added: only the file says it is gone.
-    if (!card && pulsed) card = cardOf(await file.read(), cardId);
+    if (!card && pulsed) card = cardById((await file.read()).cards, cardId);
     if (!card) return { state: TaskState.TASK_STATE_FAILED, message: 'the card was deleted from the board', artifact: null };
     if (card.column === 'blocked') {
       const reason = card.blockedReason ?? 'blocked';
@@ -148,19 +149,6 @@ export async function followCard(file: BoardFile, cardId: string, signal: AbortS
   }
 }
 
-/** Each board's cards by id, made once for all the tasks a pulse wakes (a thousand finds of a thousand cards each is too slow). */
-const cardsById = new WeakMap<Board, Map<string, Card>>();
-
-function cardOf(board: Board, id: string): Card | undefined {
-  let byId = cardsById.get(board);
-  if (!byId) {
-    byId = new Map();
-    // The first card of an id wins, as `find` would pick it.
-    for (const card of board.cards) if (!byId.has(card.id)) byId.set(card.id, card);
-    cardsById.set(board, byId);
-  }
-  return byId.get(id);
-}
 
 /**
  * After a restart, the open tasks' cards are followed again and their end is saved to the
