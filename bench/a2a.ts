@@ -17,6 +17,8 @@
  * Round trip: the peer backend's run, from sending the message to the peer's result here.
  * Board to board: the card added here by hand to Done here (watchers, claims and both boards).
  * The issue's target: ≥ 300 delegations/s and p50 ≤ 20 ms over the WebSocket.
+ * Baseline, first, in the same run: the same frames between two processes with nothing else done
+ * (bench/ws-baseline.ts), the transport's ceiling; it moves with the host's speed as the rest does.
  */
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +31,7 @@ import { silentLogger } from '../src/log.ts';
 import { peerBackend } from '../src/protocol/a2a/peer-backend.ts';
 import { PeerLinks } from '../src/protocol/a2a/peer-links.ts';
 import { spawnDaemon, stopDaemonProcess } from '../test/helpers/daemon-process.ts';
+import { wsBaseline } from './ws-baseline.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.indexOf(name);
@@ -210,6 +213,9 @@ async function startPetrarch(dir: string): Promise<Peer> {
   };
   return { url, cpuMicros, stop: () => stopDaemonProcess(daemon) };
 }
+
+const baseline = await wsBaseline(CARDS, IN_FLIGHT, Math.max(ONE_BY_ONE, 20));
+console.log(`baseline, the same frames between two processes and nothing else: ${baseline.perSecond.toFixed(0)} delegations/s (${IN_FLIGHT} in flight), CPU ${baseline.cpuMs.toFixed(2)} ms a delegation; one at a time p50 ${baseline.p50.toFixed(2)} ms`);
 
 const there = workspaceWith('petrarch');
 const here = workspaceWith('quimbot');
