@@ -31,6 +31,7 @@ import { silentLogger } from '../src/log.ts';
 import { peerBackend } from '../src/protocol/a2a/peer-backend.ts';
 import { PeerLinks } from '../src/protocol/a2a/peer-links.ts';
 import { spawnDaemon, stopDaemonProcess } from '../test/helpers/daemon-process.ts';
+import { percentile, processCpuMicros } from './measure.ts';
 import { wsBaseline } from './ws-baseline.ts';
 
 const args = process.argv.slice(2);
@@ -53,11 +54,6 @@ const PREFILL = numberAfter('--prefill', 0);
 const IN_FLIGHT = numberAfter('--in-flight', 64);
 const RUNS = numberAfter('--runs', 64);
 const BOARD = '# Board\n\n## Backlog\n\n## In Progress\n\n## Done\n\n## Blocked\n';
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-}
 
 /** CPU time a delegation, all threads of the process, with the part spent in the kernel (file writes, fsyncs, sockets). */
 function cpu(used: NodeJS.CpuUsage, count: number): string {
@@ -202,16 +198,7 @@ async function startPetrarch(dir: string): Promise<Peer> {
   const nodeArgs = process.execArgv.filter((arg, i, all) => arg !== '--import' && all[i - 1] !== '--import');
   const daemon = spawnDaemon({ dir, cleanup: () => {} }, { nodeArgs });
   const url = await daemon.listening;
-  // Its CPU time, user and system, from the kernel's accounting (Linux): clock ticks of 10 ms.
-  const cpuMicros = () => {
-    try {
-      const fields = readFileSync(`/proc/${daemon.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10_000;
-    } catch {
-      return 0;
-    }
-  };
-  return { url, cpuMicros, stop: () => stopDaemonProcess(daemon) };
+  return { url, cpuMicros: () => processCpuMicros(daemon.child.pid), stop: () => stopDaemonProcess(daemon) };
 }
 
 const baseline = await wsBaseline(CARDS, IN_FLIGHT, Math.max(ONE_BY_ONE, 20));

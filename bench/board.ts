@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { applyEdit, BoardFile, contentHash, parseBoard, watchBoard } from '../src/board/index.ts';
 import type { Board, BoardChange, ColumnKind } from '../src/board/index.ts';
 import { rng as random } from '../test/helpers/random.ts';
+import { percentile } from './measure.ts';
 
 const CARDS = Number(process.argv[2] ?? 10_000);
 const PARSE_RUNS = 21;
@@ -73,11 +74,6 @@ function generateBoard(n: number, seed = 42): string {
 
 function median(values: number[]): number {
   return percentile(values, 50);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 function time(fn: () => void): number {

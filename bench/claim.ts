@@ -16,16 +16,12 @@ import { ConfigSchema } from '../src/config.ts';
 import type { Config } from '../src/config.ts';
 import { startDaemon } from '../src/daemon.ts';
 import { silentLogger } from '../src/log.ts';
+import { percentile } from './measure.ts';
 
 const SAMPLES = Number(process.argv[2] ?? 40);
 const BULK = 200;
 const TARGETS = { p50: 250, p99: 1000 };
 const BOARD = '# Board\n\n## Backlog\n\n## In Progress\n\n## Done\n\n## Blocked\n';
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 /** Saves the board the way editors do: a temp file renamed over it. */
 function save(path: string, text: string): void {

@@ -14,15 +14,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { silentLogger } from '../src/log.ts';
 import { listen } from '../src/protocol/http.ts';
 import { createMcpServer } from '../src/protocol/mcp/server.ts';
+import { percentile } from './measure.ts';
 
 const CALLS = Number(process.argv[2] ?? 500);
 const TARGET_P50 = 2;
 const BIN = fileURLToPath(new URL('../bin/quimbot.js', import.meta.url));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 async function time(fn: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < 50; i++) await fn();

@@ -7,9 +7,9 @@
  * speed as the delegations do. `node --import tsx bench/ws-baseline.ts --serve` is the peer.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
+import { percentile, processCpuMicros } from './measure.ts';
 
 /** A delegation's request, about the size the peer backend sends. */
 function request(id: number): string {
@@ -62,29 +62,24 @@ export async function wsBaseline(count: number, inFlight: number, oneByOne: numb
         waiting.set(id, () => (waiting.delete(id), resolve()));
         socket.send(request(id));
       });
-    const peerCpu = () => {
-      const fields = readFileSync(`/proc/${peer.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    };
     const start = performance.now();
     const ownBefore = process.cpuUsage();
-    const peerBefore = peerCpu();
+    const peerBefore = processCpuMicros(peer.pid);
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(inFlight, count) }, async () => {
       while (next < count) await delegate(next++);
     }));
     const seconds = (performance.now() - start) / 1000;
     const own = process.cpuUsage(ownBefore);
-    const cpuMs = ((own.user + own.system) / 1000 + peerCpu() - peerBefore) / count;
+    const cpuMs = (own.user + own.system + processCpuMicros(peer.pid) - peerBefore) / 1000 / count;
     const times: number[] = [];
     for (let i = 0; i < oneByOne; i++) {
       const at = performance.now();
       await delegate(count + i);
       times.push(performance.now() - at);
     }
-    times.sort((a, b) => a - b);
     socket.close();
-    return { perSecond: count / seconds, cpuMs, p50: times[Math.floor(times.length / 2)] ?? NaN };
+    return { perSecond: count / seconds, cpuMs, p50: percentile(times, 50) };
   } finally {
     peer.kill();
   }

@@ -149,7 +149,6 @@ export async function followCard(file: BoardFile, cardId: string, signal: AbortS
   }
 }
 
-
 /**
  * After a restart, the open tasks' cards are followed again and their end is saved to the
  * task store directly (no client is listening on a stream any more; GetTask will see it). A
