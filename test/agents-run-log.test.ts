@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -37,7 +37,7 @@ describe('a run log', () => {
 describe('the runs directory', () => {
   const logNames = (logs: RunLogs) => readdirSync(logs.dir).sort();
 
-  test('keeps the newest finished logs a previous process left, and as runs end', async (t) => {
+  test('keeps the newest logs a previous process left, and as runs end: the one being written among them', async (t) => {
     const runs = mkdtempSync(join(dir, 'runs-'));
     t.after(() => rmSync(runs, { recursive: true, force: true }));
     // Left by a previous process, oldest first by time.
@@ -59,10 +59,55 @@ describe('the runs directory', () => {
       log.write(`${id}\n`);
       await log.close();
     }
-    // The long run's log is older than all three, and still open: it stays.
-    assert.deepEqual(logNames(logs), ['b.log', 'c.log', 'long.log', 'notes.txt']);
+    // The long run's log is older than all three, and still open: it stays, and counts.
+    assert.deepEqual(logNames(logs), ['c.log', 'long.log', 'notes.txt']);
     await long.close();
     assert.deepEqual(logNames(logs), ['c.log', 'long.log', 'notes.txt']);
     assert.equal(readFileSync(logs.pathOf('long'), 'utf8'), 'still going\n');
+  });
+
+  test('once full, a new run writes into the oldest log’s file: none of the old text stays, and no file is made or removed', async (t) => {
+    const runs = mkdtempSync(join(dir, 'runs-'));
+    t.after(() => rmSync(runs, { recursive: true, force: true }));
+    const logs = new RunLogs(runs, 2);
+    logs.prepare();
+    for (const [id, text] of [['a', `${'long line of the first run\n'.repeat(500)}`], ['b', 'b\n']]) {
+      const log = logs.open(id!);
+      log.write(text!);
+      await log.close();
+    }
+    const inodeOf = (id: string) => statSync(logs.pathOf(id)).ino;
+    const first = inodeOf('a');
+
+    const c = logs.open('c');
+    c.write('c\n');
+    await c.close();
+    assert.deepEqual(logNames(logs), ['b.log', 'c.log']);
+    assert.equal(readFileSync(logs.pathOf('c'), 'utf8'), 'c\n');
+    assert.equal(inodeOf('c'), first, 'the oldest log’s file, renamed');
+
+    // A run that wrote nothing leaves an empty log, not the older run's text.
+    await logs.open('d').close();
+    assert.equal(readFileSync(logs.pathOf('d'), 'utf8'), '');
+    assert.deepEqual(logNames(logs), ['c.log', 'd.log']);
+
+    // The oldest removed by hand: the new run's log is a new file.
+    rmSync(logs.pathOf('c'));
+    const e = logs.open('e');
+    e.write('e\n');
+    await e.close();
+    assert.equal(readFileSync(logs.pathOf('e'), 'utf8'), 'e\n');
+    assert.deepEqual(logNames(logs), ['d.log', 'e.log']);
+
+    // Runs that start and end in bursts (a pass claims many cards at once) reuse the same files.
+    const inodes = () => new Set(readdirSync(runs).map((name) => statSync(join(runs, name)).ino));
+    const before = inodes();
+    for (let burst = 0; burst < 3; burst++) {
+      const open = ['x', 'y'].map((id) => logs.open(`${id}${burst}`));
+      for (const log of open) log.write('burst\n');
+      await Promise.all(open.map((log) => log.close()));
+      assert.deepEqual(inodes(), before);
+    }
+    assert.deepEqual(logNames(logs), ['x2.log', 'y2.log']);
   });
 });
