@@ -8,7 +8,8 @@
  * trivial (`/doctor` on a one-line file), so the figures are the delegation's and not the tool's:
  * a card that lists the whole board (`/board show`) would cost more with every card added.
  *
- * Two phases: every card added at once (throughput), then cards one at a time (latency).
+ * Two phases: every card added at once (throughput), then cards one at a time (latency), each
+ * on boards of the same size (the cards done before are archived; `--prefill N` for larger boards).
  * The throughput phase offers all the load the channel takes, as a throughput bench should:
  * Quimbot keeps as many delegations open at Petrarch as a peer's `concurrency` allows (64), and
  * Petrarch's agent runs as many at once as an agent's `concurrency` allows (64); the card's work
@@ -241,6 +242,8 @@ try {
     }
 
     if (ONE_BY_ONE > 0) {
+      // On boards of the size the rounds start from, as a person archives Done (`--prefill` for larger).
+      if (CARDS > 0 && ROUNDS > 0) for (const dir of [here, there]) archiveDone(join(dir, 'kanban', 'KANBAN.md'));
       rounds.length = 0;
       const single: number[] = [];
       const cpuSingle = process.cpuUsage();
