@@ -79,11 +79,14 @@ describe('the runs directory', () => {
     const inodeOf = (id: string) => statSync(logs.pathOf(id)).ino;
     const first = inodeOf('a');
 
+    // A long run: its first lines reach the file while it runs, the rest after them.
     const c = logs.open('c');
     c.write('c\n');
+    while (!logNames(logs).includes('c.log')) await sleep(20);
+    c.write('more\n');
     await c.close();
     assert.deepEqual(logNames(logs), ['b.log', 'c.log']);
-    assert.equal(readFileSync(logs.pathOf('c'), 'utf8'), 'c\n');
+    assert.equal(readFileSync(logs.pathOf('c'), 'utf8'), 'c\nmore\n');
     assert.equal(inodeOf('c'), first, 'the oldest log’s file, renamed');
 
     // A run that wrote nothing leaves an empty log, not the older run's text.
