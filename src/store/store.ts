@@ -82,7 +82,7 @@ export class Store {
     const { changes, last, bad } = parseChanges(readJournalText(journalPath), db.data.seq);
     for (const change of changes) applyChange(db.data, change);
     if (bad !== null) setAside(journalPath, `line ${bad} is not a state change; the changes before it were kept`);
-    const store = new Store(db, serializer, path, await Journal.open(journalPath), last, randomBytes(6).toString('hex'));
+    const store = new Store(db, serializer, path, Journal.open(journalPath), last, randomBytes(6).toString('hex'));
     // The state file holds all of it from here, and the journal starts empty.
     await store.#write(() => store.#compact());
     await store.absorbUsageJournal();
@@ -124,7 +124,7 @@ export class Store {
         this.#batch = null;
         try {
           if (this.#mustCompact || this.journal.size >= this.#compactAt) await this.#compact();
-          else await this.journal.append(`${batch.lines.join('\n')}\n`);
+          else this.journal.append(`${batch.lines.join('\n')}\n`);
           batch.resolve();
         } catch (error) {
           this.#mustCompact = true;
@@ -152,7 +152,7 @@ export class Store {
   async #compact(): Promise<void> {
     this.db.data.seq = this.#seq;
     await this.db.write();
-    await this.journal.truncate();
+    this.journal.truncate();
     this.#mustCompact = false;
     this.#compactAt = Math.max(COMPACT_BYTES, this.serializer.lastLength);
   }
@@ -168,7 +168,7 @@ export class Store {
     await this.#write(() => this.#compact());
     this.#closed = true;
     await this.flush();
-    await this.journal.close();
+    this.journal.close();
   }
 
   get state(): Readonly<State> {
