@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { LIMITS, readState, Store } from '../src/store/index.ts';
 import type { Lease } from '../src/store/index.ts';
@@ -205,5 +205,92 @@ describe('the state file and its journal', () => {
     }
     assert.equal(folds, 2);
     assert.equal(readState(path).history.length, 3000);
+  });
+});
+
+describe('folding the journal into the state file', () => {
+  const detail = 'x'.repeat(1000);
+  const event = (at: number) => ({ at, cardId: `c${at}`, title: 'T', kind: 'claimed' as const, agent: null, detail });
+  /** Adds events until the store starts folding its journal (it sets the journal aside); the number of events added. */
+  const untilFolding = async (store: Store, path: string, from = 0): Promise<number> => {
+    let at = from;
+    while (!existsSync(`${path}.journal.old`)) {
+      await store.addEvent(event(at++));
+      assert.ok(at - from < 5000, 'the journal was never folded');
+    }
+    return at;
+  };
+
+  test('changes made while the state file is written go to a new journal at once, and are read back once', async () => {
+    const path = fresh();
+    // A state of about 4 MB, folded in whole (at the start): its next fold waits for a journal as large.
+    const first = await open(path);
+    for (let i = 0; i < 4; i++) await first.saveTask(`big${i}`, { id: `big${i}`, text: 'y'.repeat(1 << 20) });
+    await first.close();
+    const store = await open(path);
+    for (let i = 0; !existsSync(`${path}.journal.old`); i++) {
+      await store.saveTask(`t${i}`, { id: `t${i}`, text: 'z'.repeat(100_000) });
+      assert.ok(i < 100, 'the journal was never folded');
+    }
+    // Kept while the state file is written: the changes made now do not wait for it.
+    let at = 0;
+    const during = [at++, at++, at++];
+    await Promise.all(during.map((n) => store.addEvent(event(n))));
+    assert.ok(existsSync(`${path}.journal.old`), 'the changes waited for the state file');
+    assert.ok(statSync(`${path}.journal`).size > 0);
+    // Read while folding, and after, each change is there once.
+    const atsOf = (state: { history: Array<{ at: number }> }) => state.history.map((e) => e.at);
+    assert.deepEqual(atsOf(readState(path)), atsOf(store.state));
+    await store.flush();
+    for (let waited = 0; existsSync(`${path}.journal.old`); waited += 5) {
+      assert.ok(waited < 5000, 'the journal set aside was never dropped');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(atsOf(readState(path)), atsOf(store.state));
+    const reopened = await open(path);
+    assert.deepEqual(atsOf(reopened.state), Array.from({ length: at }, (_, i) => i));
+  });
+
+  test('killed mid-fold, before or after the state file was written: every change is applied once', async () => {
+    const path = fresh();
+    const store = await open(path);
+    for (let i = 0; i < 3; i++) await store.addEvent(event(i));
+    const fileBefore = readFileSync(path, 'utf8');
+    const setAside = readFileSync(`${path}.journal`, 'utf8');
+    for (let i = 3; i < 5; i++) await store.addEvent(event(i));
+    const all = readFileSync(`${path}.journal`, 'utf8');
+    const after = all.slice(setAside.length);
+    const lastSetAside = JSON.parse(setAside.trim().split('\n').at(-1)!).n as number;
+    const fileAfter = `${JSON.stringify({ ...readState(path), history: readState(path).history.slice(0, 3), seq: lastSetAside })}\n`;
+    for (const [when, file] of [['before', fileBefore], ['after', fileAfter]]) {
+      const copy = fresh();
+      mkdirSync(dirname(copy), { recursive: true });
+      writeFileSync(copy, file!);
+      writeFileSync(`${copy}.journal.old`, setAside);
+      writeFileSync(`${copy}.journal`, after);
+      assert.deepEqual(readState(copy).history.map((e) => e.at), [0, 1, 2, 3, 4], `read beside, ${when}`);
+      const reopened = await open(copy);
+      assert.deepEqual(reopened.state.history.map((e) => e.at), [0, 1, 2, 3, 4], `reopened, ${when}`);
+      assert.ok(!existsSync(`${copy}.journal.old`), 'the journal set aside is folded in at the start');
+    }
+  });
+
+  test('a fold that fails keeps both journals; the next write is the whole state, and drops them', async () => {
+    const path = fresh();
+    const store = await open(path);
+    // The state file's temp file cannot be made: the write fails.
+    mkdirSync(join(dirname(path), '.state.json.tmp'));
+    let at = await untilFolding(store, path);
+    await store.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(existsSync(`${path}.journal.old`), 'the journal set aside is kept');
+    await assert.rejects(store.addEvent(event(at++)));
+    const reopenedWhileBroken = readState(path).history.length;
+    assert.equal(reopenedWhileBroken, at - 1, 'every change written before the failed write is read back');
+    rmSync(join(dirname(path), '.state.json.tmp'), { recursive: true });
+    await store.addEvent(event(at++));
+    assert.ok(!existsSync(`${path}.journal.old`));
+    assert.equal(statSync(`${path}.journal`).size, 0);
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).history.length, store.state.history.length);
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { z } from 'zod';
 import { JournalLineSchema } from './changes.ts';
 import type { Change } from './changes.ts';
@@ -6,6 +6,11 @@ import type { Change } from './changes.ts';
 /** The journal beside a state file: its changes since the file was last written whole. */
 export function changesPath(statePath: string): string {
   return `${statePath}.journal`;
+}
+
+/** The journal being folded into the state file while a new one takes the changes (see `Journal.rotate`). */
+export function foldingPath(statePath: string): string {
+  return `${changesPath(statePath)}.old`;
 }
 
 /**
@@ -18,14 +23,16 @@ export function changesPath(statePath: string): string {
  */
 export class Journal {
   private constructor(
-    private readonly fd: number,
+    private readonly statePath: string,
+    private fd: number,
     /** Bytes in the journal now. */
     public size: number,
   ) {}
 
-  static open(path: string): Journal {
-    const fd = openSync(path, 'a');
-    return new Journal(fd, fstatSync(fd).size);
+  /** The journal of the state file at `statePath`. */
+  static open(statePath: string): Journal {
+    const fd = openSync(changesPath(statePath), 'a');
+    return new Journal(statePath, fd, fstatSync(fd).size);
   }
 
   /** Appends whole lines. */
@@ -36,10 +43,30 @@ export class Journal {
     this.size += data.length;
   }
 
-  /** Empties the journal: the state file now holds every change in it. */
+  /**
+   * Sets the journal aside to be folded into the state file, and starts an empty one: changes go
+   * on being appended while the state is written. Refused while one is set aside already (its
+   * fold failed): its lines must not be written over.
+   */
+  rotate(): boolean {
+    if (existsSync(foldingPath(this.statePath))) return false;
+    closeSync(this.fd);
+    renameSync(changesPath(this.statePath), foldingPath(this.statePath));
+    this.fd = openSync(changesPath(this.statePath), 'a');
+    this.size = 0;
+    return true;
+  }
+
+  /** The journal set aside is in the state file now. */
+  dropFolded(): void {
+    rmSync(foldingPath(this.statePath), { force: true });
+  }
+
+  /** Empties the journal (and drops the one set aside): the state file now holds every change in them. */
   truncate(): void {
     ftruncateSync(this.fd, 0);
     this.size = 0;
+    this.dropFolded();
   }
 
   close(): void {
@@ -50,6 +77,20 @@ export class Journal {
 /** A journal's text ('' when there is none). */
 export function readJournalText(path: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/**
+ * The changes a state file's journals hold above `after`: the one set aside for folding, then the
+ * current one (numbered on from it). `bad` names the first journal with a line that is not a change.
+ * Read the current journal first, the one set aside next and the state file last: a daemon folding
+ * meanwhile sets the journal aside, writes the file, then drops the journal set aside, so a journal
+ * read before is covered by the one set aside or by the newer file, never the reverse.
+ */
+export function journalChanges(texts: { folding: string; current: string }, after: number): { changes: Change[]; last: number; bad: { journal: 'folding' | 'current'; line: number } | null } {
+  const folded = parseChanges(texts.folding, after);
+  if (folded.bad !== null) return { changes: folded.changes, last: folded.last, bad: { journal: 'folding', line: folded.bad } };
+  const current = parseChanges(texts.current, folded.last);
+  return { changes: [...folded.changes, ...current.changes], last: current.last, bad: current.bad === null ? null : { journal: 'current', line: current.bad } };
 }
 
 /** The changes in a journal's text numbered above `after`, in order; `bad` is the first line that is neither one nor a torn last line. */
