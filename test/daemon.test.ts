@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AgentBackend } from '../src/agents/backend.ts';
+import { cardWorktree } from '../src/agents/backends/worktree.ts';
 import { applyEdit } from '../src/board/index.ts';
 import { startDaemon } from '../src/daemon.ts';
 import { auditFiles } from '../src/pipeline/index.ts';
@@ -208,5 +209,17 @@ describe('cli agents in a git repository', () => {
     assert.equal(readFileSync(join(ws.dir, '.quimbot', 'worktrees', messy.id, 'out.txt'), 'utf8'), 'Leave a mess');
     assert.equal(existsSync(join(ws.dir, 'out.txt')), false, 'the main checkout is untouched');
     assert.doesNotMatch(git(ws.dir, 'status', '--porcelain'), /\.quimbot/);
+  });
+
+  test('cards starting and ending side by side each get their worktree, and give it back', async (t) => {
+    const ws = workspace(t, EMPTY_BOARD);
+    git(ws.dir, 'init', '-q', '-b', 'main');
+    git(ws.dir, 'add', '.');
+    git(ws.dir, 'commit', '-qm', 'start');
+    const ids = Array.from({ length: 16 }, (_, i) => `card${i}`);
+    const worktrees = await Promise.all(ids.map((id) => cardWorktree(ws.dir, id)));
+    assert.deepEqual(worktrees.map((w) => w && existsSync(w.path)), ids.map(() => true));
+    const finished = await Promise.all(worktrees.map((w) => w!.finish()));
+    assert.deepEqual(finished, ids.map((id) => `worktree removed; the work is on branch quimbot/${id}`));
   });
 });

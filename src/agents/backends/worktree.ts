@@ -18,6 +18,23 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
+/** The last worktree command started in each repository (by its top directory). */
+const adminQueue = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `git worktree …` in the repository at `top` after the ones started before it. Two side by
+ * side in one repository can fail: each reads `.git/worktrees/`, which the other is still writing
+ * ("fatal: failed to read .git/worktrees/<card>/…"), and cards run at the same time.
+ */
+function worktreeCommand(top: string, cwd: string, ...args: string[]): Promise<string> {
+  const previous = adminQueue.get(top) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(() => git(cwd, 'worktree', ...args));
+  adminQueue.set(top, next);
+  // The map keeps only a command still to finish.
+  void next.catch(() => {}).then(() => adminQueue.get(top) === next && adminQueue.delete(top));
+  return next;
+}
+
 /**
  * When the workspace is a git repository, a worktree for the card on branch `quimbot/<card>`
  * under `.quimbot/worktrees/` (kept out of `git status` through `.git/info/exclude`); null otherwise.
@@ -36,7 +53,7 @@ export async function cardWorktree(workspace: string, cardId: string): Promise<W
   if (!existsSync(path)) {
     mkdirSync(join(workspace, '.quimbot', 'worktrees'), { recursive: true });
     const exists = await git(workspace, 'branch', '--list', branch);
-    await (exists ? git(workspace, 'worktree', 'add', path, branch) : git(workspace, 'worktree', 'add', '-b', branch, path));
+    await (exists ? worktreeCommand(top, workspace, 'add', path, branch) : worktreeCommand(top, workspace, 'add', '-b', branch, path));
   }
   return {
     path,
@@ -44,7 +61,7 @@ export async function cardWorktree(workspace: string, cardId: string): Promise<W
     async finish() {
       const dirty = await git(path, 'status', '--porcelain');
       if (dirty) return `worktree ${path} kept: it has uncommitted changes`;
-      await git(workspace, 'worktree', 'remove', path);
+      await worktreeCommand(top, workspace, 'remove', path);
       return `worktree removed; the work is on branch ${branch}`;
     },
   };
