@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { LIMITS, readState, Store } from '../src/store/index.ts';
+import { emptyState, LIMITS, readState, Store } from '../src/store/index.ts';
+import { StateSerializer } from '../src/store/serialize.ts';
+import { StateFile } from '../src/store/state-file.ts';
 import type { Lease } from '../src/store/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quimbot-store-'));
@@ -292,5 +294,31 @@ describe('folding the journal into the state file', () => {
     assert.ok(!existsSync(`${path}.journal.old`));
     assert.equal(statSync(`${path}.journal`).size, 0);
     assert.equal(JSON.parse(readFileSync(path, 'utf8')).history.length, store.state.history.length);
+  });
+});
+
+describe('the state file', () => {
+  test('holds the state as it was when the write began, byte for byte as JSON.stringify makes it, written a part at a time', async () => {
+    const path = fresh();
+    mkdirSync(dirname(path), { recursive: true });
+    const serializer = new StateSerializer();
+    const file = new StateFile(path, serializer);
+    const state = emptyState();
+    // About 6 MB, with characters of two, three and four bytes: many parts.
+    for (let i = 0; i < 60; i++) state.a2aTasks[`t${i}`] = { id: `t${i}`, text: `é€😀 ${i} `.repeat(10_000) };
+    state.history.push({ at: 0, cardId: 'a', title: 'A', kind: 'claimed', agent: null, detail: null });
+    const before = `${JSON.stringify(state)}\n`;
+    const writing = file.write(state);
+    // Changed while it is written: not in this write.
+    state.history.push({ at: 1, cardId: 'b', title: 'B', kind: 'claimed', agent: null, detail: null });
+    serializer.changed('history');
+    state.a2aTasks.t0 = { id: 't0', text: 'changed' };
+    serializer.changed('a2aTasks');
+    await writing;
+    assert.equal(readFileSync(path, 'utf8'), before);
+    assert.equal(serializer.lastLength, before.length);
+    await file.write(state);
+    assert.equal(readFileSync(path, 'utf8'), `${JSON.stringify(state)}\n`);
+    assert.deepEqual(await file.read(), JSON.parse(readFileSync(path, 'utf8')));
   });
 });

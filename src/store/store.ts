@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
 import { addToLedger, applyChange } from './changes.ts';
 import type { Change } from './changes.ts';
 import { changesPath, foldingPath, Journal, journalChanges, readJournalText } from './journal.ts';
 import { emptyState, StateSchema } from './schema.ts';
 import { StateSerializer } from './serialize.ts';
+import { StateFile } from './state-file.ts';
 import type { CardEvent, CardState, Lease, RunRecord, State, UsageEntry } from './schema.ts';
 import { journalPath, readJournal, takeJournal } from './usage-journal.ts';
 
@@ -66,7 +66,7 @@ export class Store {
   static async open(path: string, onWarning: (warning: StoreWarning) => void = () => {}): Promise<Store> {
     mkdirSync(dirname(path), { recursive: true });
     const serializer = new StateSerializer();
-    const db = new Low<State>(new DataFile<State>(path, { parse: (text) => StateSchema.parse(JSON.parse(text)), stringify: serializer.stringify }), emptyState());
+    const db = new Low<State>(new StateFile(path, serializer), emptyState());
     const journals = { current: changesPath(path), folding: foldingPath(path) };
     const setAside = (file: string, why: string) => {
       if (!existsSync(file)) return;
@@ -172,8 +172,8 @@ export class Store {
   async #fold(): Promise<void> {
     try {
       if (!this.journal.rotate()) throw new Error('a journal set aside is still to be folded');
-      // lowdb makes the JSON as `write` is called, before it awaits anything: the file holds the
-      // state as of this change's number, not changes made while it is written (they are in the new journal).
+      // The state file takes the state as `write` is called: it holds the state as of this
+      // change's number, not changes made while it is written (they are in the new journal).
       await this.#writeState();
       this.journal.dropFolded();
     } catch {
