@@ -317,7 +317,7 @@ function newBatch(): Batch {
   return { lines: [], written, resolve, reject };
 }
 
-/** The stored state read without opening it for writing (the CLI beside a running daemon): the file and its journal; empty when absent. */
+/** The stored state read without opening it for writing (the CLI beside a running daemon): the file and its journals; empty when absent. */
 export function readState(path: string): State {
   // The journals before the file (see `journalChanges`).
   const current = readJournalText(changesPath(path));
