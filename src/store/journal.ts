@@ -45,16 +45,15 @@ export class Journal {
 
   /**
    * Sets the journal aside to be folded into the state file, and starts an empty one: changes go
-   * on being appended while the state is written. Refused while one is set aside already (its
+   * on being appended while the state is written. Throws while one is set aside already (its
    * fold failed): its lines must not be written over.
    */
-  rotate(): boolean {
-    if (existsSync(foldingPath(this.statePath))) return false;
+  rotate(): void {
+    if (existsSync(foldingPath(this.statePath))) throw new Error(`${foldingPath(this.statePath)}: a journal set aside is still to be folded`);
     closeSync(this.fd);
     renameSync(changesPath(this.statePath), foldingPath(this.statePath));
     this.fd = openSync(changesPath(this.statePath), 'a');
     this.size = 0;
-    return true;
   }
 
   /** The journal set aside is in the state file now. */
@@ -74,19 +73,32 @@ export class Journal {
   }
 }
 
-/** A journal's text ('' when there is none). */
-export function readJournalText(path: string): string {
+/** The texts of a state file's journals ('' for one that is not there). */
+export interface JournalTexts {
+  current: string;
+  folding: string;
+}
+
+/**
+ * Reads a state file's journals: the current one first, the one set aside next. Read the state
+ * file after them: a daemon folding meanwhile sets the journal aside, writes the file, then drops
+ * the journal set aside, so a journal read before is covered by the one set aside or by the newer
+ * file, never the reverse.
+ */
+export function readJournals(statePath: string): JournalTexts {
+  const current = readJournalText(changesPath(statePath));
+  return { current, folding: readJournalText(foldingPath(statePath)) };
+}
+
+function readJournalText(path: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
 
 /**
  * The changes a state file's journals hold above `after`: the one set aside for folding, then the
  * current one (numbered on from it). `bad` names the first journal with a line that is not a change.
- * Read the current journal first, the one set aside next and the state file last: a daemon folding
- * meanwhile sets the journal aside, writes the file, then drops the journal set aside, so a journal
- * read before is covered by the one set aside or by the newer file, never the reverse.
  */
-export function journalChanges(texts: { folding: string; current: string }, after: number): { changes: Change[]; last: number; bad: { journal: 'folding' | 'current'; line: number } | null } {
+export function journalChanges(texts: JournalTexts, after: number): { changes: Change[]; last: number; bad: { journal: 'folding' | 'current'; line: number } | null } {
   const folded = parseChanges(texts.folding, after);
   if (folded.bad !== null) return { changes: folded.changes, last: folded.last, bad: { journal: 'folding', line: folded.bad } };
   const current = parseChanges(texts.current, folded.last);
@@ -94,7 +106,7 @@ export function journalChanges(texts: { folding: string; current: string }, afte
 }
 
 /** The changes in a journal's text numbered above `after`, in order; `bad` is the first line that is neither one nor a torn last line. */
-export function parseChanges(text: string, after: number): { changes: Change[]; last: number; bad: number | null } {
+function parseChanges(text: string, after: number): { changes: Change[]; last: number; bad: number | null } {
   const changes: Change[] = [];
   let last = after;
   const lines = text.split('\n');

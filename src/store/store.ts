@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { addToLedger, applyChange } from './changes.ts';
 import type { Change } from './changes.ts';
-import { changesPath, foldingPath, Journal, journalChanges, readJournalText } from './journal.ts';
+import { changesPath, foldingPath, Journal, journalChanges, readJournals } from './journal.ts';
 import { emptyState, StateSchema } from './schema.ts';
 import { StateSerializer } from './serialize.ts';
 import { StateFile } from './state-file.ts';
@@ -74,7 +74,7 @@ export class Store {
       renameSync(file, keptAs);
       onWarning({ message: `${file}: ${why}; kept as ${keptAs}, starting fresh`, keptAs });
     };
-    const texts = { current: readJournalText(journals.current), folding: readJournalText(journals.folding) };
+    const texts = readJournals(path);
     try {
       await db.read();
     } catch (error) {
@@ -171,7 +171,7 @@ export class Store {
    */
   async #fold(): Promise<void> {
     try {
-      if (!this.journal.rotate()) throw new Error('a journal set aside is still to be folded');
+      this.journal.rotate();
       // The state file takes the state as `write` is called: it holds the state as of this
       // change's number, not changes made while it is written (they are in the new journal).
       await this.#writeState();
@@ -319,11 +319,9 @@ function newBatch(): Batch {
 
 /** The stored state read without opening it for writing (the CLI beside a running daemon): the file and its journals; empty when absent. */
 export function readState(path: string): State {
-  // The journals before the file (see `journalChanges`).
-  const current = readJournalText(changesPath(path));
-  const folding = readJournalText(foldingPath(path));
+  const journals = readJournals(path);
   const state = existsSync(path) ? parseState(path) : emptyState();
-  for (const change of journalChanges({ current, folding }, state.seq).changes) applyChange(state, change);
+  for (const change of journalChanges(journals, state.seq).changes) applyChange(state, change);
   // Spend from commands beside the daemon that it has not folded in yet.
   for (const entry of [...readJournal(`${journalPath(path)}.taking`), ...readJournal(journalPath(path))]) addToLedger(state, entry);
   return state;
